@@ -1,0 +1,1 @@
+export { main, UsageError, type Command } from './main.ts'

@@ -1,0 +1,61 @@
+/**
+ * `spider-bench` command dispatcher. Each command lives in its own module under
+ * `commands/` and is imported lazily, so `score` never loads Fastify or Prisma.
+ */
+export interface Command {
+  /** One line for the command list. */
+  readonly summary: string
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: string[]): Promise<number>
+}
+
+/** Usage errors: printed as one line, exit code 1. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+type Loader = () => Promise<{ command: Command }>
+
+// Command name (may contain a space for subcommands, e.g. "db migrate") → module.
+const COMMANDS: Record<string, Loader> = {
+  score: () => import('./commands/score.ts'),
+}
+
+/** Registers a command; used by command modules added by other packages' issues. */
+export function commandNames(): string[] {
+  return Object.keys(COMMANDS).sort()
+}
+
+async function listCommands(): Promise<string> {
+  const lines = ['usage: spider-bench <command> [options]   (spider-bench <command> --help for details)', '', 'commands:']
+  for (const name of commandNames()) {
+    const { command } = await COMMANDS[name]()
+    lines.push(`  ${name.padEnd(18)} ${command.summary}`)
+  }
+  return lines.join('\n')
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    console.log(await listCommands())
+    return argv.length === 0 ? 1 : 0
+  }
+  // Longest match first: "db migrate" before "db".
+  const two = argv.length > 1 ? `${argv[0]} ${argv[1]}` : ''
+  const name = two in COMMANDS ? two : argv[0] in COMMANDS ? argv[0] : null
+  if (!name) {
+    console.error(`spider-bench: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${await listCommands()}`)
+    return 1
+  }
+  const rest = argv.slice(name.split(' ').length)
+  const { command } = await COMMANDS[name]()
+  try {
+    return await command.run(rest)
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`spider-bench ${name}: ${(err as Error).message}`)
+      return 1
+    }
+    throw err
+  }
+}

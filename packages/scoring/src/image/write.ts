@@ -1,0 +1,18 @@
+import { writeImageNode } from '@itk-wasm/image-io'
+import type { Image as ItkImage } from 'itk-wasm'
+import type { Image3D } from './types.ts'
+
+/** Writes a 3D image; the format follows the extension (.mha, .nii.gz, .nrrd ...). */
+export async function writeImage(image: Image3D, file: string, options: { compress?: boolean } = {}): Promise<void> {
+  const itkImage: ItkImage = {
+    imageType: { dimension: 3, componentType: image.componentType, pixelType: 'Scalar', components: 1 },
+    name: 'image',
+    origin: [...image.origin],
+    spacing: [...image.spacing],
+    direction: Float64Array.from(image.direction),
+    size: [...image.size],
+    metadata: new Map(),
+    data: image.data,
+  } as unknown as ItkImage
+  await writeImageNode(itkImage, file, { useCompression: options.compress ?? true })
+}
