@@ -21,7 +21,7 @@ const COMMANDS: Record<string, Loader> = {
   score: () => import('./commands/score.ts'),
 }
 
-/** Registers a command; used by command modules added by other packages' issues. */
+/** The registered command names, sorted. */
 export function commandNames(): string[] {
   return Object.keys(COMMANDS).sort()
 }
