@@ -1,0 +1,5 @@
+export * from './types.ts'
+export { rankValues } from './rank-values.ts'
+export { mean, median } from './position-score.ts'
+export { rankLeaderboard, scoreCandidates } from './rank-leaderboard.ts'
+export { parseRankingSettings, RankingSettingsError, type RawRankingSettings } from './settings.ts'
