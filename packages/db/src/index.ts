@@ -1,0 +1,6 @@
+export { PrismaClient, Prisma } from './generated/prisma/client.ts'
+export type * from './generated/prisma/client.ts'
+export { openDatabase, type Database, type DatabaseOptions } from './open-database.ts'
+export { applyMigrations, loadMigrations, MIGRATIONS_DIR, type Migration, type MigrateResult, type SqlSession } from './migrate.ts'
+export { parsePostgresUrl, type PostgresTarget } from './database-url.ts'
+export { DatabaseLockedError, embeddedLockPath } from './embedded-lock.ts'
