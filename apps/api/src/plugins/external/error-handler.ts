@@ -1,0 +1,36 @@
+import fp from 'fastify-plugin'
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { ApiError } from '../../errors.ts'
+
+/**
+ * One error handler: 4xx answers carry the message and a stable code, 5xx a generic message
+ * (the details go to the log only). Never a stack trace.
+ */
+export default fp(
+  async function errorHandler(app: FastifyInstance) {
+    app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
+      if (err instanceof ApiError) {
+        if (err.headers) reply.headers(err.headers)
+        const body: { code: string; message: string; details?: unknown } = { code: err.code, message: err.message }
+        if (err.details !== undefined) body.details = err.details
+        return reply.status(err.statusCode).send({ error: body })
+      }
+      if (err.validation) {
+        return reply.status(400).send({
+          error: { code: 'bad_request', message: `invalid request: ${err.message}`, details: err.validation.map((v) => ({ path: v.instancePath, message: v.message })) },
+        })
+      }
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
+      if (status >= 500) {
+        request.log.error({ err, request: { method: request.method, url: request.url } }, 'request failed')
+        return reply.status(500).send({ error: { code: 'internal_error', message: 'internal server error' } })
+      }
+      const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 404 ? 'not_found' : 'bad_request'
+      return reply.status(status).send({ error: { code, message: err.message } })
+    })
+    app.setNotFoundHandler((request, reply) => {
+      reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } })
+    })
+  },
+  { name: 'error-handler' },
+)

@@ -1,0 +1,30 @@
+import type { Config } from '@spider-bench/config'
+import type { PrismaClient } from '@spider-bench/db'
+import type { Storage } from '@spider-bench/storage'
+import type { EvaluationJobData } from '@spider-bench/contracts'
+import type { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+
+export const ROLES = ['admin', 'organiser', 'participant'] as const
+export type Role = (typeof ROLES)[number]
+
+/** The authenticated caller. */
+export interface AuthUser {
+  readonly id: string
+  readonly name: string
+  readonly role: Role
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    db: PrismaClient
+    storage: Storage
+    redis: Redis
+    evaluationQueue: Queue<EvaluationJobData>
+  }
+  interface FastifyRequest {
+    /** Set by the auth plugin: null for anonymous callers. */
+    user: AuthUser | null
+  }
+}
