@@ -1,5 +1,6 @@
 import { readImageNode } from '@itk-wasm/image-io'
 import { COMPONENT_TYPES, ImageError, type ComponentType, type Image3D, type PixelArray } from './types.ts'
+import { readMha } from './read-mha.ts'
 
 /** Extensions the readers accept, longest first so `.nii.gz` wins over `.gz`. */
 export const IMAGE_EXTENSIONS = ['.nii.gz', '.mha', '.mhd', '.nii', '.nrrd', '.nhdr'] as const
@@ -13,8 +14,20 @@ export function imageBaseName(fileName: string): string | null {
   return null
 }
 
-/** Reads a 3D scalar image (MetaImage, NIfTI, NRRD) through itk-wasm. */
+/**
+ * Reads a 3D scalar image (MetaImage, NIfTI, NRRD). Plain little-endian .mha files take the
+ * fast native path (identical results, see read-mha.test.ts); everything else goes through itk-wasm.
+ */
 export async function readImage(file: string): Promise<Image3D> {
+  if (file.toLowerCase().endsWith('.mha')) {
+    const fast = await readMha(file)
+    if (fast) return fast
+  }
+  return readImageItk(file)
+}
+
+/** Reads a 3D scalar image through itk-wasm (every format it supports). */
+export async function readImageItk(file: string): Promise<Image3D> {
   let img
   try {
     img = await readImageNode(file)

@@ -1,0 +1,85 @@
+import { checkPairGeometry } from './image/geometry.ts'
+import { labelVolume, type LabelVolume } from './image/labels.ts'
+import type { Image3D } from './image/types.ts'
+import { averageSurfaceDistance } from './metrics/asd.ts'
+import { dice, isDetected } from './metrics/dice.ts'
+import { hd95 } from './metrics/hd95.ts'
+import { labelStats } from './metrics/label-stats.ts'
+import { matchLabel } from './metrics/match.ts'
+import { cropBox, surfaceDistances, type Box } from './metrics/surface-distances.ts'
+import type { ProfileName } from './profiles/profile.ts'
+import { officialMetrics } from './profiles/spider-official.ts'
+import { spiderMetrics } from './profiles/spider.ts'
+import type { SeriesResult, StructureResult } from './result.ts'
+import { sequenceOf } from './sequence.ts'
+import { structureClass } from './structures.ts'
+
+/**
+ * Scores one series: `pred = null` is an empty prediction. Pure and synchronous; throws
+ * ImageError for invalid labels or (prediction) geometry that does not fit the profile.
+ */
+export function scoreImages(truth: Image3D, pred: Image3D | null, profile: ProfileName, name: string): SeriesResult {
+  const truthLabels = labelVolume(truth, `${name} (reference)`)
+  let predLabels: LabelVolume | null = null
+  if (pred) {
+    predLabels = labelVolume(pred, `${name} (prediction)`)
+    checkPairGeometry(truth, pred, profile, `${name} (prediction)`)
+  }
+  return scoreLabelVolumes(truth, truthLabels, predLabels, profile, name)
+}
+
+/** Scores validated label volumes on the reference's grid (see scoreImages). */
+export function scoreLabelVolumes(
+  truth: Image3D,
+  truthLabels: LabelVolume,
+  predLabels: LabelVolume | null,
+  profile: ProfileName,
+  name: string,
+): SeriesResult {
+  const size = truth.size
+  const [sx, sy, sz] = truth.spacing
+  // The official scorer applies ITK's (sx, sy, sz) to numpy's (z, y, x) axes: x gets sz.
+  const spacing: [number, number, number] = profile === 'spider' ? [sx, sy, sz] : [sz, sy, sx]
+  const T = truthLabels.labels
+  const tStats = labelStats(T, size)
+  const pStats = predLabels ? labelStats(predLabels.labels, size) : null
+  const truthValue = (id: number) => (truthLabels.values ? truthLabels.values[id] : id)
+  const predValue = (id: number) => (predLabels?.values ? predLabels.values[id] : id)
+  const matched = new Set<number>()
+  const structures: StructureResult[] = []
+  for (const id of tStats.labels) {
+    const label = truthValue(id)
+    const match = predLabels ? matchLabel(T, predLabels.labels, size, id, tStats.box, id * 6) : { label: 0, overlap: 0 }
+    let score = 0
+    let asd: number | null = null
+    let hd: number | null = null
+    if (match.label !== 0 && predLabels && pStats) {
+      matched.add(match.label)
+      score = dice(match.overlap, tStats.count[id], pStats.count[match.label])
+      // The official scorer computes ASD for every matched structure; spider only for detected ones.
+      if (profile === 'spider-official' || isDetected(score)) {
+        const box = cropBox(boxOf(tStats.box, id), boxOf(pStats.box, match.label), size)
+        const distances = surfaceDistances(T, predLabels.labels, size, id, match.label, box, spacing)
+        asd = averageSurfaceDistance(distances)
+        if (profile === 'spider') hd = hd95(distances)
+      }
+    }
+    structures.push({
+      label,
+      class: structureClass(label),
+      matchedLabel: match.label === 0 ? null : predValue(match.label),
+      dice: score,
+      asd,
+      hd95: hd,
+      detected: isDetected(score),
+    })
+  }
+  const falsePositives = pStats ? pStats.labels.filter((p) => !matched.has(p)).length : 0
+  const metrics = profile === 'spider' ? spiderMetrics(structures, falsePositives) : officialMetrics(structures)
+  return { name, sequence: sequenceOf(name), status: 'scored', metrics, structures }
+}
+
+function boxOf(boxes: Int32Array, id: number): Box {
+  const b = id * 6
+  return [boxes[b], boxes[b + 1], boxes[b + 2], boxes[b + 3], boxes[b + 4], boxes[b + 5]]
+}
