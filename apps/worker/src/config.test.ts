@@ -1,0 +1,19 @@
+import { describe, it, expect } from 'vitest'
+import { availableParallelism } from 'node:os'
+import { loadWorkerConfig } from './config.ts'
+
+describe('loadWorkerConfig', () => {
+  it('defaults to one scoring slot per core and a one-minute reconciler', () => {
+    expect(loadWorkerConfig({})).toEqual({ concurrency: availableParallelism(), lockDurationMs: 30_000, reconcileIntervalMs: 60_000, reconcileGraceMs: 30_000 })
+  })
+
+  it('reads the environment, then overrides', () => {
+    const c = loadWorkerConfig({ WORKER_CONCURRENCY: '3', WORKER_LOCK_MS: '5000', RECONCILE_GRACE_MS: '0' }, { reconcileIntervalMs: 200, concurrency: undefined })
+    expect(c).toEqual({ concurrency: 3, lockDurationMs: 5000, reconcileIntervalMs: 200, reconcileGraceMs: 0 })
+  })
+
+  it('names the variable and value on bad input', () => {
+    expect(() => loadWorkerConfig({ WORKER_CONCURRENCY: '0' })).toThrow('WORKER_CONCURRENCY must be a whole number >= 1, got "0"')
+    expect(() => loadWorkerConfig({ WORKER_LOCK_MS: '2s' })).toThrow('WORKER_LOCK_MS must be a whole number >= 1000, got "2s"')
+  })
+})

@@ -1,0 +1,31 @@
+import { availableParallelism } from 'node:os'
+
+/** Worker settings, read once from the environment and validated. */
+export interface WorkerConfig {
+  /** Series scored in parallel by this process (scoring threads and score jobs). */
+  readonly concurrency: number
+  /** BullMQ job lock; a job whose worker died is taken over after about this long. */
+  readonly lockDurationMs: number
+  /** How often the reconciler compares the database with Redis. */
+  readonly reconcileIntervalMs: number
+  /** Evaluations younger than this are left alone (the API may still be enqueueing them). */
+  readonly reconcileGraceMs: number
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw.trim())
+  if (!/^\d+$/.test(raw.trim()) || value < min) throw new Error(`${name} must be a whole number >= ${min}, got "${raw}"`)
+  return value
+}
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<WorkerConfig> = {}): WorkerConfig {
+  return {
+    concurrency: positiveInt(env, 'WORKER_CONCURRENCY', availableParallelism()),
+    lockDurationMs: positiveInt(env, 'WORKER_LOCK_MS', 30_000, 1000),
+    reconcileIntervalMs: positiveInt(env, 'RECONCILE_INTERVAL_MS', 60_000, 100),
+    reconcileGraceMs: positiveInt(env, 'RECONCILE_GRACE_MS', 30_000, 0),
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  }
+}

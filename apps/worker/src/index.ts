@@ -1,0 +1,119 @@
+/**
+ * Evaluation workers: `startWorkers` runs the three queues' workers, the scoring thread pool
+ * and the reconciler in this process. `spider-bench serve` calls it next to the API;
+ * `spider-bench worker` runs it alone (start one per machine to scale out).
+ */
+import { FlowProducer, Queue, type Worker } from 'bullmq'
+import { Redis } from 'ioredis'
+import { pino, type Logger } from 'pino'
+import { QUEUE_NAMES, queueName } from '@spider-bench/contracts'
+import type { PrismaClient } from '@spider-bench/db'
+import type { Storage } from '@spider-bench/storage'
+import { loadWorkerConfig, type WorkerConfig } from './config.ts'
+import type { WorkerContext } from './context.ts'
+import { failureHandler } from './failure-handler.ts'
+import { ScoringPool } from './processors/scoring-pool.ts'
+import { reconcile, type ReconcileReport } from './reconciler.ts'
+import { startEvaluationWorker } from './workers/evaluation.ts'
+import { startFinalizeWorker } from './workers/finalize.ts'
+import { startScoreSeriesWorker } from './workers/score-series.ts'
+
+export { loadWorkerConfig, type WorkerConfig } from './config.ts'
+export { recomputeLeaderboard, type SnapshotSummary } from './leaderboard/recompute.ts'
+export { reconcile, type ReconcileReport } from './reconciler.ts'
+export { InputFault } from './faults.ts'
+export type { WorkerContext } from './context.ts'
+
+export interface StartWorkersOptions {
+  readonly prisma: PrismaClient
+  readonly storage: Storage
+  readonly redisUrl: string
+  /** Queue-name prefix (tests); default SPIDER_QUEUE_PREFIX or none. */
+  readonly queuePrefix?: string
+  /** Overrides of the environment's worker settings (WORKER_CONCURRENCY, ...). */
+  readonly config?: Partial<WorkerConfig>
+  readonly logger?: Logger
+  /** Also consume the inference queue: provided by the inference package when it lands. */
+  readonly inference?: boolean
+  /** Called after every stored leaderboard snapshot of a phase. */
+  readonly onLeaderboard?: (phaseId: string) => void
+}
+
+export interface RunningWorkers {
+  readonly config: WorkerConfig
+  /** Runs the reconciler now (it also runs at start and every reconcileIntervalMs). */
+  reconcile(graceMs?: number): Promise<ReconcileReport>
+  /** Stops taking jobs, lets running ones finish, closes queues, threads and Redis. */
+  close(): Promise<void>
+}
+
+export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
+  const config = loadWorkerConfig(process.env, options.config)
+  const log = options.logger ?? pino({ name: 'worker' })
+  if (options.inference) throw new Error('the inference queue is not available in this build (no inference processor is installed)')
+  const prefix = options.queuePrefix ?? process.env.SPIDER_QUEUE_PREFIX ?? ''
+  // BullMQ needs maxRetriesPerRequest: null; workers duplicate this for their blocking reads.
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null })
+  connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'))
+  const names = {
+    evaluation: queueName(QUEUE_NAMES.evaluation, prefix),
+    scoreSeries: queueName(QUEUE_NAMES.scoreSeries, prefix),
+    finalize: queueName(QUEUE_NAMES.finalize, prefix),
+    inference: queueName(QUEUE_NAMES.inference, prefix),
+  }
+  const queues = {
+    evaluation: new Queue(names.evaluation, { connection }),
+    scoreSeries: new Queue(names.scoreSeries, { connection }),
+    finalize: new Queue(names.finalize, { connection }),
+  }
+  const ctx: WorkerContext = {
+    prisma: options.prisma,
+    storage: options.storage,
+    pool: new ScoringPool(config.concurrency),
+    flows: new FlowProducer({ connection }),
+    queues,
+    names,
+    config,
+    log,
+    ...(options.onLeaderboard ? { onLeaderboard: options.onLeaderboard } : {}),
+  }
+  const workers: Array<[Worker, 'evaluation' | 'scoreSeries' | 'finalize']> = [
+    [startEvaluationWorker(ctx, connection), 'evaluation'],
+    [startScoreSeriesWorker(ctx, connection), 'scoreSeries'],
+    [startFinalizeWorker(ctx, connection), 'finalize'],
+  ]
+  for (const [worker, queue] of workers) {
+    worker.on('failed', (job, err) => void failureHandler(ctx, queue)(job, err))
+    worker.on('error', (err) => log.warn({ queue, err: err.message }, 'worker error'))
+  }
+
+  let reconciling: Promise<unknown> = Promise.resolve()
+  const runReconcile = (graceMs?: number): Promise<ReconcileReport> => {
+    const run = reconciling.then(() => reconcile(ctx, graceMs))
+    reconciling = run.catch((err: unknown) => log.warn({ err: (err as Error).message }, 'reconciler failed; next run in a minute'))
+    return run
+  }
+  void runReconcile().catch(() => undefined)
+  const timer = setInterval(() => void runReconcile().catch(() => undefined), config.reconcileIntervalMs)
+  log.info({ concurrency: config.concurrency, queues: names }, 'workers started')
+
+  let closing: Promise<void> | null = null
+  return {
+    config,
+    reconcile: runReconcile,
+    close() {
+      closing ??= (async () => {
+        clearInterval(timer)
+        // Workers first: close() waits for the running jobs to finish.
+        await Promise.all(workers.map(([w]) => w.close()))
+        await reconciling.catch(() => undefined)
+        await ctx.pool.close()
+        await ctx.flows.close()
+        await Promise.all(Object.values(queues).map((q) => q.close()))
+        await connection.quit().catch(() => connection.disconnect())
+        log.info('workers stopped')
+      })()
+      return closing
+    },
+  }
+}

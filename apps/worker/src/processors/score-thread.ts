@@ -1,0 +1,22 @@
+/**
+ * Body of a scoring thread: scores one series per message with the scoring library, so that
+ * the CPU-heavy work never blocks the worker's event loop (BullMQ lock renewal, heartbeats).
+ */
+import { parentPort } from 'node:worker_threads'
+import { scoreSeriesFiles } from '@spider-bench/scoring'
+import type { ScoreTask, ThreadReply } from './score-task.ts'
+
+if (!parentPort) throw new Error('score-thread.ts must run in a worker thread')
+const port = parentPort
+
+port.on('message', async (task: ScoreTask) => {
+  let reply: ThreadReply
+  try {
+    const result = await scoreSeriesFiles({ name: task.name, truthPath: task.truthPath, predPath: task.predPath, profile: task.profile })
+    reply = { id: task.id, ok: true, result }
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err))
+    reply = { id: task.id, ok: false, error: { name: e.name, message: e.message } }
+  }
+  port.postMessage(reply)
+})

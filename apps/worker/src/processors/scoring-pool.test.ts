@@ -1,0 +1,50 @@
+import { describe, it, expect } from 'vitest'
+import { ScoringPool, ThreadTaskError } from './scoring-pool.ts'
+
+const FIXTURE = new URL('./test-thread.fixture.ts', import.meta.url).href
+const task = (name: string) => ({ name, truthPath: `/t/${name}.mha`, predPath: null, profile: 'spider' as const })
+
+describe('ScoringPool', () => {
+  it('runs TypeScript thread bodies through tsx and returns results in order of the calls', async () => {
+    const pool = new ScoringPool(2, FIXTURE)
+    try {
+      const names = ['a', 'b', 'c', 'd', 'e']
+      const results = await Promise.all(names.map((n) => pool.score(task(n))))
+      expect(results.map((r) => r.name)).toEqual(names)
+      // Both threads took work (each task busy-waits, so one thread cannot take them all).
+      expect(new Set(results.map((r) => r.metrics.thread)).size).toBe(2)
+    } finally {
+      await pool.close()
+    }
+  })
+
+  it('passes thread errors back with their name and message', async () => {
+    const pool = new ScoringPool(1, FIXTURE)
+    try {
+      const err = await pool.score(task('throw')).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(ThreadTaskError)
+      expect((err as Error).name).toBe('ImageError')
+      expect((err as Error).message).toBe('cannot read /t/throw.mha')
+      expect((await pool.score(task('after'))).name).toBe('after')
+    } finally {
+      await pool.close()
+    }
+  })
+
+  it('fails the task of a crashed thread and replaces the thread', async () => {
+    const pool = new ScoringPool(1, FIXTURE)
+    try {
+      await expect(pool.score(task('crash'))).rejects.toThrow(/scoring thread stopped: exit code 3/)
+      expect((await pool.score(task('next'))).name).toBe('next')
+    } finally {
+      await pool.close()
+    }
+  })
+
+  it('rejects work after close and validates its size', async () => {
+    const pool = new ScoringPool(1, FIXTURE)
+    await pool.close()
+    await expect(pool.score(task('x'))).rejects.toThrow(/closed/)
+    expect(() => new ScoringPool(0)).toThrow(/positive integer, got 0/)
+  })
+})

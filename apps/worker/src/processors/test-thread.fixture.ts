@@ -1,0 +1,16 @@
+/** Stand-in thread body for scoring-pool tests: echoes, fails or crashes on request. */
+import { parentPort, threadId } from 'node:worker_threads'
+import type { ScoreTask } from './score-task.ts'
+
+const port = parentPort
+port?.on('message', (task: ScoreTask) => {
+  if (task.name === 'crash') process.exit(3)
+  if (task.name === 'throw') {
+    port.postMessage({ id: task.id, ok: false, error: { name: 'ImageError', message: `cannot read ${task.truthPath}` } })
+    return
+  }
+  // Busy-wait a little so that several tasks overlap in time.
+  const until = Date.now() + 50
+  while (Date.now() < until);
+  port.postMessage({ id: task.id, ok: true, result: { name: task.name, sequence: 'unknown', status: 'scored', metrics: { thread: threadId }, structures: [] } })
+})

@@ -1,0 +1,58 @@
+/**
+ * Queue `finalize`: the parent job of an evaluation's flow, run once every series is scored.
+ * Aggregates the stored per-series results exactly as `spider-bench score` does
+ * (buildResultDocument), stores them, and recomputes the phase's leaderboard.
+ */
+import { Worker, type Job } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { RankingSettingsError } from '@spider-bench/leaderboard'
+import { buildResultDocument, isProfileName } from '@spider-bench/scoring'
+import type { FinalizeJobData } from '@spider-bench/contracts'
+import type { WorkerContext } from '../context.ts'
+import { loadEvaluation, markSucceeded, seriesResultsOf } from '../evaluation-store.ts'
+import { recomputeLeaderboard } from '../leaderboard/recompute.ts'
+
+export async function execFinalizeJob(ctx: WorkerContext, job: Job<FinalizeJobData>): Promise<string> {
+  const { evaluationId } = job.data
+  const evaluation = await loadEvaluation(ctx.prisma, evaluationId)
+  if (evaluation.status === 'failed' || evaluation.status === 'cancelled') return `skipped: evaluation ${evaluation.status}`
+  if (evaluation.status !== 'succeeded') {
+    if (!isProfileName(evaluation.profile)) throw new Error(`evaluation ${evaluationId}: unknown scoring profile "${evaluation.profile}"`)
+    const series = await seriesResultsOf(ctx.prisma, evaluationId)
+    const expected = evaluation.testSet.series.map((s) => s.name)
+    const have = new Set(series.map((s) => s.name))
+    const missing = expected.filter((n) => !have.has(n))
+    // Children completed means their rows were written; a gap is a system fault, retried.
+    if (missing.length > 0) throw new Error(`evaluation ${evaluationId}: no stored result for series ${missing.slice(0, 5).join(', ')}`)
+    const document = buildResultDocument(evaluation.profile, series.filter((s) => expected.includes(s.name)))
+    await markSucceeded(ctx.prisma, evaluationId, evaluation.submission.id, {
+      aggregates: document.aggregates,
+      bySequence: document.bySequence,
+      total: expected.length,
+    })
+  }
+  // Runs again on a retry after the evaluation was stored: the leaderboard must follow.
+  try {
+    const snapshot = await recomputeLeaderboard(ctx.prisma, evaluation.submission.phaseId)
+    ctx.onLeaderboard?.(evaluation.submission.phaseId)
+    ctx.log.info({ evaluationId, phaseId: evaluation.submission.phaseId, version: snapshot.version, executionMs: Date.now() - (job.processedOn ?? Date.now()) }, 'evaluation finalized')
+    return `leaderboard version ${snapshot.version}`
+  } catch (err) {
+    // Invalid ranking settings are the organisers' to fix; the evaluation itself stands.
+    if (err instanceof RankingSettingsError) {
+      ctx.log.error({ err, phaseId: evaluation.submission.phaseId }, 'leaderboard not recomputed: invalid ranking settings')
+      return `leaderboard not recomputed: ${err.message}`
+    }
+    throw err
+  }
+}
+
+export function startFinalizeWorker(ctx: WorkerContext, connection: Redis): Worker<FinalizeJobData> {
+  return new Worker<FinalizeJobData>(ctx.names.finalize, (job) => execFinalizeJob(ctx, job), {
+    connection,
+    concurrency: 2,
+    lockDuration: ctx.config.lockDurationMs,
+    stalledInterval: ctx.config.lockDurationMs,
+    maxStalledCount: 3,
+  })
+}

@@ -1,0 +1,72 @@
+/**
+ * Queue `scoreSeries`: one job per (evaluation, test series), a child of the evaluation's
+ * flow. Scores the series in a scoring thread and upserts its result. Many such jobs run at
+ * once, in this process (`concurrency`) and in every other worker sharing Redis.
+ */
+import { Worker, type Job } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { isProfileName, type SeriesResult } from '@spider-bench/scoring'
+import type { ScoreSeriesJobData } from '@spider-bench/contracts'
+import type { WorkerContext } from '../context.ts'
+import { isTerminal, storedSeriesResult, storeSeriesResult } from '../evaluation-store.ts'
+import { InputFault } from '../faults.ts'
+
+/** The prediction's storage key: an uploaded file, or what the inference child produced. */
+async function predictionKey(job: Job<ScoreSeriesJobData>, kind: string, files: unknown, seriesName: string): Promise<string | null> {
+  if (kind === 'algorithm') {
+    const values = Object.values(await job.getChildrenValues()) as Array<{ predictionKey?: unknown }>
+    const key = values.find((v) => typeof v?.predictionKey === 'string')?.predictionKey
+    if (typeof key !== 'string') throw new Error(`no prediction from the inference job of series ${seriesName}`)
+    return key
+  }
+  const key = (files as Record<string, unknown> | null)?.[seriesName]
+  return typeof key === 'string' ? key : null
+}
+
+export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSeriesJobData>): Promise<{ series: string; status: string }> {
+  const { evaluationId, seriesId } = job.data
+  const [evaluation, series] = await Promise.all([
+    ctx.prisma.evaluation.findUnique({
+      where: { id: evaluationId },
+      select: { status: true, profile: true, submission: { select: { kind: true, files: true } } },
+    }),
+    ctx.prisma.testSeries.findUnique({ where: { id: seriesId }, select: { name: true, maskKey: true } }),
+  ])
+  if (!evaluation) return { series: seriesId, status: 'skipped: evaluation deleted' }
+  if (!series) throw new Error(`test series ${seriesId} of evaluation ${evaluationId} does not exist`)
+  if (isTerminal(evaluation.status)) return { series: series.name, status: `skipped: evaluation ${evaluation.status}` }
+  if (!isProfileName(evaluation.profile)) throw new Error(`evaluation ${evaluationId}: unknown scoring profile "${evaluation.profile}"`)
+
+  // Scoring is deterministic: a result stored by an earlier (killed) attempt is kept as is.
+  const stored = await storedSeriesResult(ctx.prisma, evaluationId, series.name)
+  let result: Pick<SeriesResult, 'status' | 'error'>
+  let predKey: string | null
+  if (stored) {
+    result = { status: stored.status as SeriesResult['status'], ...(stored.error ? { error: stored.error } : {}) }
+    predKey = await predictionKey(job, evaluation.submission.kind, evaluation.submission.files, series.name)
+  } else {
+    predKey = await predictionKey(job, evaluation.submission.kind, evaluation.submission.files, series.name)
+    const truthPath = await ctx.storage.localPath(series.maskKey)
+    const predPath = predKey === null ? null : await ctx.storage.localPath(predKey)
+    const started = performance.now()
+    const scored = await ctx.pool.score({ name: series.name, truthPath, predPath, profile: evaluation.profile })
+    await storeSeriesResult(ctx.prisma, evaluationId, scored, performance.now() - started)
+    result = scored
+  }
+  // A prediction that was uploaded but cannot be scored is the participant's to fix; a series
+  // without an uploaded prediction (accepted by the API) is scored as empty, as `score` does.
+  if (result.status === 'error' && predKey !== null) {
+    throw new InputFault(`prediction for series ${series.name} could not be scored: ${result.error ?? 'unknown error'}; fix the file and submit again`)
+  }
+  return { series: series.name, status: result.status }
+}
+
+export function startScoreSeriesWorker(ctx: WorkerContext, connection: Redis): Worker<ScoreSeriesJobData> {
+  return new Worker<ScoreSeriesJobData>(ctx.names.scoreSeries, (job) => execScoreSeriesJob(ctx, job), {
+    connection,
+    concurrency: ctx.config.concurrency,
+    lockDuration: ctx.config.lockDurationMs,
+    stalledInterval: ctx.config.lockDurationMs,
+    maxStalledCount: 3,
+  })
+}
