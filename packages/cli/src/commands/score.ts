@@ -1,10 +1,136 @@
-import type { Command } from '../main.ts'
+import { writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import {
+  ImageError,
+  isProfileName,
+  profileMetrics,
+  scoreDirectories,
+  type Aggregates,
+  type ProfileName,
+  type ResultDocument,
+} from '@spider-bench/scoring'
+import { UsageError, type Command } from '../main.ts'
 
-// Placeholder until issue 2 lands: refuses clearly rather than pretending to score.
+const HELP = `usage: spider-bench score --truth DIR --pred DIR [options]
+
+Scores every reference mask in --truth against the prediction with the same base name in
+--pred (.mha, .mhd, .nii, .nii.gz, .nrrd or .nhdr on either side) with the SPIDER metrics.
+
+options:
+  --truth DIR          reference masks
+  --pred DIR           predicted masks
+  --profile NAME       spider (default) or spider-official (reproduces the challenge scorer)
+  --out FILE.json      write the full result document (per series, per structure, aggregates)
+  --threads N          worker threads (default: all cores)
+  --allow-missing      missing predictions are scored as empty without failing (exit 0)
+  -h, --help           this help
+
+exit codes: 0 every series scored; 1 usage or reference error; 2 some series failed (missing or
+invalid prediction; still scored as empty predictions and written to --out).`
+
 export const command: Command = {
   summary: 'score a folder of predicted masks against reference masks (SPIDER metrics)',
-  async run() {
-    console.error('spider-bench score: not implemented yet')
-    return 1
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        truth: { type: 'string' },
+        pred: { type: 'string' },
+        profile: { type: 'string', default: 'spider' },
+        out: { type: 'string' },
+        threads: { type: 'string' },
+        'allow-missing': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    })
+    if (values.help) {
+      console.log(HELP)
+      return 0
+    }
+    if (!values.truth) throw new UsageError('--truth DIR is required (see --help)')
+    if (!values.pred) throw new UsageError('--pred DIR is required (see --help)')
+    const profile = values.profile ?? 'spider'
+    if (!isProfileName(profile)) throw new UsageError(`unknown --profile "${profile}": expected spider or spider-official`)
+    let threads: number | undefined
+    if (values.threads !== undefined) {
+      threads = Number(values.threads)
+      if (!/^\d+$/.test(values.threads) || threads < 1) throw new UsageError(`--threads must be a positive integer, got "${values.threads}"`)
+    }
+    const bar = process.stderr.isTTY ? progressBar() : undefined
+    let outcome
+    try {
+      outcome = await scoreDirectories({
+        truthDir: values.truth,
+        predDir: values.pred,
+        profile,
+        threads,
+        allowMissing: values['allow-missing'],
+        onProgress: bar,
+      })
+    } catch (err) {
+      if (bar) process.stderr.write('\n')
+      if (err instanceof ImageError) {
+        console.error(`spider-bench score: ${err.message}`)
+        return 1
+      }
+      throw err
+    }
+    if (bar) process.stderr.write('\n')
+    const { document, exitCode, extraPredictions } = outcome
+    if (values.out) await writeFile(values.out, `${JSON.stringify(document, null, 1)}\n`)
+    console.log(formatTable(document))
+    for (const name of extraPredictions) console.error(`warning: prediction "${name}" has no reference mask and was ignored`)
+    for (const s of document.series) if (s.status === 'error') console.error(`error: ${s.name}: ${s.error}`)
+    if (values.out) console.error(`result document written to ${values.out}`)
+    return exitCode
   },
+}
+
+function progressBar(): (done: number, total: number, name: string) => void {
+  const start = Date.now()
+  return (done, total, name) => {
+    const width = 30
+    const filled = Math.round((done / total) * width)
+    const seconds = ((Date.now() - start) / 1000).toFixed(1)
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${seconds}s ${name.slice(0, 30).padEnd(30)}`)
+  }
+}
+
+// Rows grouped by structure class, like Table 4 of the SPIDER paper.
+const GROUPS: Array<[string, RegExp]> = [
+  ['Vertebrae', /Vertebrae$/],
+  ['Discs', /Discs$/],
+  ['Spinal canal', /SpinalCanal$/],
+  ['Overall', /./],
+]
+
+/** A readable table: mean ± SD (n) per structure class and metric, overall and per sequence. */
+export function formatTable(document: ResultDocument): string {
+  const columns: Array<[string, Aggregates]> = [['all', document.aggregates], ...Object.entries(document.bySequence).map(([k, v]) => [k, v] as [string, Aggregates])]
+  const failed = document.series.filter((s) => s.status === 'error').length
+  const counts = columns.map(([name]) => (name === 'all' ? document.series.length : document.series.filter((s) => s.sequence === name).length))
+  const header = ['structure', 'metric', ...columns.map(([name], i) => `${name} (${counts[i]} series)`)]
+  const rows: string[][] = []
+  const keys = profileMetrics(document.profile as ProfileName).map((m) => m.key)
+  const used = new Set<string>()
+  for (const [group, pattern] of GROUPS) {
+    for (const key of keys.filter((k) => !used.has(k) && pattern.test(k))) {
+      used.add(key)
+      const metric = group === 'Overall' ? key.replace(/Overall$/, '').replace(/^Overal(?=[A-Z])/, '') : key.replace(pattern, '')
+      rows.push([group, metric, ...columns.map(([, agg]) => cell(agg[key]))])
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()
+  const title = `profile ${document.profile}, ${document.series.length} series, ${failed} failed (scored as empty predictions)`
+  return [title, '', line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}
+
+function cell(agg: { mean: number | null; std: number | null; count: number } | undefined): string {
+  if (!agg || agg.mean === null) return '-'
+  const digits = Math.abs(agg.mean) >= 100 ? 1 : 3
+  const sd = agg.std === null ? '' : ` ± ${agg.std.toFixed(digits)}`
+  return `${agg.mean.toFixed(digits)}${sd} (${agg.count})`
 }

@@ -1,0 +1,118 @@
+import { availableParallelism } from 'node:os'
+import { stat } from 'node:fs/promises'
+import { Worker } from 'node:worker_threads'
+import { buildResultDocument } from './document.ts'
+import { ImageError } from './image/types.ts'
+import { pairFiles, type SeriesPair } from './pair-files.ts'
+import type { ProfileName } from './profiles/profile.ts'
+import type { ResultDocument, SeriesResult } from './result.ts'
+import { scoreSeriesFiles } from './score-series-files.ts'
+import type { WorkerReply } from './worker-messages.ts'
+
+export interface ScoreDirectoriesOptions {
+  readonly truthDir: string
+  readonly predDir: string
+  readonly profile?: ProfileName
+  /** Worker threads; default: all cores. 1 scores in the calling thread. */
+  readonly threads?: number
+  /** Missing predictions still make error series, but no longer exit code 2. */
+  readonly allowMissing?: boolean
+  readonly onProgress?: (done: number, total: number, name: string) => void
+}
+
+export interface ScoreDirectoriesResult {
+  readonly document: ResultDocument
+  /** 0: every series scored (or only allowed missing ones failed); 2: some series failed. */
+  readonly exitCode: 0 | 2
+  /** Prediction files whose base name has no reference (ignored). */
+  readonly extraPredictions: string[]
+}
+
+/**
+ * Scores every reference mask of `truthDir` against the prediction of the same base name in
+ * `predDir`, in parallel on worker threads. A reference problem rejects with ImageError.
+ */
+export async function scoreDirectories(options: ScoreDirectoriesOptions): Promise<ScoreDirectoriesResult> {
+  const profile = options.profile ?? 'spider'
+  const threads = options.threads ?? availableParallelism()
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`)
+  const { pairs, extraPredictions } = await pairFiles(options.truthDir, options.predDir)
+  // Largest first, so that a big series does not start last and leave the other threads idle.
+  const sizes = new Map(await Promise.all(pairs.map(async (p) => [p.name, (await stat(p.truthPath)).size] as const)))
+  const queue = [...pairs].sort((a, b) => (sizes.get(b.name) ?? 0) - (sizes.get(a.name) ?? 0))
+  const tasks = queue.map((pair) => ({ ...pair, profile }))
+  let done = 0
+  const progress = (result: SeriesResult) => options.onProgress?.(++done, tasks.length, result.name)
+  const series =
+    Math.min(threads, tasks.length) <= 1
+      ? await scoreInThisThread(tasks, progress)
+      : await scoreOnWorkers(tasks, Math.min(threads, tasks.length), progress)
+  const failed = series.filter((s) => s.status === 'error')
+  const missingOnly = failed.every((s) => pairs.find((p) => p.name === s.name)?.predPath === null)
+  const exitCode = failed.length === 0 || (options.allowMissing === true && missingOnly) ? 0 : 2
+  return { document: buildResultDocument(profile, series), exitCode, extraPredictions }
+}
+
+type Task = SeriesPair & { profile: ProfileName }
+
+async function scoreInThisThread(tasks: Task[], progress: (r: SeriesResult) => void): Promise<SeriesResult[]> {
+  const out: SeriesResult[] = []
+  for (const task of tasks) {
+    const result = await scoreSeriesFiles(task)
+    progress(result)
+    out.push(result)
+  }
+  return out
+}
+
+// Workers run the TypeScript sources: each registers tsx before importing score-worker.ts,
+// which works the same under `npx spider-bench`, `node bin/run-ts.js` and vitest.
+function startWorker(): Worker {
+  const tsx = import.meta.resolve('tsx/esm/api')
+  const entry = new URL('./score-worker.ts', import.meta.url).href
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}) })`
+  return new Worker(boot, { eval: true })
+}
+
+function scoreOnWorkers(tasks: Task[], threads: number, progress: (r: SeriesResult) => void): Promise<SeriesResult[]> {
+  return new Promise((resolve, reject) => {
+    const results: SeriesResult[] = []
+    const workers: Worker[] = []
+    let next = 0
+    let finished = false
+    const finish = (err?: Error) => {
+      if (finished) return
+      finished = true
+      for (const w of workers) void w.terminate()
+      if (err) reject(err)
+      else resolve(results)
+    }
+    const feed = (worker: Worker) => {
+      if (next < tasks.length) {
+        const id = next++
+        worker.postMessage({ id, ...tasks[id] })
+      } else if (results.length === tasks.length) {
+        finish()
+      }
+    }
+    for (let t = 0; t < threads; t++) {
+      const worker = startWorker()
+      workers.push(worker)
+      worker.on('message', (reply: WorkerReply) => {
+        if ('error' in reply) {
+          const e = reply.error
+          finish(e.imageError && e.file && e.problem ? new ImageError(e.file, e.problem) : new Error(`scoring ${tasks[reply.id].name} failed: ${e.message}`))
+          return
+        }
+        results.push(reply.result)
+        progress(reply.result)
+        feed(worker)
+      })
+      worker.on('error', (err) => finish(err))
+      worker.on('exit', (code) => {
+        if (!finished) finish(new Error(`a scoring worker exited unexpectedly (code ${code})`))
+      })
+      feed(worker)
+    }
+  })
+}
