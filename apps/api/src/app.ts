@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import core, { type CoreOptions } from './plugins/external/core.ts'
 import errorHandler from './plugins/external/error-handler.ts'
@@ -11,7 +11,8 @@ import { ErrorSchema } from './schemas/common.ts'
 import './types.ts'
 
 export interface AppOptions extends CoreOptions {
-  readonly logger?: FastifyServerOptions['logger']
+  /** A pino logger; without one the app does not log. */
+  readonly logger?: FastifyBaseLogger
 }
 
 /**
@@ -21,7 +22,7 @@ export interface AppOptions extends CoreOptions {
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Uploads are streamed by multipart; JSON bodies stay small.
     bodyLimit: 1024 * 1024,
     trustProxy: false,

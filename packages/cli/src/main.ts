@@ -19,6 +19,9 @@ type Loader = () => Promise<{ command: Command }>
 // Command name (may contain a space for subcommands, e.g. "db migrate") → module.
 const COMMANDS: Record<string, Loader> = {
   score: () => import('./commands/score.ts'),
+  serve: () => import('./commands/serve.ts'),
+  'db migrate': () => import('./commands/db-migrate.ts'),
+  'users create': () => import('./commands/users-create.ts'),
 }
 
 /** The registered command names, sorted. */

@@ -1,0 +1,45 @@
+import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { requireRole } from '../../../plugins/app/auth.ts'
+import { errorResponses } from '../../../schemas/common.ts'
+import { ChallengeParams, ChallengeSchema, CreateChallengeSchema, CreatePhaseSchema, PhaseParams, PhaseSchema, UpdatePhaseSchema } from '../../../schemas/challenge.ts'
+import { createChallenge, createPhase, getChallenge, listChallenges, updatePhase } from '../../../services/challenges.ts'
+
+/** Challenges and their phases: public reads, writes by admins and the owning organiser. */
+const challenges: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/challenges', { schema: { tags: ['challenges'], security: [], response: { 200: Type.Array(ChallengeSchema) } } }, async () => listChallenges(app.db))
+
+  app.get(
+    '/challenges/:challenge',
+    { schema: { tags: ['challenges'], security: [], params: ChallengeParams, response: { 200: ChallengeSchema, ...errorResponses(404) } } },
+    async (request) => getChallenge(app.db, request.params.challenge),
+  )
+
+  app.post(
+    '/challenges',
+    { schema: { tags: ['challenges'], body: CreateChallengeSchema, response: { 201: ChallengeSchema, ...errorResponses(400, 401, 403, 409) } } },
+    async (request, reply) => {
+      const user = requireRole(request, 'admin', 'organiser')
+      return reply.status(201).send(await createChallenge(app.db, user, request.body))
+    },
+  )
+
+  app.post(
+    '/challenges/:challenge/phases',
+    { schema: { tags: ['challenges'], params: ChallengeParams, body: CreatePhaseSchema, response: { 201: PhaseSchema, ...errorResponses(400, 401, 403, 404, 409) } } },
+    async (request, reply) => {
+      const user = requireRole(request, 'admin', 'organiser')
+      return reply.status(201).send(await createPhase(app.db, user, request.params.challenge, request.body))
+    },
+  )
+
+  app.patch(
+    '/challenges/:challenge/phases/:phase',
+    { schema: { tags: ['challenges'], params: PhaseParams, body: UpdatePhaseSchema, response: { 200: PhaseSchema, ...errorResponses(400, 401, 403, 404, 409) } } },
+    async (request) => {
+      const user = requireRole(request, 'admin', 'organiser')
+      return updatePhase(app.db, user, request.params.challenge, request.params.phase, request.body)
+    },
+  )
+}
+export default challenges

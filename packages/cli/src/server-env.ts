@@ -1,0 +1,26 @@
+import { UsageError } from './main.ts'
+import type { Config } from '@spider-bench/config'
+import type { Database } from '@spider-bench/db'
+
+/**
+ * Loads the server configuration and opens its database for the server commands, turning
+ * configuration problems and a busy embedded database into one-line errors (exit 1).
+ */
+export async function openServerEnv(overrides: Partial<Config> = {}): Promise<{ config: Config; db: Database }> {
+  const { loadConfig, ConfigError } = await import('@spider-bench/config')
+  const { openDatabase, DatabaseLockedError } = await import('@spider-bench/db')
+  let config: Config
+  try {
+    config = loadConfig(process.env, overrides)
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message)
+    throw err
+  }
+  try {
+    const db = await openDatabase({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir })
+    return { config, db }
+  } catch (err) {
+    if (err instanceof DatabaseLockedError) throw new UsageError(err.message)
+    throw err
+  }
+}
