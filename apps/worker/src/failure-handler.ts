@@ -14,7 +14,7 @@ export function isFinalFailure(job: Pick<Job, 'attemptsMade' | 'opts'>, err: Err
  * attempt, fails the evaluation. System faults of the evaluation job itself are left to the
  * reconciler, which enqueues the evaluation again.
  */
-export function failureHandler(ctx: WorkerContext, queue: 'evaluation' | 'scoreSeries' | 'finalize') {
+export function failureHandler(ctx: WorkerContext, queue: 'evaluation' | 'scoreSeries' | 'finalize', pending: Set<NodeJS.Timeout> = new Set()) {
   return async (job: Job<{ evaluationId: string }> | undefined, err: Error): Promise<void> => {
     if (!job) return
     const evaluationId = job.data.evaluationId
@@ -22,11 +22,26 @@ export function failureHandler(ctx: WorkerContext, queue: 'evaluation' | 'scoreS
     const final = isFinalFailure(job, err)
     ctx.log[final ? 'error' : 'warn']({ queue, jobId: job.id, evaluationId, attemptsMade: job.attemptsMade, kind, final, err: err.message }, 'job failed')
     if (!final || (queue === 'evaluation' && kind === 'system')) return
-    try {
-      await markFailed(ctx.prisma, evaluationId, kind, err.message)
-    } catch (dbErr) {
-      // The reconciler finds the failed flow later and records the failure then.
-      ctx.log.error({ err: dbErr, evaluationId }, 'could not record the failed evaluation')
+    const record = async () => {
+      try {
+        await markFailed(ctx.prisma, evaluationId, kind, err.message)
+      } catch (dbErr) {
+        // The reconciler finds the failed flow later and records the failure then.
+        ctx.log.error({ err: dbErr, evaluationId }, 'could not record the failed evaluation')
+      }
     }
+    // A parent failed by its child: the child's own handler records the real cause (an input
+    // fault, say); this generic failure is only a fallback, e.g. for a child that stalled out.
+    if (queue === 'finalize' && CHILD_FAILED.test(err.message)) {
+      const timer = setTimeout(() => {
+        pending.delete(timer)
+        void record()
+      }, CHILD_GRACE_MS)
+      pending.add(timer)
+    } else await record()
   }
 }
+
+/** BullMQ's reason for a parent moved to failed by a child with failParentOnFailure. */
+const CHILD_FAILED = /^child \S+ failed$/
+const CHILD_GRACE_MS = 5000

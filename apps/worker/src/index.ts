@@ -82,8 +82,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     [startScoreSeriesWorker(ctx, connection), 'scoreSeries'],
     [startFinalizeWorker(ctx, connection), 'finalize'],
   ]
+  // Deferred fallback records of failed flows; dropped at close (the reconciler covers them).
+  const pendingFailures = new Set<NodeJS.Timeout>()
   for (const [worker, queue] of workers) {
-    worker.on('failed', (job, err) => void failureHandler(ctx, queue)(job, err))
+    const onFailed = failureHandler(ctx, queue, pendingFailures)
+    worker.on('failed', (job, err) => void onFailed(job, err))
     worker.on('error', (err) => log.warn({ queue, err: err.message }, 'worker error'))
   }
 
@@ -104,6 +107,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     close() {
       closing ??= (async () => {
         clearInterval(timer)
+        for (const t of pendingFailures) clearTimeout(t)
         // Workers first: close() waits for the running jobs to finish.
         await Promise.all(workers.map(([w]) => w.close()))
         await reconciling.catch(() => undefined)

@@ -20,7 +20,9 @@ export async function execEvaluationJob(ctx: WorkerContext, job: Job<EvaluationJ
   const { evaluationId } = job.data
   const evaluation = await loadEvaluation(ctx.prisma, evaluationId)
   if (isTerminal(evaluation.status)) return `skipped: evaluation already ${evaluation.status}`
-  const series = evaluation.testSet.series
+  // Largest series first (as scoreDirectories does), so no big one starts last on an idle farm.
+  const voxels = (size: unknown) => (Array.isArray(size) ? size.reduce((p: number, v) => p * Number(v), 1) : 0)
+  const series = [...evaluation.testSet.series].sort((a, b) => voxels(b.size) - voxels(a.size))
   if (series.length === 0) throw new InputFault(`test set version ${evaluation.testSet.version} has no series; the organisers must upload one`)
   const algorithm = evaluation.submission.kind === 'algorithm'
   if (!algorithm && (evaluation.submission.files === null || typeof evaluation.submission.files !== 'object')) {
