@@ -5,6 +5,8 @@ import errorHandler from './plugins/external/error-handler.ts'
 import multipart from './plugins/external/multipart.ts'
 import queue from './plugins/external/queue.ts'
 import swagger from './plugins/external/swagger.ts'
+import metrics from './plugins/external/metrics.ts'
+import adminQueues from './plugins/app/admin-queues.ts'
 import auth from './plugins/app/auth.ts'
 import autoloadRoutes from './routes/autoload.ts'
 import { ErrorSchema } from './schemas/common.ts'
@@ -34,7 +36,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(queue)
   await app.register(multipart)
   await app.register(swagger)
+  await app.register(metrics)
   await app.register(auth)
+  await app.register(adminQueues)
   await app.register(autoloadRoutes)
   return app as unknown as FastifyInstance
 }
