@@ -19,9 +19,11 @@ type Loader = () => Promise<{ command: Command }>
 // Command name (may contain a space for subcommands, e.g. "db migrate") → module.
 const COMMANDS: Record<string, Loader> = {
   score: () => import('./commands/score.ts'),
+  synth: () => import('./commands/synth.ts'),
   serve: () => import('./commands/serve.ts'),
   'db migrate': () => import('./commands/db-migrate.ts'),
   'users create': () => import('./commands/users-create.ts'),
+  worker: () => import('./commands/worker.ts'),
 }
 
 /** The registered command names, sorted. */

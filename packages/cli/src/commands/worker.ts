@@ -1,0 +1,79 @@
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { UsageError, type Command } from '../main.ts'
+import { openServerEnv } from '../server-env.ts'
+
+const HELP = `usage: spider-bench worker [--concurrency N] [--inference]
+
+Runs evaluation workers alone: takes evaluation jobs from Redis, scores each test series on
+a pool of N threads (default: WORKER_CONCURRENCY or the number of cores), stores per-series
+results and aggregates, and recomputes the leaderboard. Start one on every machine that
+reaches the same Redis (REDIS_URL), Postgres (DATABASE_URL) and storage (DATA_DIR/storage)
+to scale out; the series of one submission are spread over all of them. The embedded
+database cannot be shared between processes: set DATABASE_URL, or use "serve", which runs
+a worker in-process. Stops cleanly on SIGTERM/SIGINT (running series finish first).
+
+options:
+  --concurrency N   series scored at once by this process
+  --inference       also run algorithm submissions (needs the inference package)
+environment: DATABASE_URL, REDIS_URL, DATA_DIR, WORKER_CONCURRENCY, WORKER_LOCK_MS,
+RECONCILE_INTERVAL_MS, RECONCILE_GRACE_MS`
+
+export const command: Command = {
+  summary: 'run evaluation workers alone (scale out: one per machine sharing Redis, Postgres, storage)',
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { concurrency: { type: 'string' }, inference: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    })
+    if (values.help) {
+      console.log(HELP)
+      return 0
+    }
+    let concurrency: number | undefined
+    if (values.concurrency !== undefined) {
+      if (!/^\d+$/.test(values.concurrency) || Number(values.concurrency) < 1) {
+        throw new UsageError(`--concurrency must be a whole number >= 1, got "${values.concurrency}"`)
+      }
+      concurrency = Number(values.concurrency)
+    }
+    const { config, db } = await openServerEnv()
+    const { FileStorage } = await import('@spider-bench/storage')
+    const { startWorkers } = await import('@spider-bench/worker')
+    const { pino } = await import('pino')
+    const logger = pino(process.stdout.isTTY ? { name: 'worker', transport: { target: 'pino-pretty' } } : { name: 'worker' })
+    let workers
+    try {
+      workers = await startWorkers({
+        prisma: db.prisma,
+        storage: new FileStorage(join(config.dataDir, 'storage')),
+        redisUrl: config.redisUrl,
+        queuePrefix: config.queuePrefix,
+        logger,
+        ...(concurrency !== undefined ? { config: { concurrency } } : {}),
+        ...(values.inference ? { inference: true } : {}),
+      })
+    } catch (err) {
+      await db.close()
+      throw err
+    }
+    const running = workers
+    await new Promise<void>((resolve) => {
+      let closing = false
+      const stop = (signal: string) => {
+        if (closing) return
+        closing = true
+        logger.info(`${signal}: stopping (running series finish first)`)
+        void running
+          .close()
+          .then(() => db.close())
+          .then(resolve)
+      }
+      process.once('SIGINT', () => stop('SIGINT'))
+      process.once('SIGTERM', () => stop('SIGTERM'))
+    })
+    return 0
+  },
+}
