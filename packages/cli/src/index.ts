@@ -1,1 +1,1 @@
-export { main, UsageError, type Command } from './main.ts'
+export { main, commandNames, UsageError, type Command } from './main.ts'
