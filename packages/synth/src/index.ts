@@ -1,0 +1,8 @@
+export { synthesize, SynthOptionError, MAX_STUDIES, type SynthesizeOptions, type SynthesizeResult, type SynthSeries } from './synthesize.ts'
+export { perturbMask } from './perturb-mask.ts'
+export { parsePerturbSpec, PerturbSpecError, PERTURB_OPS_HELP, type PerturbOp } from './perturb-spec.ts'
+export { generateSeries, type GeneratedSeries } from './generate-series.ts'
+export { previewPng } from './preview.ts'
+export { encodePngRgb } from './png.ts'
+export { SEQUENCES, SIZES, type Sequence, type SizeName } from './series-grid.ts'
+export { CANAL_LABEL, PARTIAL_VERTEBRA_OFFSET, DISC_OFFSET } from './render-anatomy.ts'
