@@ -44,12 +44,23 @@ export function predictionOf(mask: Image3D, quality: Quality): Image3D {
 
 export const SERIES_NAMES = ['1_t1', '1_t2', '2_t1', '2_t2', '3_t2_SPACE']
 
+/** Nearest-neighbour upsampling in x and y by an integer factor (bigger, slower series). */
+export function upsample(image: Image3D, f: number): Image3D {
+  if (f === 1) return image
+  const [nx, ny, nz] = image.size
+  const data = new Uint16Array(nx * f * ny * f * nz)
+  for (let z = 0; z < nz; z++)
+    for (let y = 0; y < ny * f; y++)
+      for (let x = 0; x < nx * f; x++) data[x + nx * f * (y + ny * f * z)] = Number(image.data[Math.floor(x / f) + nx * (Math.floor(y / f) + ny * z)])
+  return { ...image, size: [nx * f, ny * f, nz], spacing: [image.spacing[0] / f, image.spacing[1] / f, image.spacing[2]], data }
+}
+
 /** Writes masks (and, per quality, predictions) to `dir/masks` and `dir/pred-<quality>`. */
-export async function writeFixtureFiles(dir: string, qualities: readonly Quality[], names = SERIES_NAMES): Promise<void> {
+export async function writeFixtureFiles(dir: string, qualities: readonly Quality[], names = SERIES_NAMES, scale = 1): Promise<void> {
   await mkdir(join(dir, 'masks'), { recursive: true })
   for (const q of qualities) await mkdir(join(dir, `pred-${q}`), { recursive: true })
   for (const [i, name] of names.entries()) {
-    const mask = makeMask(i)
+    const mask = upsample(makeMask(i), scale)
     await writeImage(mask, join(dir, 'masks', `${name}.mha`))
     for (const q of qualities) await writeImage(predictionOf(mask, q), join(dir, `pred-${q}`, `${name}.mha`))
   }
