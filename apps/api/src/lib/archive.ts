@@ -1,0 +1,230 @@
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, open } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createGunzip } from 'node:zlib'
+import tar from 'tar-stream'
+import yauzl from 'yauzl'
+
+export interface ArchiveLimits {
+  /** Most file entries (directories included) the archive may hold. */
+  readonly maxEntries: number
+  /** Most bytes the archive may expand to, counted while extracting (zip bombs). */
+  readonly maxBytes: number
+}
+
+/** One extracted regular file. */
+export interface ExtractedFile {
+  /** Normalised path inside the archive (`/`-separated, no `.` segments). */
+  readonly path: string
+  /** Where it was written. */
+  readonly file: string
+  readonly size: number
+}
+
+/** The archive itself is unusable or unsafe; `problems` lists every offending entry found. */
+export class ArchiveError extends Error {
+  constructor(
+    message: string,
+    readonly problems: string[] = [],
+    /** 413 for limits, 422 for content. */
+    readonly status: 413 | 422 = 422,
+  ) {
+    super(message)
+    this.name = 'ArchiveError'
+  }
+}
+
+// Clutter archivers add; never part of a data set.
+const IGNORED = [/(^|\/)__MACOSX\//, /(^|\/)\.DS_Store$/, /(^|\/)Thumbs\.db$/]
+
+/** Returns the safe normalised path, or a problem message; refuses absolute paths and `..`. */
+export function normaliseEntryPath(name: string): { path: string } | { problem: string } {
+  if (name.includes('\0')) return { problem: `${JSON.stringify(name)}: file name contains a NUL byte` }
+  if (name.includes('\\')) return { problem: `${name}: backslashes are not allowed in archive paths` }
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return { problem: `${name}: absolute paths are not allowed` }
+  const parts = name.split('/').filter((p) => p !== '' && p !== '.')
+  if (parts.includes('..')) return { problem: `${name}: ".." is not allowed in archive paths` }
+  if (parts.length === 0) return { problem: `${JSON.stringify(name)}: empty path` }
+  return { path: parts.join('/') }
+}
+
+async function detectFormat(file: string): Promise<'zip' | 'tar.gz'> {
+  const handle = await open(file, 'r')
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0)
+    if (bytesRead >= 4 && buffer[0] === 0x50 && buffer[1] === 0x4b && (buffer[2] === 3 || buffer[2] === 5) && (buffer[3] === 4 || buffer[3] === 6)) return 'zip'
+    if (bytesRead >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) return 'tar.gz'
+  } finally {
+    await handle.close()
+  }
+  throw new ArchiveError('the upload is neither a .zip nor a .tar.gz archive')
+}
+
+/** Counts bytes across all entries and aborts once the total passes the limit. */
+class Budget {
+  total = 0
+  constructor(private readonly limits: ArchiveLimits) {}
+  meter(): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        this.total += chunk.length
+        if (this.total > this.limits.maxBytes) done(tooLarge(this.limits))
+        else done(null, chunk)
+      },
+    })
+  }
+}
+
+const tooLarge = (limits: ArchiveLimits) =>
+  new ArchiveError(`the archive expands to more than MAX_ARCHIVE_BYTES (${limits.maxBytes} bytes)`, [], 413)
+const tooMany = (limits: ArchiveLimits) => new ArchiveError(`the archive has more than MAX_ARCHIVE_ENTRIES (${limits.maxEntries}) entries`, [], 413)
+
+/** File names on disk: an index plus the base name, so extensions survive for the image readers. */
+function diskName(dest: string, index: number, path: string): string {
+  const base = path.slice(path.lastIndexOf('/') + 1).replace(/[^A-Za-z0-9_.-]/g, '_')
+  return join(dest, `${index}-${base}`)
+}
+
+async function writeEntry(source: NodeJS.ReadableStream, target: string, budget: Budget): Promise<void> {
+  await pipeline(source, budget.meter(), createWriteStream(target, { flags: 'wx' }))
+}
+
+const S_IFMT = 0o170000
+const S_IFREG = 0o100000
+const S_IFDIR = 0o040000
+const S_IFLNK = 0o120000
+
+async function extractZip(file: string, dest: string, limits: ArchiveLimits): Promise<{ files: ExtractedFile[]; problems: string[] }> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: true }, (err, z) =>
+      err ? reject(new ArchiveError(`the .zip archive is unreadable: ${err.message}`)) : resolve(z),
+    ),
+  )
+  if (zip.entryCount > limits.maxEntries) {
+    zip.close()
+    throw tooMany(limits)
+  }
+  const budget = new Budget(limits)
+  const files: ExtractedFile[] = []
+  const problems: string[] = []
+  let index = 0
+  return new Promise((resolve, reject) => {
+    let failed = false
+    const fail = (err: unknown) => {
+      if (failed) return
+      failed = true
+      zip.close()
+      reject(err instanceof ArchiveError ? err : new ArchiveError(`the .zip archive is unreadable or unsafe: ${(err as Error).message}`))
+    }
+    zip.on('error', fail)
+    zip.on('end', () => {
+      if (!failed) resolve({ files, problems })
+    })
+    zip.on('entry', (entry: yauzl.Entry) => {
+      const name = entry.fileName
+      const mode = (entry.externalFileAttributes >>> 16) & S_IFMT
+      const isDir = name.endsWith('/') || mode === S_IFDIR
+      const normal = normaliseEntryPath(name)
+      if ('problem' in normal) {
+        problems.push(normal.problem)
+        return zip.readEntry()
+      }
+      if (isDir || IGNORED.some((re) => re.test(normal.path))) return zip.readEntry()
+      if (mode === S_IFLNK) {
+        problems.push(`${normal.path}: symbolic links are not allowed`)
+        return zip.readEntry()
+      }
+      if (mode !== 0 && mode !== S_IFREG) {
+        problems.push(`${normal.path}: only regular files are allowed (device files, pipes and sockets are refused)`)
+        return zip.readEntry()
+      }
+      if (entry.isEncrypted()) {
+        problems.push(`${normal.path}: encrypted entries are not supported`)
+        return zip.readEntry()
+      }
+      if (budget.total + entry.uncompressedSize > limits.maxBytes) return fail(tooLarge(limits))
+      const target = diskName(dest, index++, normal.path)
+      zip.openReadStream(entry, (err, stream) => {
+        if (err) return fail(err)
+        writeEntry(stream, target, budget).then(() => {
+          files.push({ path: normal.path, file: target, size: entry.uncompressedSize })
+          zip.readEntry()
+        }, fail)
+      })
+    })
+    zip.readEntry()
+  })
+}
+
+async function extractTarGz(file: string, dest: string, limits: ArchiveLimits): Promise<{ files: ExtractedFile[]; problems: string[] }> {
+  const budget = new Budget(limits)
+  const files: ExtractedFile[] = []
+  const problems: string[] = []
+  let entries = 0
+  let abortedBy: unknown = null
+  const extract = tar.extract()
+  // Errors are recorded and the extractor destroyed; the pipeline below then rejects.
+  const abort = (err: unknown) => {
+    abortedBy ??= err
+    extract.destroy(err instanceof Error ? err : new Error(String(err)))
+  }
+  extract.on('entry', (header, stream, next) => {
+    // An aborted extraction destroys the current entry with the same error, reported once via the pipeline.
+    stream.on('error', () => undefined)
+    const skip = () => {
+      stream.on('end', () => next())
+      stream.resume()
+    }
+    if (++entries > limits.maxEntries) return abort(tooMany(limits))
+    const normal = normaliseEntryPath(header.name)
+    if ('problem' in normal) {
+      problems.push(normal.problem)
+      return skip()
+    }
+    const type = header.type ?? 'file'
+    if (type === 'directory' || IGNORED.some((re) => re.test(normal.path))) return skip()
+    if (type === 'symlink' || type === 'link') {
+      problems.push(`${normal.path}: ${type === 'link' ? 'hard' : 'symbolic'} links are not allowed`)
+      return skip()
+    }
+    if (type !== 'file' && type !== 'contiguous-file') {
+      problems.push(`${normal.path}: only regular files are allowed, this entry is a ${type}`)
+      return skip()
+    }
+    const target = diskName(dest, entries, normal.path)
+    // tar-stream's entries are streamx streams: pipe them into a Node pipeline.
+    const meter = budget.meter()
+    stream.on('error', (err: Error) => meter.destroy(err))
+    stream.pipe(meter)
+    pipeline(meter, createWriteStream(target, { flags: 'wx' })).then(() => {
+      files.push({ path: normal.path, file: target, size: header.size ?? 0 })
+      next()
+    }, abort)
+  })
+  try {
+    await pipeline(createReadStream(file), createGunzip(), extract)
+  } catch (err) {
+    if (abortedBy instanceof ArchiveError) throw abortedBy
+    if (err instanceof ArchiveError) throw err
+    throw new ArchiveError(`the .tar.gz archive is unreadable: ${(err as Error).message}`)
+  }
+  return { files, problems }
+}
+
+/**
+ * Extracts a .zip or .tar.gz (detected by content) into `dest`, streaming each entry to
+ * disk. Refuses absolute paths, `..`, links, device files and pipes (listing each), and
+ * stops at the entry-count and expanded-size limits. The caller removes `dest` afterwards.
+ */
+export async function extractArchive(file: string, dest: string, limits: ArchiveLimits): Promise<ExtractedFile[]> {
+  await mkdir(dest, { recursive: true })
+  const format = await detectFormat(file)
+  const { files, problems } = format === 'zip' ? await extractZip(file, dest, limits) : await extractTarGz(file, dest, limits)
+  if (problems.length > 0) throw new ArchiveError(`the archive has ${problems.length} unsafe or unsupported entr${problems.length === 1 ? 'y' : 'ies'}`, problems)
+  const seen = new Set<string>()
+  const duplicates = files.filter((f) => (seen.has(f.path) ? true : (seen.add(f.path), false))).map((f) => `${f.path}: appears more than once in the archive`)
+  if (duplicates.length > 0) throw new ArchiveError('the archive has duplicate entries', duplicates)
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
