@@ -12,8 +12,8 @@ export interface OverviewRow {
 
 export const OVERVIEW_HEADER = ['study', 'series_name', 'sequence', 'split', 'sex', 'age', 'size_x', 'size_y', 'size_z', 'spacing_x', 'spacing_y', 'spacing_z'] as const
 
-// Spacing is written with 6 decimals: exact for the drawn values, and byte-stable.
-const mm = (x: number): string => String(Number(x.toFixed(6)))
+// Shortest decimal that reads back as the same number: exact and byte-stable.
+const mm = (x: number): string => String(x)
 
 /** The CSV text (header + rows, LF line ends). Values never contain commas or quotes. */
 export function overviewCsv(rows: readonly OverviewRow[]): string {

@@ -61,7 +61,7 @@ export function drawSeriesGrid(
     // Tiny but complete: every structure still spans a few voxels.
     nx = space ? 12 : 8
     sx = space ? 4 : 6
-    inPlane = height / 63
+    inPlane = Math.round((height / 63) * 1e4) / 1e4
   } else if (space) {
     nx = rng.int(52, 64)
     sx = 0.9
