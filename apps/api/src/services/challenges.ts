@@ -1,4 +1,5 @@
 import { Prisma, type PrismaClient } from '@spider-bench/db'
+import { isProfileName, profileMetrics } from '@spider-bench/scoring'
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts'
 import type { AuthUser } from '../types.ts'
 import type { ChallengeView, CreateChallenge, CreatePhase, PhaseView, UpdatePhase } from '../schemas/challenge.ts'
@@ -109,6 +110,14 @@ function phaseData(body: UpdatePhase) {
   return data
 }
 
+/** Ranking keys must be metrics of the phase's scoring profile. */
+function checkRankingKeys(profile: string, metrics: ReadonlyArray<{ key: string }>): void {
+  if (!isProfileName(profile)) throw badRequest(`unknown scoring profile "${profile}"`)
+  const known = profileMetrics(profile).map((m) => m.key)
+  const unknown = metrics.filter((m) => !known.includes(m.key)).map((m) => `"${m.key}"`)
+  if (unknown.length > 0) throw badRequest(`ranking.metrics: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a metric' : 'are not metrics'} of profile "${profile}" (known: ${known.join(', ')})`)
+}
+
 function checkWindow(opensAt: Date | null | undefined, closesAt: Date | null | undefined): void {
   if (opensAt && closesAt && opensAt.getTime() >= closesAt.getTime()) {
     throw badRequest(`opensAt (${opensAt.toISOString()}) must be before closesAt (${closesAt.toISOString()})`)
@@ -119,6 +128,7 @@ export async function createPhase(db: PrismaClient, user: AuthUser, challengeSlu
   const challenge = await findChallenge(db, challengeSlug)
   assertCanManage(user, challenge)
   const data = phaseData(body)
+  checkRankingKeys(body.scoringProfile, body.ranking.metrics)
   checkWindow(data.opensAt as Date | null | undefined, data.closesAt as Date | null | undefined)
   try {
     const p = await db.phase.create({
@@ -153,6 +163,7 @@ export async function updatePhase(db: PrismaClient, user: AuthUser, challengeSlu
   const opensAt = data.opensAt !== undefined ? (data.opensAt as Date | null) : phase.opensAt
   const closesAt = data.closesAt !== undefined ? (data.closesAt as Date | null) : phase.closesAt
   checkWindow(opensAt, closesAt)
+  if (body.ranking || body.scoringProfile) checkRankingKeys(body.scoringProfile ?? phase.scoringProfile, body.ranking?.metrics ?? (phase.rankingMetrics as Array<{ key: string }>))
   try {
     const p = await db.phase.update({ where: { id: phase.id }, data, include: phaseInclude })
     return phaseView(p)

@@ -1,0 +1,104 @@
+import type { PrismaClient } from '@spider-bench/db'
+import { evaluationJobOptions, type EvaluationJobData } from '@spider-bench/contracts'
+import { SCORER_VERSION } from '@spider-bench/scoring'
+import type { Queue } from 'bullmq'
+import type { FastifyBaseLogger } from 'fastify'
+import { conflict, forbidden, notFound } from '../errors.ts'
+import type { AuthUser } from '../types.ts'
+import { canManage, findPhase } from './challenges.ts'
+
+/** A submission with what access checks need: its phase, challenge owner and participant. */
+export async function findSubmission(db: PrismaClient, id: string) {
+  const submission = await db.submission.findUnique({
+    where: { id },
+    include: { phase: { include: { challenge: { select: { ownerId: true, slug: true } } } }, participant: { select: { name: true } } },
+  })
+  if (!submission) throw notFound(`no submission "${id}"`)
+  return submission
+}
+type SubmissionRow = Awaited<ReturnType<typeof findSubmission>>
+
+/** The participant who submitted, the challenge's owner, or an admin. */
+export function assertCanSee(user: AuthUser | null, submission: SubmissionRow): void {
+  if (user && (user.id === submission.participantId || canManage(user, submission.phase.challenge))) return
+  throw user ? forbidden(`submission ${submission.id} belongs to another participant`) : notFound(`no submission "${submission.id}"`)
+}
+
+export interface CreatedEvaluation {
+  readonly submissionId: string
+  readonly evaluationId: string
+}
+
+/**
+ * New evaluations of submissions on the phase's current hidden test set with the current
+ * scorer; the older evaluations and snapshots stay. Submissions with an evaluation still
+ * queued or running are skipped (that evaluation will finish). Enqueueing is best effort:
+ * a job Redis did not take is enqueued by the worker's reconciler within a minute.
+ */
+export async function createEvaluations(
+  db: PrismaClient,
+  queue: Queue<EvaluationJobData>,
+  log: FastifyBaseLogger,
+  phaseId: string,
+  submissionIds: string[],
+): Promise<{ created: CreatedEvaluation[]; skipped: Array<{ submissionId: string; reason: string }> }> {
+  const phase = await db.phase.findUniqueOrThrow({ where: { id: phaseId }, include: { testSets: { where: { public: false }, orderBy: { version: 'desc' }, take: 1 } } })
+  const testSet = phase.testSets[0]
+  if (!testSet) throw conflict(`phase "${phase.slug}" has no hidden test set to evaluate on; upload one first`)
+  const busy = await db.evaluation.findMany({ where: { submissionId: { in: submissionIds }, status: { in: ['queued', 'running'] } }, select: { submissionId: true } })
+  const busyIds = new Set(busy.map((b) => b.submissionId))
+  const created: CreatedEvaluation[] = []
+  const skipped: Array<{ submissionId: string; reason: string }> = []
+  for (const submissionId of submissionIds) {
+    if (busyIds.has(submissionId)) {
+      skipped.push({ submissionId, reason: 'an evaluation is already queued or running' })
+      continue
+    }
+    const evaluation = await db.evaluation.create({ data: { submissionId, testSetId: testSet.id, profile: phase.scoringProfile, scorerVersion: SCORER_VERSION } })
+    created.push({ submissionId, evaluationId: evaluation.id })
+  }
+  for (const { evaluationId } of created) {
+    await queue.add('evaluate', { evaluationId }, evaluationJobOptions(evaluationId)).catch((err: unknown) => {
+      log.warn({ err, evaluationId }, 'could not enqueue the evaluation now; the reconciler will')
+    })
+  }
+  return { created, skipped }
+}
+
+export async function reevaluateSubmission(db: PrismaClient, queue: Queue<EvaluationJobData>, log: FastifyBaseLogger, user: AuthUser, id: string) {
+  const submission = await findSubmission(db, id)
+  if (!canManage(user, submission.phase.challenge)) throw forbidden(`only the owner of challenge "${submission.phase.challenge.slug}" or an admin may re-evaluate submissions`)
+  if (submission.status === 'cancelled') throw conflict(`submission ${id} was cancelled`)
+  return createEvaluations(db, queue, log, submission.phaseId, [id])
+}
+
+export async function reevaluatePhase(db: PrismaClient, queue: Queue<EvaluationJobData>, log: FastifyBaseLogger, user: AuthUser, challengeSlug: string, phaseSlug: string) {
+  const phase = await findPhase(db, challengeSlug, phaseSlug)
+  if (!canManage(user, phase.challenge)) throw forbidden(`only the owner of challenge "${challengeSlug}" or an admin may re-evaluate submissions`)
+  const submissions = await db.submission.findMany({ where: { phaseId: phase.id, status: { not: 'cancelled' } }, select: { id: true }, orderBy: { createdAt: 'asc' } })
+  return createEvaluations(
+    db,
+    queue,
+    log,
+    phase.id,
+    submissions.map((s) => s.id),
+  )
+}
+
+/** Status and progress of a submission: its newest evaluation's. */
+export async function submissionProgress(db: PrismaClient, submissionId: string) {
+  const submission = await db.submission.findUnique({
+    where: { id: submissionId },
+    select: { id: true, status: true, error: true, updatedAt: true, evaluations: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 1 } },
+  })
+  if (!submission) return null
+  const evaluation = submission.evaluations[0]
+  return {
+    submissionId: submission.id,
+    status: submission.status,
+    error: submission.error,
+    evaluationId: evaluation?.id ?? null,
+    evaluationStatus: evaluation?.status ?? null,
+    progress: { done: evaluation?.progressDone ?? 0, total: evaluation?.progressTotal ?? 0 },
+  }
+}
