@@ -4,7 +4,11 @@ import { generateSeries } from './generate-series.ts'
 import { perturbMask } from './perturb-mask.ts'
 
 const labelsOf = (mask: Image3D): number[] => [...new Set(mask.data)].map(Number).filter((v) => v > 0).sort((a, b) => a - b)
-const count = (mask: Image3D, label: number): number => mask.data.reduce((n: number, v) => (v === label ? n + 1 : n), 0)
+function count(mask: Image3D, label: number): number {
+  let n = 0
+  for (let i = 0; i < mask.data.length; i++) if (mask.data[i] === label) n++
+  return n
+}
 
 /** A hand-built 6 x 6 x 1 mask: vertebra 1 (2 x 2 block), disc 201 next to it. */
 function tiny(): Image3D {
