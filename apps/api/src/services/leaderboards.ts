@@ -1,5 +1,4 @@
 import type { PrismaClient } from '@spider-bench/db'
-import { parseRankingSettings, RankingSettingsError } from '@spider-bench/leaderboard'
 import { isProfileName, profileMetrics } from '@spider-bench/scoring'
 import { recomputeLeaderboard } from '@spider-bench/worker'
 import { badRequest } from '../errors.ts'
@@ -70,24 +69,10 @@ interface RankingUpdate {
   readonly entries?: string
 }
 
-/** Refuses ranking metrics that the phase's (new or current) scoring profile does not have. */
-export async function validateRankingUpdate(db: PrismaClient, challengeSlug: string, phaseSlug: string, body: RankingUpdate): Promise<void> {
-  if (body.ranking === undefined && body.entries === undefined && body.scoringProfile === undefined) return
-  const phase = await findPhase(db, challengeSlug, phaseSlug)
-  const profile = body.scoringProfile ?? phase.scoringProfile
-  if (!isProfileName(profile)) return
-  try {
-    parseRankingSettings(
-      { method: body.ranking?.method ?? phase.rankingMethod, entries: body.entries ?? phase.entries, columns: body.ranking?.metrics ?? phase.rankingMetrics },
-      profileMetrics(profile).map((s) => s.key),
-    )
-  } catch (err) {
-    if (err instanceof RankingSettingsError) throw badRequest(err.message)
-    throw err
-  }
-}
-
-/** After a change of ranking settings: a new snapshot under the new settings. */
+/**
+ * After a change of ranking settings (method, metrics, entries, profile): a new snapshot
+ * under the new settings; earlier snapshots stay readable with `?at=`.
+ */
 export async function recomputeAfterSettingsChange(db: PrismaClient, challengeSlug: string, phaseSlug: string, body: RankingUpdate): Promise<void> {
   if (body.ranking === undefined && body.entries === undefined && body.scoringProfile === undefined) return
   const phase = await findPhase(db, challengeSlug, phaseSlug)

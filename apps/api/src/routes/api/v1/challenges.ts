@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { requireRole } from '../../../plugins/app/auth.ts'
 import { errorResponses } from '../../../schemas/common.ts'
 import { ChallengeParams, ChallengeSchema, CreateChallengeSchema, CreatePhaseSchema, PhaseParams, PhaseSchema, UpdatePhaseSchema } from '../../../schemas/challenge.ts'
+import { recomputeAfterSettingsChange } from '../../../services/leaderboards.ts'
 import { createChallenge, createPhase, getChallenge, listChallenges, updatePhase } from '../../../services/challenges.ts'
 
 /** Challenges and their phases: public reads, writes by admins and the owning organiser. */
@@ -38,7 +39,9 @@ const challenges: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['challenges'], params: PhaseParams, body: UpdatePhaseSchema, response: { 200: PhaseSchema, ...errorResponses(400, 401, 403, 404, 409) } } },
     async (request) => {
       const user = requireRole(request, 'admin', 'organiser')
-      return updatePhase(app.db, user, request.params.challenge, request.params.phase, request.body)
+      const phase = await updatePhase(app.db, user, request.params.challenge, request.params.phase, request.body)
+      await recomputeAfterSettingsChange(app.db, request.params.challenge, phase.slug, request.body)
+      return phase
     },
   )
 }
