@@ -1,5 +1,5 @@
 import type { Image3D } from '@spider-bench/scoring'
-import { dilateOnce, erodeOnce, forEachNeighbour, presentLabels, type Size3 } from './label-volume.ts'
+import { dilateOnce, erodeOnce, identityMap, neighbours, presentLabels, remap, type Size3 } from './label-volume.ts'
 import { parsePerturbSpec, PerturbSpecError, type DropTarget, type PerturbOp } from './perturb-spec.ts'
 import { Rng } from './prng.ts'
 
@@ -21,6 +21,7 @@ function freshLabel(rng: Rng, used: Set<number>): number {
 }
 
 function toLabels(mask: Image3D): Uint16Array {
+  if (mask.data instanceof Uint8Array || mask.data instanceof Uint16Array) return new Uint16Array(mask.data)
   const out = new Uint16Array(mask.data.length)
   for (let i = 0; i < mask.data.length; i++) {
     const v = Number(mask.data[i])
@@ -41,7 +42,7 @@ function apply(op: PerturbOp, src: Uint16Array, size: Size3, spacing: readonly n
       const values = rng.shuffle(pool).slice(0, labels.length)
       const map = new Uint16Array(65536)
       labels.forEach((l, n) => (map[l] = values[n]))
-      return src.map((v) => map[v])
+      return remap(src, map)
     }
     case 'dilate': {
       let out = src
@@ -67,15 +68,18 @@ function apply(op: PerturbOp, src: Uint16Array, size: Size3, spacing: readonly n
     case 'drop': {
       const candidates = presentLabels(src).filter((v) => inClass(v, op.target))
       if (candidates.length === 0) throw new PerturbSpecError(`"${spec}": drop:${op.target}: the mask has no ${op.target} label`)
-      const victim = rng.pick(candidates)
-      return src.map((v) => (v === victim ? 0 : v))
+      const map = identityMap()
+      map[rng.pick(candidates)] = 0
+      return remap(src, map)
     }
     case 'merge': {
       const present = new Set(presentLabels(src))
       const pairs = [...present].filter((v) => isVertebra(v) && present.has(v + 1) && isVertebra(v + 1))
       if (pairs.length === 0) throw new PerturbSpecError(`"${spec}": merge: the mask has no two neighbouring vertebrae (labels i and i+1 in 1-99)`)
       const lower = rng.pick(pairs)
-      return src.map((v) => (v === lower + 1 ? lower : v))
+      const map = identityMap()
+      map[lower + 1] = lower
+      return remap(src, map)
     }
     case 'split': {
       const present = presentLabels(src)
@@ -128,17 +132,17 @@ function apply(op: PerturbOp, src: Uint16Array, size: Size3, spacing: readonly n
     }
     case 'noise': {
       const out = src.slice()
-      const differing: number[] = []
+      const nb = new Int32Array(6)
+      const differing = new Uint16Array(6)
       for (let k = 0; k < nz; k++) {
         for (let j = 0; j < ny; j++) {
           for (let i = 0; i < nx; i++) {
             const idx = i + nx * (j + ny * k)
             const v = src[idx]
-            differing.length = 0
-            forEachNeighbour(size, i, j, k, (n) => {
-              if (src[n] !== v) differing.push(src[n])
-            })
-            if (differing.length > 0 && rng.float() < op.p) out[idx] = rng.pick(differing)
+            const n = neighbours(size, i, j, k, nb)
+            let d = 0
+            for (let m = 0; m < n; m++) if (src[nb[m]] !== v) differing[d++] = src[nb[m]]
+            if (d > 0 && rng.float() < op.p) out[idx] = differing[Math.floor(rng.float() * d)]
           }
         }
       }
@@ -164,6 +168,6 @@ export function perturbMask(mask: Image3D, spec: string, seed: number): Image3D 
     origin: mask.origin,
     direction: mask.direction,
     componentType: max <= 255 ? 'uint8' : 'uint16',
-    data: max <= 255 ? Uint8Array.from(labels) : labels,
+    data: max <= 255 ? new Uint8Array(labels) : labels,
   }
 }
