@@ -1,0 +1,57 @@
+import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { requireRole, requireUser } from '../../../plugins/app/auth.ts'
+import { PhaseParams } from '../../../schemas/challenge.ts'
+import { errorResponses } from '../../../schemas/common.ts'
+import { AcceptedSubmissionSchema, ListSubmissionsQuery, SubmissionParams, SubmissionSchema, SubmissionSeriesSchema } from '../../../schemas/submission.ts'
+import { cancelSubmission, createSubmission, getSubmission, getSubmissionSeries, listSubmissions } from '../../../services/submissions.ts'
+
+/** Submissions: participants submit and read their own; organisers read their challenge's. */
+const submissions: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/challenges/:challenge/phases/:phase/submissions',
+    {
+      schema: {
+        tags: ['submissions'],
+        description:
+          'multipart/form-data: field "kind" = "predictions" with file field "predictions" (.zip or .tar.gz, one mask per test series, matched by base name), or "algorithm" with file fields "model" (ONNX) and "config" (JSON).',
+        consumes: ['multipart/form-data'],
+        params: PhaseParams,
+        response: { 202: AcceptedSubmissionSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireRole(request, 'participant', 'admin')
+      return reply.status(202).send(await createSubmission(app, request, user, request.params.challenge, request.params.phase))
+    },
+  )
+
+  app.get(
+    '/challenges/:challenge/phases/:phase/submissions',
+    { schema: { tags: ['submissions'], params: PhaseParams, querystring: ListSubmissionsQuery, response: { 200: Type.Array(SubmissionSchema), ...errorResponses(401, 404) } } },
+    async (request) => {
+      requireUser(request)
+      const mine = request.query.mine === '1' || request.query.mine === 'true'
+      return listSubmissions(app.db, request.user, request.params.challenge, request.params.phase, mine)
+    },
+  )
+
+  app.get(
+    '/submissions/:id',
+    { schema: { tags: ['submissions'], params: SubmissionParams, response: { 200: SubmissionSchema, ...errorResponses(401, 403, 404) } } },
+    async (request) => getSubmission(app.db, request.user, request.params.id),
+  )
+
+  app.get(
+    '/submissions/:id/series',
+    { schema: { tags: ['submissions'], params: SubmissionParams, response: { 200: SubmissionSeriesSchema, ...errorResponses(401, 403, 404) } } },
+    async (request) => getSubmissionSeries(app.db, request.user, request.params.id),
+  )
+
+  app.post(
+    '/submissions/:id/cancel',
+    { schema: { tags: ['submissions'], params: SubmissionParams, response: { 200: SubmissionSchema, ...errorResponses(401, 403, 404, 409) } } },
+    async (request) => cancelSubmission(app, requireUser(request), request.params.id),
+  )
+}
+export default submissions

@@ -1,0 +1,39 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
+
+export const SubmissionSchema = Type.Object({
+  id: Type.String(),
+  challenge: Type.String(),
+  phase: Type.String(),
+  participant: Type.String(),
+  kind: Type.String(),
+  status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')]),
+  progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }),
+  error: Type.Optional(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  /** When the submission succeeded: the scorer's aggregates ({ metric: { mean, std, ... } }). */
+  aggregates: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+})
+export type SubmissionView = Static<typeof SubmissionSchema>
+
+export const AcceptedSubmissionSchema = Type.Object({ id: Type.String(), status: Type.Literal('queued') })
+
+export const SubmissionSeriesSchema = Type.Object({
+  submissionId: Type.String(),
+  evaluationId: Nullable(Type.String()),
+  testSetVersion: Nullable(Type.Integer()),
+  series: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      sequence: Type.String(),
+      status: Type.String(),
+      error: Nullable(Type.String()),
+      metrics: Type.Record(Type.String(), Nullable(Type.Number())),
+      structures: Type.Array(Type.Unknown()),
+    }),
+  ),
+})
+
+export const ListSubmissionsQuery = Type.Object({ mine: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')])) })
+export const SubmissionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })

@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Prisma, PrismaClient } from '@spider-bench/db'
+import { evaluationJobOptions } from '@spider-bench/contracts'
+import { ImageError, imageBaseName, IMAGE_EXTENSIONS, readImage, SCORER_VERSION, validateLabelImage } from '@spider-bench/scoring'
+import { badRequest, conflict, forbidden, notFound, unprocessable } from '../errors.ts'
+import { extractArchive } from '../lib/archive.ts'
+import { receiveUpload, type ReceivedUpload } from '../lib/receive-upload.ts'
+import type { SubmissionView } from '../schemas/submission.ts'
+import type { AuthUser } from '../types.ts'
+import { canManage, findPhase, type PhaseWithChallenge } from './challenges.ts'
+import { assertCanSee, findSubmission } from './evaluations.ts'
+import { assertNoActiveSubmission, assertPhaseOpen, assertWithinLimit } from './submission-rules.ts'
+import { archiveFailure } from './test-sets.ts'
+
+const ACTIVE = ['queued', 'running']
+const extOf = (path: string) => IMAGE_EXTENSIONS.find((e) => path.toLowerCase().endsWith(e)) ?? ''
+
+type TestSeriesRow = { id: string; name: string; size: Prisma.JsonValue }
+type CurrentTestSet = { id: string; version: number; series: TestSeriesRow[] }
+
+/** What the upload turned into: files to store (key → local file) and the row's fields. */
+interface PreparedSubmission {
+  readonly kind: 'predictions' | 'algorithm'
+  readonly files: Array<{ key: string; file: string }>
+  readonly filesJson: Record<string, string>
+  readonly config: Prisma.InputJsonValue | null
+}
+
+async function currentTestSet(db: PrismaClient, phaseId: string): Promise<CurrentTestSet | null> {
+  return db.testSetVersion.findFirst({
+    where: { phaseId, public: false },
+    orderBy: { version: 'desc' },
+    select: { id: true, version: true, series: { select: { id: true, name: true, size: true }, orderBy: { name: 'asc' } } },
+  })
+}
+
+/** The checks that need no upload: cheap, so they run before the body is read. */
+async function admissionChecks(db: Pick<PrismaClient, 'submission'>, phase: PhaseWithChallenge, user: AuthUser, now: Date): Promise<void> {
+  assertPhaseOpen(phase, now)
+  const active = await db.submission.findFirst({ where: { phaseId: phase.id, participantId: user.id, status: { in: ACTIVE } }, select: { id: true, status: true } })
+  assertNoActiveSubmission(active)
+  if (phase.submissionLimitCount != null && phase.submissionLimitPeriodHours != null) {
+    const since = new Date(now.getTime() - phase.submissionLimitPeriodHours * 3_600_000)
+    const recent = await db.submission.findMany({ where: { phaseId: phase.id, participantId: user.id, countsTowardLimit: true, createdAt: { gt: since } }, select: { createdAt: true } })
+    assertWithinLimit({ count: phase.submissionLimitCount, periodHours: phase.submissionLimitPeriodHours }, recent.map((r) => r.createdAt), now)
+  }
+}
+
+/**
+ * Checks a predictions archive against the hidden test set: one readable label image per
+ * test series, matched by base name at any folder depth, with the series' voxel grid size.
+ * Every problem is listed; the messages name only the participant's own files and the
+ * series names and sizes, which the phase reveals anyway.
+ */
+async function preparePredictions(app: FastifyInstance, upload: ReceivedUpload, testSet: CurrentTestSet, prefix: string): Promise<PreparedSubmission> {
+  const archive = upload.files.predictions
+  if (!archive) throw badRequest('missing file field "predictions" (a .zip or .tar.gz with one mask per test series)')
+  const files = await extractArchive(archive.path, join(upload.dir, 'x'), { maxEntries: app.config.maxArchiveEntries, maxBytes: app.config.maxArchiveBytes }).catch(archiveFailure)
+  const expected = new Map(testSet.series.map((s) => [s.name, s]))
+  const problems: string[] = []
+  const matched = new Map<string, (typeof files)[number]>()
+  for (const f of files) {
+    const base = imageBaseName(f.path.slice(f.path.lastIndexOf('/') + 1))
+    if (!base) {
+      problems.push(`${f.path}: unexpected file (not an image: expected one of ${IMAGE_EXTENSIONS.join(', ')})`)
+      continue
+    }
+    if (!expected.has(base)) {
+      problems.push(`${f.path}: unexpected file (the test set has no series "${base}")`)
+      continue
+    }
+    const prior = matched.get(base)
+    if (prior) {
+      problems.push(`${f.path}: series "${base}" already has a prediction (${prior.path})`)
+      continue
+    }
+    matched.set(base, f)
+  }
+  for (const name of expected.keys()) if (!matched.has(name)) problems.push(`missing prediction for series "${name}"`)
+  for (const [name, f] of matched) {
+    try {
+      const image = await readImage(f.file).catch((err: unknown) => {
+        throw err instanceof ImageError ? new ImageError(f.path, err.problem) : err
+      })
+      validateLabelImage(image, f.path)
+      const size = expected.get(name)?.size as number[]
+      if (image.size.some((v, i) => v !== size[i])) problems.push(`${f.path}: size ${image.size.join('x')} differs from the size of test series "${name}" (${size.join('x')})`)
+    } catch (err) {
+      if (err instanceof ImageError) problems.push(err.message)
+      else throw err
+    }
+  }
+  if (problems.length > 0) throw unprocessable(`the predictions have ${problems.length} problem${problems.length === 1 ? '' : 's'}`, { problems })
+  const out: Array<{ key: string; file: string }> = []
+  const filesJson: Record<string, string> = {}
+  for (const [name, f] of matched) {
+    const key = `${prefix}/predictions/${name}${extOf(f.path)}`
+    out.push({ key, file: f.file })
+    filesJson[name] = key
+  }
+  return { kind: 'predictions', files: out, filesJson, config: null }
+}
+
+/** Algorithm submissions: the inference package validates model + config before anything is stored. */
+async function prepareAlgorithm(upload: ReceivedUpload, prefix: string): Promise<PreparedSubmission> {
+  const model = upload.files.model
+  const configFile = upload.files.config
+  const missing = [!model && 'model (the ONNX file)', !configFile && 'config (the JSON algorithm config)'].filter(Boolean)
+  if (!model || !configFile) throw badRequest(`missing file field${missing.length > 1 ? 's' : ''} ${missing.join(' and ')}`)
+  let config: unknown
+  try {
+    config = JSON.parse(await readFile(configFile.path, 'utf8'))
+  } catch (err) {
+    throw unprocessable(`config: ${configFile.filename || 'config'} is not valid JSON (${(err as Error).message})`)
+  }
+  const { validateAlgorithm, AlgorithmValidationError } = await import('@spider-bench/inference')
+  let validated
+  try {
+    validated = await validateAlgorithm(model.path, config, model.filename || 'model.onnx')
+  } catch (err) {
+    if (err instanceof AlgorithmValidationError) throw unprocessable(err.message, { part: err.part })
+    throw err
+  }
+  return {
+    kind: 'algorithm',
+    files: [
+      { key: `${prefix}/model.onnx`, file: model.path },
+      { key: `${prefix}/config.json`, file: configFile.path },
+    ],
+    filesJson: { model: `${prefix}/model.onnx`, config: `${prefix}/config.json` },
+    config: JSON.parse(JSON.stringify(validated.config)) as Prisma.InputJsonValue,
+  }
+}
+
+/**
+ * POST .../submissions: admission checks (phase open, one active submission, limit), then
+ * the upload is streamed to a temp dir and validated against the hidden test set (422 lists
+ * every problem; rejections do not count), stored, recorded with its evaluation, and one job
+ * is enqueued. A failure leaves no stored file and no row.
+ */
+export async function createSubmission(app: FastifyInstance, request: FastifyRequest, user: AuthUser, challengeSlug: string, phaseSlug: string): Promise<{ id: string; status: 'queued' }> {
+  const phase = await findPhase(app.db, challengeSlug, phaseSlug)
+  const testSet = await currentTestSet(app.db, phase.id)
+  if (!testSet) throw conflict(`phase "${phase.slug}" has no test set yet; submissions open once the organisers upload one`)
+  await admissionChecks(app.db, phase, user, new Date())
+
+  const upload = await receiveUpload(request, join(app.config.dataDir, 'tmp'), ['predictions', 'model', 'config'])
+  const id = randomUUID()
+  const prefix = `submissions/${phase.id}/${id}`
+  let stored = false
+  try {
+    const kind = upload.fields.kind
+    if (kind !== 'predictions' && kind !== 'algorithm') throw badRequest(`field "kind" must be "predictions" or "algorithm", got ${kind === undefined ? 'nothing' : `"${kind}"`}`)
+    if (!phase.submissionKinds.includes(kind)) throw unprocessable(`phase "${phase.slug}" accepts ${phase.submissionKinds.map((k) => `"${k}"`).join(' and ')} submissions, not "${kind}"`)
+    const prepared = kind === 'predictions' ? await preparePredictions(app, upload, testSet, prefix) : await prepareAlgorithm(upload, prefix)
+
+    stored = true
+    for (const f of prepared.files) await app.storage.put(f.key, createReadStream(f.file))
+    const evaluationId = randomUUID()
+    await app.db.$transaction(async (tx) => {
+      // Serialise this participant's submissions to this phase, then re-check under the lock.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`submit:${phase.id}:${user.id}`}))`
+      await admissionChecks(tx, phase, user, new Date())
+      await tx.submission.create({
+        data: {
+          id,
+          phaseId: phase.id,
+          participantId: user.id,
+          kind: prepared.kind,
+          status: 'queued',
+          storagePrefix: prefix,
+          files: prepared.filesJson,
+          ...(prepared.config !== null ? { config: prepared.config } : {}),
+          evaluations: { create: { id: evaluationId, testSetId: testSet.id, profile: phase.scoringProfile, scorerVersion: SCORER_VERSION, status: 'queued', progressTotal: testSet.series.length } },
+        },
+      })
+    })
+    stored = false // the rows own the files now
+    // The database is the source of truth: a job Redis did not take now is enqueued by the worker's reconciler.
+    await app.evaluationQueue.add('evaluate', { evaluationId }, evaluationJobOptions(evaluationId)).catch((err: unknown) => {
+      request.log.warn({ err, evaluationId }, 'could not enqueue the evaluation now; the reconciler will')
+    })
+    return { id, status: 'queued' }
+  } finally {
+    if (stored) await app.storage.deletePrefix(prefix).catch((err: unknown) => request.log.error({ err }, 'could not remove the files of a rejected submission'))
+    await upload.cleanup()
+  }
+}
+
+type SubmissionRow = Awaited<ReturnType<typeof findSubmission>>
+
+async function submissionView(db: PrismaClient, s: SubmissionRow & { phase: { slug: string } }): Promise<SubmissionView> {
+  const latest = await db.evaluation.findFirst({ where: { submissionId: s.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { progressDone: true, progressTotal: true } })
+  const view: SubmissionView = {
+    id: s.id,
+    challenge: s.phase.challenge.slug,
+    phase: s.phase.slug,
+    participant: s.participant.name,
+    kind: s.kind,
+    status: s.status as SubmissionView['status'],
+    progress: { done: latest?.progressDone ?? 0, total: latest?.progressTotal ?? 0 },
+    createdAt: s.createdAt.toISOString(),
+  }
+  if (s.error) view.error = s.error
+  if (s.status === 'succeeded') {
+    const ok = await db.evaluation.findFirst({ where: { submissionId: s.id, status: 'succeeded' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { aggregates: true } })
+    if (ok?.aggregates && typeof ok.aggregates === 'object' && !Array.isArray(ok.aggregates)) view.aggregates = ok.aggregates as Record<string, unknown>
+  }
+  return view
+}
+
+/** Only the participant, the challenge's organiser and admins see a submission (others: 403, anonymous: 404). */
+export async function getSubmission(db: PrismaClient, user: AuthUser | null, id: string): Promise<SubmissionView> {
+  const s = await findSubmission(db, id)
+  assertCanSee(user, s)
+  return submissionView(db, s)
+}
+
+/** Per-series results of the newest evaluation with results, as the phase's perSeriesVisibility allows. */
+export async function getSubmissionSeries(db: PrismaClient, user: AuthUser | null, id: string) {
+  const s = await findSubmission(db, id)
+  assertCanSee(user, s)
+  if (!canManage(user, s.phase.challenge) && s.phase.perSeriesVisibility !== 'owner') {
+    throw forbidden(`per-series results of phase "${s.phase.slug}" are visible to its organisers only`)
+  }
+  const evaluation =
+    (await db.evaluation.findFirst({ where: { submissionId: id, status: 'succeeded' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], include: { testSet: { select: { version: true } } } })) ??
+    (await db.evaluation.findFirst({ where: { submissionId: id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], include: { testSet: { select: { version: true } } } }))
+  const rows = evaluation ? await db.seriesResult.findMany({ where: { evaluationId: evaluation.id }, orderBy: { seriesName: 'asc' } }) : []
+  return {
+    submissionId: id,
+    evaluationId: evaluation?.id ?? null,
+    testSetVersion: evaluation?.testSet.version ?? null,
+    series: rows.map((r) => ({ name: r.seriesName, sequence: r.sequence, status: r.status, error: r.error, metrics: r.metrics as Record<string, number | null>, structures: r.structures as unknown[] })),
+  }
+}
+
+/** The caller's own submissions; organisers of the challenge and admins see all unless `mine`. */
+export async function listSubmissions(db: PrismaClient, user: AuthUser | null, challengeSlug: string, phaseSlug: string, mine: boolean): Promise<SubmissionView[]> {
+  const phase = await findPhase(db, challengeSlug, phaseSlug)
+  if (!user) throw notFound(`sign in to list submissions of phase "${phaseSlug}"`)
+  const all = canManage(user, phase.challenge) && !mine
+  const rows = await db.submission.findMany({
+    where: { phaseId: phase.id, ...(all ? {} : { participantId: user.id }) },
+    include: { phase: { include: { challenge: { select: { ownerId: true, slug: true } } } }, participant: { select: { name: true } } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  })
+  return Promise.all(rows.map((r) => submissionView(db, r)))
+}
+
+/** Cancels a queued or running submission (its participant, the organiser, an admin). */
+export async function cancelSubmission(app: FastifyInstance, user: AuthUser, id: string): Promise<SubmissionView> {
+  const s = await findSubmission(app.db, id)
+  assertCanSee(user, s)
+  const evaluations = await app.db.$transaction(async (tx) => {
+    const changed = await tx.submission.updateMany({ where: { id, status: { in: ACTIVE } }, data: { status: 'cancelled' } })
+    if (changed.count === 0) return null
+    const active = await tx.evaluation.findMany({ where: { submissionId: id, status: { in: ACTIVE } }, select: { id: true } })
+    await tx.evaluation.updateMany({ where: { submissionId: id, status: { in: ACTIVE } }, data: { status: 'cancelled', finishedAt: new Date() } })
+    return active.map((e) => e.id)
+  })
+  if (evaluations === null) throw conflict(`submission ${id} is ${(await app.db.submission.findUniqueOrThrow({ where: { id } })).status}; only queued or running submissions can be cancelled`)
+  // A waiting job is removed; a running one sees the cancelled status and stops.
+  for (const evaluationId of evaluations) await app.evaluationQueue.remove(evaluationId).catch(() => undefined)
+  return getSubmission(app.db, user, id)
+}
