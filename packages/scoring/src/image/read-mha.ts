@@ -94,7 +94,9 @@ export function parseMha(bytes: Buffer, file: string): Image3D | null {
     const end = declared === undefined ? bytes.length : dataStart + Number(declared)
     if (end > bytes.length) throw new ImageError(file, `truncated file: compressed data needs ${end - dataStart} bytes, the file holds ${bytes.length - dataStart}`)
     try {
-      raw = inflateSync(bytes.subarray(dataStart, end))
+      // One output chunk of the expected size avoids zlib's concatenation copy (~2x faster);
+      // the output limit stops a corrupt stream from inflating without bound.
+      raw = inflateSync(bytes.subarray(dataStart, end), { chunkSize: Math.max(64, byteLength), maxOutputLength: byteLength + 1 })
     } catch (err) {
       throw new ImageError(file, `corrupt compressed data (${(err as Error).message})`)
     }

@@ -24,3 +24,24 @@ describe('hd95', () => {
     expect(hd95({ predToTruth: new Float64Array([0, 0, 1]), truthToPred: new Float64Array([0, 2]) })).toBeCloseTo(1.9, 15)
   })
 })
+
+describe('percentile on random data', () => {
+  it('equals the sorted-array definition', () => {
+    let seed = 1
+    const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(next() * 300)
+      // Few distinct values (like voxel distances) and many ties.
+      const values = Float64Array.from({ length: n }, () => Math.round(next() * (trial % 2 ? 5 : 1000)) * 0.3)
+      const sorted = Float64Array.from(values).sort()
+      for (const q of [0, 50, 95, 100]) {
+        const rank = (q / 100) * (n - 1)
+        const lo = Math.floor(rank)
+        const hi = Math.min(lo + 1, n - 1)
+        const t = rank - lo
+        const d = sorted[hi] - sorted[lo]
+        expect(percentile(values, q)).toBe(t >= 0.5 ? sorted[hi] - d * (1 - t) : sorted[lo] + d * t)
+      }
+    }
+  })
+})

@@ -13,40 +13,57 @@ export interface LabelStats {
 
 export function labelStats(data: LabelArray, size: readonly [number, number, number]): LabelStats {
   const [nx, ny, nz] = size
+  const n = nx * ny * nz
+  if (data.length !== n) throw new Error(`label array has ${data.length} voxels, size ${size.join('x')} needs ${n}`)
   const capacity = data instanceof Uint8Array ? 256 : 65536
   const count = new Float64Array(capacity)
   const box = new Int32Array(capacity * 6)
-  for (let z = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      const row = (z * ny + y) * nx
-      let x = 0
-      while (x < nx) {
-        const v = data[row + x]
-        if (v === 0) {
-          x++
-          continue
-        }
-        // A run of equal labels updates the statistics once.
-        let end = x + 1
-        while (end < nx && data[row + end] === v) end++
-        const b = v * 6
-        if (count[v] === 0) {
-          box[b] = x
-          box[b + 1] = end - 1
-          box[b + 2] = y
-          box[b + 3] = y
-          box[b + 4] = z
-        } else {
-          if (x < box[b]) box[b] = x
-          if (end - 1 > box[b + 1]) box[b + 1] = end - 1
-          if (y < box[b + 2]) box[b + 2] = y
-          if (y > box[b + 3]) box[b + 3] = y
-        }
-        box[b + 5] = z // z only grows in this loop order
-        count[v] += end - x
-        x = end
+  // Masks are mostly background: skip 32-bit words (4 or 2 voxels) of zeros at once where
+  // the buffer's alignment allows a word view.
+  const shift = data.BYTES_PER_ELEMENT === 1 ? 2 : 1
+  const lane = (1 << shift) - 1
+  const words = data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, n >> shift) : null
+  const wordCount = words ? words.length : 0
+  let i = 0
+  while (i < n) {
+    if (words !== null && (i & lane) === 0) {
+      let w = i >> shift
+      while (w < wordCount && words[w] === 0) w++
+      if (w > i >> shift) {
+        i = w << shift
+        continue
       }
     }
+    const v = data[i]
+    if (v === 0) {
+      i++
+      continue
+    }
+    // A run of equal labels within one row updates the statistics once.
+    const x = i % nx
+    const rowEnd = i - x + nx
+    let end = i + 1
+    while (end < rowEnd && data[end] === v) end++
+    const r = (i - x) / nx
+    const y = r % ny
+    const z = (r - y) / ny
+    const x1 = x + (end - i) - 1
+    const b = v * 6
+    if (count[v] === 0) {
+      box[b] = x
+      box[b + 1] = x1
+      box[b + 2] = y
+      box[b + 3] = y
+      box[b + 4] = z
+    } else {
+      if (x < box[b]) box[b] = x
+      if (x1 > box[b + 1]) box[b + 1] = x1
+      if (y < box[b + 2]) box[b + 2] = y
+      if (y > box[b + 3]) box[b + 3] = y
+    }
+    box[b + 5] = z // z only grows in this scan order
+    count[v] += end - i
+    i = end
   }
   const labels: number[] = []
   for (let v = 1; v < capacity; v++) if (count[v] > 0) labels.push(v)

@@ -7,6 +7,9 @@ export interface Match {
   readonly overlap: number
 }
 
+// Histogram of prediction values, reused between calls and cleared through `touched`.
+const histogram = new Float64Array(65536)
+
 /**
  * Matches reference label `label` (bounding box `box`, six inclusive bounds at `at`) to the
  * most frequent positive prediction value among its voxels; a tie goes to the smallest value.
@@ -23,34 +26,28 @@ export function matchLabel(
   const [nx, ny] = size
   const x0 = box[at]
   const x1 = box[at + 1]
-  const counts = new Map<number, number>()
-  // Runs of equal prediction values are counted at once: masks are piecewise constant.
+  const touched: number[] = []
   for (let z = box[at + 4]; z <= box[at + 5]; z++) {
     for (let y = box[at + 2]; y <= box[at + 3]; y++) {
       const row = (z * ny + y) * nx
-      let current = 0
-      let run = 0
       for (let i = row + x0; i <= row + x1; i++) {
         if (truth[i] !== label) continue
         const p = pred[i]
-        if (p === current) {
-          run++
-        } else {
-          if (current !== 0) counts.set(current, (counts.get(current) ?? 0) + run)
-          current = p
-          run = 1
-        }
+        if (p === 0) continue
+        if (histogram[p] === 0) touched.push(p)
+        histogram[p]++
       }
-      if (current !== 0) counts.set(current, (counts.get(current) ?? 0) + run)
     }
   }
   let best = 0
   let bestCount = 0
-  for (const [p, c] of counts) {
+  for (const p of touched) {
+    const c = histogram[p]
     if (c > bestCount || (c === bestCount && p < best)) {
       best = p
       bestCount = c
     }
+    histogram[p] = 0
   }
   return { label: best, overlap: bestCount }
 }

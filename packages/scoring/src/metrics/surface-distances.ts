@@ -1,6 +1,6 @@
 import type { LabelArray } from '../image/labels.ts'
-import { squaredEdt } from './edt.ts'
-import { surface } from './surface.ts'
+import { emptyBitMask, surfaceBits } from './bit-mask.ts'
+import { nearestDistances } from './nearest-distance.ts'
 
 /** Inclusive voxel box: x0, x1, y0, y1, z0, z1. */
 export type Box = readonly [number, number, number, number, number, number]
@@ -17,7 +17,8 @@ export interface SurfaceDistances {
  * Surface distances of `truth == truthLabel` and `pred == predLabel`, computed on `box`
  * (the union of both bounding boxes plus one voxel, clamped to the volume): the crop holds
  * every surface voxel and a background margin, so the result equals the full-volume one.
- * `spacing` is the physical length of one step along array x, y and z.
+ * `spacing` is the physical length of one step along array x, y and z. Both labels must be
+ * present in the box.
  */
 export function surfaceDistances(
   truth: LabelArray,
@@ -31,34 +32,36 @@ export function surfaceDistances(
   const [nx, ny] = size
   const [x0, x1, y0, y1, z0, z1] = box
   const crop: [number, number, number] = [x1 - x0 + 1, y1 - y0 + 1, z1 - z0 + 1]
-  const n = crop[0] * crop[1] * crop[2]
-  const g = new Uint8Array(n)
-  const p = new Uint8Array(n)
-  let o = 0
+  const g = emptyBitMask(crop)
+  const p = emptyBitMask(crop)
+  const W = g.wordsPerRow
+  const gb = g.bits
+  const pb = p.bits
+  // Bits are gathered in registers, one word store per 32 voxels.
+  let row = 0
   for (let z = z0; z <= z1; z++) {
-    for (let y = y0; y <= y1; y++) {
-      const row = (z * ny + y) * nx
-      for (let i = row + x0; i <= row + x1; i++, o++) {
-        g[o] = truth[i] === truthLabel ? 1 : 0
-        p[o] = pred[i] === predLabel ? 1 : 0
+    for (let y = y0; y <= y1; y++, row += W) {
+      const start = (z * ny + y) * nx + x0
+      for (let w = 0; w < W; w++) {
+        const from = start + (w << 5)
+        const to = Math.min(from + 32, start + crop[0])
+        let gWord = 0
+        let pWord = 0
+        for (let i = from, bit = 1; i < to; i++, bit <<= 1) {
+          if (truth[i] === truthLabel) gWord |= bit
+          if (pred[i] === predLabel) pWord |= bit
+        }
+        gb[row + w] = gWord
+        pb[row + w] = pWord
       }
     }
   }
-  const gs = surface(g, crop)
-  const ps = surface(p, crop)
+  const gs = surfaceBits(g)
+  const ps = surfaceBits(p)
   return {
-    predToTruth: sample(squaredEdt(gs, crop, spacing, ps), ps),
-    truthToPred: sample(squaredEdt(ps, crop, spacing, gs), gs),
+    predToTruth: nearestDistances(ps, gs, spacing),
+    truthToPred: nearestDistances(gs, ps, spacing),
   }
-}
-
-// Distances at the voxels marked in `at`, in voxel order.
-function sample(squared: Float64Array, at: Uint8Array): Float64Array {
-  let count = 0
-  for (let i = 0; i < at.length; i++) count += at[i]
-  const out = new Float64Array(count)
-  for (let i = 0, k = 0; i < at.length; i++) if (at[i]) out[k++] = Math.sqrt(squared[i])
-  return out
 }
 
 /** Union of two boxes grown by one voxel and clamped to the volume. */

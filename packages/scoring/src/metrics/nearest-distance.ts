@@ -1,0 +1,141 @@
+import { bitMaskToBytes, type BitMask } from './bit-mask.ts'
+import { squaredEdt } from './edt.ts'
+
+/**
+ * Offsets (voxel steps) sorted by physical length, covering the whole ball of radius
+ * `radius` (half-widths hx, hy, hz voxels): the first offset from a query that lands on a
+ * target voxel gives the exact distance to the nearest target voxel, provided that distance
+ * is at most `radius`.
+ */
+interface OffsetTable {
+  readonly dx: Int32Array
+  readonly dy: Int32Array
+  readonly dz: Int32Array
+  readonly length: Float64Array
+  readonly half: readonly [number, number, number]
+}
+
+// About this many offsets: enough for predictions that follow the reference within a few
+// voxels; farther surfaces fall back to the exact distance transform.
+const OFFSET_BUDGET = 1500
+const tables = new Map<string, OffsetTable>()
+
+function offsetTable(spacing: readonly [number, number, number]): OffsetTable {
+  const key = spacing.join(',')
+  const cached = tables.get(key)
+  if (cached) return cached
+  const [sx, sy, sz] = spacing
+  const radius = Math.max(Math.cbrt(((OFFSET_BUDGET * 3) / (4 * Math.PI)) * sx * sy * sz), Math.max(sx, sy, sz))
+  const half: [number, number, number] = [Math.floor(radius / sx), Math.floor(radius / sy), Math.floor(radius / sz)]
+  const all: Array<[number, number, number, number]> = []
+  for (let z = -half[2]; z <= half[2]; z++)
+    for (let y = -half[1]; y <= half[1]; y++)
+      for (let x = -half[0]; x <= half[0]; x++) {
+        const length = Math.sqrt((x * sx) ** 2 + (y * sy) ** 2 + (z * sz) ** 2)
+        if (length <= radius) all.push([x, y, z, length])
+      }
+  all.sort((a, b) => a[3] - b[3])
+  const table = {
+    dx: Int32Array.from(all, (o) => o[0]),
+    dy: Int32Array.from(all, (o) => o[1]),
+    dz: Int32Array.from(all, (o) => o[2]),
+    length: Float64Array.from(all, (o) => o[3]),
+    half,
+  }
+  if (tables.size > 64) tables.clear()
+  tables.set(key, table)
+  return table
+}
+
+// Reused between calls (one scoring at a time per thread); zeroed before each use.
+let padded = new Uint8Array(0)
+
+/**
+ * For each set voxel of `source` (in no particular order), the exact Euclidean distance (physical
+ * units, `spacing` per array axis x, y, z) to the nearest set voxel of `target` (same size,
+ * not empty). Near targets are found by scanning offsets in order of length on a padded byte
+ * copy of the target (no bounds checks); when many sources lie farther than the table
+ * reaches, the rest is answered by the exact distance transform.
+ */
+export function nearestDistances(source: BitMask, target: BitMask, spacing: readonly [number, number, number]): Float64Array {
+  const [nx, ny, nz] = target.size
+  const W = target.wordsPerRow
+  const { dx, dy, dz, length, half } = offsetTable(spacing)
+  const [hx, hy, hz] = half
+  const px = nx + 2 * hx
+  const py = ny + 2 * hy
+  const cells = px * py * (nz + 2 * hz)
+  if (padded.length < cells) padded = new Uint8Array(Math.max(cells, padded.length * 2))
+  const grid = padded
+  grid.fill(0, 0, cells)
+  forEachSetVoxel(target, (x, y, z) => {
+    grid[((z + hz) * py + y + hy) * px + x + hx] = 1
+  })
+  const offsets = length.length
+  const delta = new Int32Array(offsets)
+  for (let k = 0; k < offsets; k++) delta[k] = (dz[k] * py + dy[k]) * px + dx[k]
+
+  let count = 0
+  for (let i = 0; i < source.bits.length; i++) count += popcount(source.bits[i])
+  const out = new Float64Array(count)
+  const unresolved: number[] = [] // pairs: output position, linear voxel index
+  const giveUpAt = Math.max(32, count >>> 4)
+  let q = 0
+  for (let r = 0; r < ny * nz; r++) {
+    const y = r % ny
+    const z = (r - y) / ny
+    const rowBase = ((z + hz) * py + y + hy) * px + hx
+    for (let w = 0; w < W; w++) {
+      const both = source.bits[r * W + w] & target.bits[r * W + w]
+      // Source voxels that are target voxels too: distance 0 without a search (the output
+      // slots stay 0). Output order is irrelevant to its users: means and percentiles.
+      if (both !== 0) q += popcount(both)
+      let word = source.bits[r * W + w] & ~both
+      while (word !== 0) {
+        const low = word & -word
+        word ^= low
+        const x = (w << 5) + 31 - Math.clz32(low)
+        if (unresolved.length < 2 * giveUpAt) {
+          const base = rowBase + x
+          let k = 0
+          while (k < offsets && grid[base + delta[k]] === 0) k++
+          if (k < offsets) {
+            out[q++] = length[k]
+            continue
+          }
+        }
+        unresolved.push(q++, r * nx + x)
+      }
+    }
+  }
+  if (unresolved.length > 0) {
+    const needed = new Uint8Array(nx * ny * nz)
+    for (let u = 1; u < unresolved.length; u += 2) needed[unresolved[u]] = 1
+    const squared = squaredEdt(bitMaskToBytes(target), target.size, spacing, needed)
+    for (let u = 0; u < unresolved.length; u += 2) out[unresolved[u]] = Math.sqrt(squared[unresolved[u + 1]])
+  }
+  return out
+}
+
+function forEachSetVoxel(m: BitMask, visit: (x: number, y: number, z: number) => void): void {
+  const [, ny, nz] = m.size
+  const W = m.wordsPerRow
+  for (let r = 0; r < ny * nz; r++) {
+    const y = r % ny
+    const z = (r - y) / ny
+    for (let w = 0; w < W; w++) {
+      let word = m.bits[r * W + w]
+      while (word !== 0) {
+        const low = word & -word
+        word ^= low
+        visit((w << 5) + 31 - Math.clz32(low), y, z)
+      }
+    }
+  }
+}
+
+export function popcount(v: number): number {
+  v = v - ((v >>> 1) & 0x55555555)
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333)
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24
+}
