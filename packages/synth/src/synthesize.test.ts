@@ -101,6 +101,10 @@ describe('synthesize', () => {
     expect(await files(b)).toEqual(list)
     expect(list.length).toBeGreaterThan(20)
     for (const f of list) expect((await readFile(join(b, f))).equals(await readFile(join(a, f))), f).toBe(true)
+    // Worker threads write the very same bytes.
+    const w = join(root, 'w')
+    await synthesize({ ...options(w), threads: 2 })
+    for (const f of list) expect((await readFile(join(w, f))).equals(await readFile(join(a, f))), f).toBe(true)
     // A different seed gives different data.
     const c = join(root, 'c')
     await synthesize({ ...options(c), seed: 8, predictions: {}, preview: false })
@@ -127,6 +131,7 @@ describe('synthesize', () => {
     [{ sequences: [] }, /sequences: expected at least one/],
     [{ sequences: ['t1', 'flair'] }, /sequences: unknown sequence "flair"/],
     [{ sequences: ['t1', 't1'] }, /names a sequence twice/],
+    [{ threads: 0 }, /threads: expected an integer from 1 to 64, got 0/],
     [{ predictions: { 'a/b': 'dilate:1' } }, /predictions: invalid name "a\/b"/],
     [{ predictions: { good: 'dilate:x' } }, /predictions: good=dilate:x: "dilate:x": dilate needs an integer argument/],
   ])('rejects bad options before writing anything: %j', async (bad, message) => {

@@ -1,12 +1,10 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeImage } from '@spider-bench/scoring'
-import { generateSeries } from './generate-series.ts'
+import { availableParallelism } from 'node:os'
 import { overviewCsv, type OverviewRow } from './overview-csv.ts'
-import { perturbMask } from './perturb-mask.ts'
 import { parsePerturbSpec } from './perturb-spec.ts'
-import { previewPng } from './preview.ts'
-import { deriveSeed } from './prng.ts'
+import { runJobsInThread, runJobsOnWorkers } from './run-jobs.ts'
+import type { SeriesJob, SeriesOutcome } from './series-job.ts'
 import { SEQUENCES, SIZES, type Sequence, type SizeName } from './series-grid.ts'
 import { planSeries } from './study-plan.ts'
 
@@ -23,6 +21,11 @@ export interface SynthesizeOptions {
   readonly preview?: boolean
   /** Overwrite files in a non-empty `out`. */
   readonly force?: boolean
+  /**
+   * Worker threads, each generating whole series. Default: the number of cores for
+   * `realistic`, 1 (the calling thread) for `small`, whose series take milliseconds.
+   */
+  readonly threads?: number
   readonly onProgress?: (progress: { done: number; total: number; series: string }) => void
 }
 
@@ -57,7 +60,9 @@ function validate(options: SynthesizeOptions): Required<Omit<SynthesizeOptions, 
   const size = options.size ?? 'realistic'
   const sequences = options.sequences ?? SEQUENCES
   const predictions = options.predictions ?? {}
+  const threads = options.threads ?? (size === 'small' ? 1 : availableParallelism())
   if (!options.out) throw new SynthOptionError('out: an output folder is required')
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new SynthOptionError(`threads: expected an integer from 1 to 64, got ${threads}`)
   if (!Number.isInteger(studies) || studies < 1 || studies > MAX_STUDIES) throw new SynthOptionError(`studies: expected an integer from 1 to ${MAX_STUDIES}, got ${studies}`)
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new SynthOptionError(`seed: expected an integer from 0 to 4294967295, got ${seed}`)
   if (!SIZES.includes(size)) throw new SynthOptionError(`size: expected ${SIZES.join(' or ')}, got "${size}"`)
@@ -72,7 +77,7 @@ function validate(options: SynthesizeOptions): Required<Omit<SynthesizeOptions, 
       throw new SynthOptionError(`predictions: ${name}=${spec}: ${(err as Error).message}`)
     }
   }
-  return { out: options.out, studies, seed, size, sequences, predictions, preview: options.preview ?? false, force: options.force ?? false }
+  return { out: options.out, studies, seed, size, sequences, predictions, preview: options.preview ?? false, force: options.force ?? false, threads }
 }
 
 async function ensureWritableFolder(out: string, force: boolean): Promise<void> {
@@ -101,35 +106,28 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesize
   const dirs = ['images', 'masks', ...names.map((n) => join('predictions', n)), ...(o.preview ? ['preview'] : [])]
   for (const d of dirs) await mkdir(join(o.out, d), { recursive: true })
 
+  const jobs: SeriesJob[] = planned.map((p) => ({
+    out: o.out,
+    seed: o.seed,
+    study: p.study,
+    sequence: p.sequence,
+    name: p.name,
+    size: o.size,
+    predictions: o.predictions,
+    preview: o.preview,
+  }))
+  let done = 0
+  const progress = (outcome: SeriesOutcome): void => options.onProgress?.({ done: ++done, total: jobs.length, series: outcome.name })
+  const threads = Math.min(o.threads, jobs.length)
+  const outcomes = threads > 1 ? await runJobsOnWorkers(jobs, threads, progress) : await runJobsInThread(jobs, progress)
+
   const rows: OverviewRow[] = []
   const series: SynthSeries[] = []
-  // Compression runs on the libuv pool: the next series is generated while the last one's
-  // files are compressed and written; at most two series are in flight to bound memory.
-  const inFlight: Promise<void>[] = []
-  let done = 0
-  for (const plan of planned) {
-    const g = generateSeries(o.seed, plan.study, plan.sequence, o.size)
-    const writes = [
-      writeImage(g.image, join(o.out, 'images', `${plan.name}.mha`)),
-      writeImage(g.mask, join(o.out, 'masks', `${plan.name}.mha`)),
-    ]
-    for (const name of names) {
-      const pred = perturbMask(g.mask, o.predictions[name], deriveSeed(o.seed, 'prediction', name, plan.name))
-      writes.push(writeImage(pred, join(o.out, 'predictions', name, `${plan.name}.mha`)))
-    }
-    if (o.preview) writes.push(writeFile(join(o.out, 'preview', `${plan.name}.png`), previewPng(g.image, g.mask)))
-    const written = Promise.all(writes).then(() => options.onProgress?.({ done: ++done, total: planned.length, series: plan.name }))
-    written.catch(() => undefined) // awaited below; avoids an unhandled rejection meanwhile
-    inFlight.push(written)
-    if (inFlight.length > 2) await inFlight.shift()
-
-    const labels = [...new Set(g.mask.data)].filter((v) => v > 0).sort((a, b) => a - b)
-    const size = [...g.image.size] as [number, number, number]
-    const spacing = [...g.image.spacing] as [number, number, number]
-    rows.push({ study: plan.study, seriesName: plan.name, sequence: plan.sequence, split: plan.split, sex: g.anatomy.sex, age: g.anatomy.age, size, spacing })
+  planned.forEach((plan, n) => {
+    const { sex, age, size, spacing, labels } = outcomes[n]
+    rows.push({ study: plan.study, seriesName: plan.name, sequence: plan.sequence, split: plan.split, sex, age, size, spacing })
     series.push({ name: plan.name, study: plan.study, sequence: plan.sequence, split: plan.split, size, spacing, labels })
-  }
-  await Promise.all(inFlight)
+  })
   await writeFile(join(o.out, 'overview.csv'), overviewCsv(rows))
   return { out: o.out, series, predictions: names }
 }

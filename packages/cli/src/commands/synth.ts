@@ -3,7 +3,7 @@ import { PERTURB_OPS_HELP, SEQUENCES, SIZES, synthesize, SynthOptionError, type 
 import { UsageError, type Command } from '../main.ts'
 
 const HELP = `usage: spider-bench synth --out DIR [--studies N] [--seed S] [--size small|realistic]
-                         [--sequences t1,t2,t2_SPACE] [--predictions NAME=SPEC ...] [--preview] [--force]
+                         [--sequences t1,t2,t2_SPACE] [--predictions NAME=SPEC ...] [--preview] [--force] [--threads N]
 
 Generates synthetic SPIDER-like lumbar spine MRI series with reference masks:
   DIR/images/<study>_<seq>.mha     int16 images (T1, T2, T2-SPACE contrast)
@@ -25,6 +25,7 @@ ${PERTURB_OPS_HELP.map((l) => `                           ${l}`).join('\n')}
                          e.g. --predictions good=dilate:1,relabel --predictions bad=drop:disc,fp:3
   --preview              also write preview PNGs
   --force                write into a non-empty DIR (overwrites files of the same names)
+  --threads N            worker threads (default: the number of cores for realistic, 1 for small)
   --quiet                no progress lines
   -h, --help             this help`
 
@@ -50,6 +51,7 @@ export const command: Command = {
         predictions: { type: 'string', multiple: true },
         preview: { type: 'boolean' },
         force: { type: 'boolean' },
+        threads: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -84,6 +86,7 @@ export const command: Command = {
         predictions,
         preview: values.preview ?? false,
         force: values.force ?? false,
+        threads: values.threads === undefined ? undefined : intOption('threads', values.threads, 1),
         onProgress: values.quiet ? undefined : ({ done, total, series }) => console.error(`synth: ${done}/${total} ${series}`),
       })
       const seconds = ((performance.now() - started) / 1000).toFixed(1)
