@@ -23,7 +23,9 @@ const COMMANDS: Record<string, Loader> = {
   serve: () => import('./commands/serve.ts'),
   'db migrate': () => import('./commands/db-migrate.ts'),
   'users create': () => import('./commands/users-create.ts'),
+  'testset import': () => import('./commands/testset-import.ts'),
   worker: () => import('./commands/worker.ts'),
+  demo: () => import('./commands/demo.ts'),
 }
 
 /** The registered command names, sorted. */
