@@ -8,7 +8,6 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { openAsBlob } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { evaluationJobOptions } from '@spider-bench/contracts'
 import { rankLeaderboard, type Candidate } from '@spider-bench/leaderboard'
 import { profileMetrics, scoreDirectories, type ResultDocument } from '@spider-bench/scoring'
 import { synthesize } from '@spider-bench/synth'
@@ -66,21 +65,21 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       }
     }
 
-    /** What the upload route stores: prediction files under the submission's prefix, then the job. */
-    async function submit(who: string, pred: Pred, createdAt: Date) {
-      const user = tokens[who]
-      const phase = await h.db.prisma.phase.findFirstOrThrow({ where: { slug: 'final', challenge: { slug: 'spine' } }, include: { testSets: { orderBy: { version: 'desc' }, take: 1 } } })
-      const submission = await h.db.prisma.submission.create({ data: { phaseId: phase.id, participantId: user.id, kind: 'predictions', storagePrefix: 'pending', createdAt } })
-      const files: Record<string, string> = {}
+    /** Uploads `predictions/<pred>` as a participant through the submission route. */
+    async function submit(who: string, pred: Pred) {
       const dir = join(synthDir, 'predictions', pred)
-      for (const f of (await readdir(dir)).sort()) {
-        const stored = await h.storage.put(`submissions/${submission.id}/predictions/${f}`, await readFile(join(dir, f)))
-        files[f.replace(/\.mha$/, '')] = stored.key
-      }
-      await h.db.prisma.submission.update({ where: { id: submission.id }, data: { storagePrefix: `submissions/${submission.id}`, files } })
-      const evaluation = await h.db.prisma.evaluation.create({ data: { submissionId: submission.id, testSetId: phase.testSets[0].id, profile: 'spider', scorerVersion: 'e2e' } })
-      await h.app.evaluationQueue.add('evaluate', { evaluationId: evaluation.id }, evaluationJobOptions(evaluation.id))
-      return { submissionId: submission.id, evaluationId: evaluation.id, pred, participant: who }
+      const entries: TestEntry[] = []
+      for (const f of (await readdir(dir)).sort()) entries.push({ name: `preds/${f}`, data: await readFile(join(dir, f)) })
+      const archive = join(h.dataDir, `${who}-${pred}.zip`)
+      await writeZip(archive, entries)
+      const form = new FormData()
+      form.append('kind', 'predictions')
+      form.append('predictions', await openAsBlob(archive), `${pred}.zip`)
+      const res = await fetch(`${h.url}${base}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${tokens[who].token}` }, body: form })
+      expect(res.status, await res.clone().text()).toBe(202)
+      const { id } = (await res.json()) as { id: string }
+      const evaluation = await h.db.prisma.evaluation.findFirstOrThrow({ where: { submissionId: id } })
+      return { submissionId: id, evaluationId: evaluation.id, pred, participant: who }
     }
 
     beforeAll(async () => {
@@ -134,7 +133,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     })
 
     it('streams progress as server-sent events until the evaluation ends', async () => {
-      subs.alice = await submit('alice', 'good', new Date(Date.UTC(2026, 0, 1)))
+      subs.alice = await submit('alice', 'good')
       const res = await fetch(`${h.url}/api/v1/submissions/${subs.alice.submissionId}/events`, { headers: { authorization: `Bearer ${tokens.alice.token}` } })
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
@@ -153,9 +152,11 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     })
 
     it('ranks several participants; every leaderboard value equals spider-bench score on the same files', async () => {
-      subs.bob1 = await submit('bob', 'bad', new Date(Date.UTC(2026, 0, 2)))
-      subs.bob2 = await submit('bob', 'ok', new Date(Date.UTC(2026, 0, 3)))
-      subs.carol = await submit('carol', 'ok', new Date(Date.UTC(2026, 0, 4)))
+      subs.bob1 = await submit('bob', 'bad')
+      subs.carol = await submit('carol', 'ok')
+      // One active submission per participant: bob's second waits for his first.
+      await waitEvaluations([subs.bob1.evaluationId])
+      subs.bob2 = await submit('bob', 'ok')
       const rows = await waitEvaluations(Object.values(subs).map((s) => s.evaluationId))
       expect(rows.every((r) => r.status === 'succeeded')).toBe(true)
       // The snapshot follows its evaluation; wait for the one of the last to finish.
@@ -184,22 +185,23 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         expect(Object.keys(row.metrics)).toEqual(keys)
         for (const k of keys) expect(row.metrics[k]).toBe(docs.get(s?.pred as Pred)?.aggregates[k].mean)
       }
-      // The score of every series is stored and visible to its owner.
-      const res = await call(tokens.alice.token, 'GET', `/api/v1/submissions/${subs.alice.submissionId}/results`)
+      // The submission shows the aggregates; the score of every series is visible to its owner.
+      const own = (await (await call(tokens.alice.token, 'GET', `/api/v1/submissions/${subs.alice.submissionId}`)).json()) as { status: string; aggregates: unknown; progress: unknown }
+      const total = docs.get('good')?.series.length
+      expect(own).toMatchObject({ status: 'succeeded', progress: { done: total, total } })
+      expect(own.aggregates).toEqual(JSON.parse(JSON.stringify(docs.get('good')?.aggregates)))
+      const res = await call(tokens.alice.token, 'GET', `/api/v1/submissions/${subs.alice.submissionId}/series`)
       expect(res.status).toBe(200)
-      const results = (await res.json()) as { series: Array<{ name: string; metrics: unknown }>; aggregates: unknown }
-      expect(results.aggregates).toEqual(JSON.parse(JSON.stringify(docs.get('good')?.aggregates)))
+      const results = (await res.json()) as { series: Array<{ name: string; metrics: unknown }> }
       expect(results.series.map((s) => s.name)).toEqual(docs.get('good')?.series.map((s) => s.name))
       expect(results.series.map((s) => s.metrics)).toEqual(JSON.parse(JSON.stringify(docs.get('good')?.series.map((s) => s.metrics))))
-      expect((await call(tokens.bob.token, 'GET', `/api/v1/submissions/${subs.alice.submissionId}/results`)).status).toBe(403)
+      expect((await call(tokens.bob.token, 'GET', `/api/v1/submissions/${subs.alice.submissionId}/series`)).status).toBe(403)
     })
 
     it('hides per-series results from participants when the phase says so', async () => {
       expect((await call(organiser, 'PATCH', base, { perSeriesVisibility: 'organisers' })).status).toBe(200)
-      const own = (await (await call(tokens.alice.token, 'GET', `/api/v1/submissions/${subs.alice.submissionId}/results`)).json()) as { series: unknown; aggregates: unknown }
-      expect(own.series).toBeNull()
-      expect(own.aggregates).not.toBeNull()
-      const org = (await (await call(organiser, 'GET', `/api/v1/submissions/${subs.alice.submissionId}/results`)).json()) as { series: unknown[] }
+      expect((await call(tokens.alice.token, 'GET', `/api/v1/submissions/${subs.alice.submissionId}/series`)).status).toBe(403)
+      const org = (await (await call(organiser, 'GET', `/api/v1/submissions/${subs.alice.submissionId}/series`)).json()) as { series: unknown[] }
       expect(org.series).toHaveLength(docs.get('good')?.series.length as number)
     })
 
@@ -236,14 +238,13 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect(phaseRun.created.length + phaseRun.skipped.length).toBe(4)
       const ids = [...created, ...phaseRun.created].map((c) => c.evaluationId)
       const rows = await waitEvaluations(ids)
-      expect(rows.every((r) => r.status === 'succeeded' && r.scorerVersion !== 'e2e')).toBe(true)
+      expect(rows.every((r) => r.status === 'succeeded')).toBe(true)
       const snap = await h.db.prisma.leaderboardSnapshot.findFirstOrThrow({ where: { phase: { slug: 'final' } }, orderBy: { version: 'desc' } })
       const boardRows = snap.rows as unknown as Board['rows']
       for (const row of boardRows) {
         const s = Object.values(subs).find((x) => x.submissionId === row.submissionId)
         expect(row.metrics.ASDVertebrae).toBe(docs.get(s?.pred as Pred)?.aggregates.ASDVertebrae.mean)
       }
-      expect(snap.scorerVersion).not.toContain('e2e')
       expect(await h.db.prisma.evaluation.count({ where: { submissionId: subs.alice.submissionId } })).toBe(phaseRun.skipped.length > 0 ? 2 : 3)
     })
   })
