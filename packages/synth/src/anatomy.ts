@@ -137,7 +137,7 @@ export function drawAnatomy(rng: Rng): Anatomy {
       pedicleHalfHeight: (lumbar ? 7.5 : 6.5) * scale * j(0.08),
       laminaThickness: (lumbar ? 6 : 5) * scale * j(0.1),
       spinousLength: (lumbar ? 29 : 34) * scale * j(0.1),
-      spinousHalfHeight: (lumbar ? 9 : 5.5) * scale * j(0.1),
+      spinousHalfHeight: (lumbar ? 11 : 6) * scale * j(0.1),
       spinousHalfWidth: (lumbar ? 3.5 : 3) * scale * j(0.1),
       spinousTilt: (lumbar ? rng.uniform(4, 18) : rng.uniform(30, 45)) * deg,
       marrow: rng.chance(0.1) ? rng.uniform(0.75, 1.25) : j(0.04),
