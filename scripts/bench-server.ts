@@ -1,0 +1,217 @@
+/**
+ * `npm run bench:server`: one `spider-bench serve` process (API + in-process worker, embedded
+ * database unless DATABASE_URL is set) on this machine, the realistic 97-series synthetic
+ * set (seed 1, the same data as bench:score; generated once). Measures in one run:
+ * - upload → leaderboard: from the start of a prediction upload to the moment the public
+ *   leaderboard lists the submission; and `spider-bench score` wall time on the same files
+ *   (a separate process, same cores), and their ratio (target < 1.5);
+ * - leaderboard GET latency at a fixed 500 requests/s on loopback (open loop, target p99 <
+ *   20 ms), then the throughput of 32 concurrent keep-alive clients.
+ * Options: --data DIR (a synth folder with images/, masks/, predictions/bench/),
+ * --rate N (default 500), --seconds N (default 10).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, openAsBlob } from 'node:fs'
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { Agent, request } from 'node:http'
+import { createServer } from 'node:net'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { randomUUID } from 'node:crypto'
+import { synthesize } from '@spider-bench/synth'
+import { packTarGz } from '../packages/cli/src/testset-upload.ts'
+
+const { values } = parseArgs({ options: { data: { type: 'string' }, rate: { type: 'string', default: '500' }, seconds: { type: 'string', default: '10' } }, strict: true })
+const RATE = Number(values.rate)
+const SECONDS = Number(values.seconds)
+if (!(RATE > 0 && RATE <= 5000) || !(SECONDS > 0 && SECONDS <= 120)) throw new Error(`--rate must be 1..5000 and --seconds 1..120, got ${values.rate} and ${values.seconds}`)
+const BIN = resolve('bin/spider-bench.js')
+
+// The bench:score data set is the same (seed 1, 39 studies, realistic): reuse it when present.
+const data = resolve(values.data ?? 'bench-out/score-seed1')
+if (!existsSync(join(data, 'bench-complete.json')) && !existsSync(join(data, 'predictions', 'bench'))) {
+  await rm(data, { recursive: true, force: true })
+  const t0 = performance.now()
+  const result = await synthesize({
+    out: data,
+    studies: 39,
+    seed: 1,
+    size: 'realistic',
+    predictions: { bench: 'noise:0.3,fp:1,relabel' },
+    onProgress: ({ done, total }) => process.stderr.write(`\rgenerating ${done}/${total} series`),
+  })
+  process.stderr.write(`\rgenerated ${result.series.length} series in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
+  await writeFile(join(data, 'bench-complete.json'), JSON.stringify({ studies: 39, seed: 1, series: result.series.length }))
+}
+const seriesCount = (await readdir(join(data, 'masks'))).length
+
+const work = resolve(`bench-out/server-run-${Date.now()}`)
+await mkdir(work, { recursive: true })
+const port = await freePort()
+const url = `http://127.0.0.1:${port}`
+const env = { ...process.env, DATA_DIR: join(work, 'data'), PORT: String(port), HOST: '127.0.0.1', SPIDER_QUEUE_PREFIX: `bench-${randomUUID()}` }
+const log = (msg: string) => process.stderr.write(`${msg}\n`)
+
+function run(args: string[]): Promise<{ code: number; stdout: string; ms: number }> {
+  const t0 = performance.now()
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    let stdout = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+    child.on('error', reject)
+    child.on('exit', (code) => resolveRun({ code: code ?? -1, stdout, ms: performance.now() - t0 }))
+  })
+}
+
+async function token(name: string, role: string): Promise<string> {
+  const r = await run(['users', 'create', '--name', name, '--role', role])
+  if (r.code !== 0) throw new Error(`users create ${name} failed (exit ${r.code})`)
+  return r.stdout.trim().split('\n').at(-1) as string
+}
+
+async function api(method: string, path: string, tok: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+  return res.json()
+}
+
+let server: ChildProcess | null = null
+try {
+  const organiser = await token('organiser', 'organiser')
+  const participant = await token('participant', 'participant')
+  server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  for (let i = 0; ; i++) {
+    if (i > 600) throw new Error('serve did not become ready within 60 s')
+    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false)
+    if (ok) break
+    await sleep(100)
+  }
+  await api('POST', '/api/v1/challenges', organiser, { slug: 'bench', title: 'Bench' })
+  await api('POST', '/api/v1/challenges/bench/phases', organiser, {
+    slug: 'final',
+    title: 'Final',
+    scoringProfile: 'spider',
+    submissionKinds: ['predictions'],
+    ranking: { method: 'mean-position', metrics: [{ key: 'DiceVertebrae', order: 'desc' }, { key: 'DiceDiscs', order: 'desc' }, { key: 'ASDVertebrae', order: 'asc' }] },
+    entries: 'best',
+    perSeriesVisibility: 'owner',
+  })
+  const imported = await run(['testset', 'import', '--challenge', 'bench', '--phase', 'final', data, '--url', url, '--token', organiser])
+  if (imported.code !== 0) throw new Error(`testset import failed (exit ${imported.code})`)
+  log(`test set imported: ${seriesCount} series in ${(imported.ms / 1000).toFixed(1)} s`)
+
+  // The participant's archive is ready before the clock starts, as it would be on their side.
+  const predDir = join(data, 'predictions', 'bench')
+  const archive = join(work, 'predictions.tar.gz')
+  await packTarGz(predDir, (await readdir(predDir)).sort(), archive)
+  const board = `/api/v1/challenges/bench/phases/final/leaderboard`
+  const t0 = performance.now()
+  const form = new FormData()
+  form.append('kind', 'predictions')
+  form.append('predictions', await openAsBlob(archive), 'predictions.tar.gz')
+  const res = await fetch(`${url}/api/v1/challenges/bench/phases/final/submissions`, { method: 'POST', headers: { authorization: `Bearer ${participant}` }, body: form })
+  if (res.status !== 202) throw new Error(`upload: ${res.status} ${await res.text()}`)
+  const { id } = (await res.json()) as { id: string }
+  const accepted = performance.now() - t0
+  let listed = 0
+  for (;;) {
+    const b = (await (await fetch(`${url}${board}`)).json()) as { rows: Array<{ submissionId: string }> }
+    if (b.rows.some((r) => r.submissionId === id)) {
+      listed = performance.now() - t0
+      break
+    }
+    const s = (await (await fetch(`${url}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${participant}` } })).json()) as { status: string; error?: string }
+    if (s.status === 'failed') throw new Error(`the submission failed: ${s.error}`)
+    if (performance.now() - t0 > 1_800_000) throw new Error('no leaderboard update within 30 minutes')
+    await sleep(100)
+  }
+  log(`upload → leaderboard: ${(listed / 1000).toFixed(1)} s (upload accepted after ${(accepted / 1000).toFixed(1)} s)`)
+
+  const scored = await run(['score', '--truth', join(data, 'masks'), '--pred', predDir, '--out', join(work, 'score.json')])
+  if (scored.code !== 0 && scored.code !== 2) throw new Error(`spider-bench score failed (exit ${scored.code})`)
+  log(`spider-bench score: ${(scored.ms / 1000).toFixed(1)} s`)
+
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 })
+  const get = () =>
+    new Promise<number>((ok, fail) => {
+      const start = performance.now()
+      const req = request(`${url}${board}`, { agent }, (r) => {
+        r.resume()
+        r.on('end', () => (r.statusCode === 200 ? ok(performance.now() - start) : fail(new Error(`status ${r.statusCode}`))))
+      })
+      req.on('error', fail)
+      req.end()
+    })
+  for (let i = 0; i < 200; i++) await get() // warm up connections and JIT
+
+  // Open loop: requests leave on schedule whether or not earlier ones returned.
+  const latencies: number[] = []
+  let errors = 0
+  const total = RATE * SECONDS
+  const loadStart = performance.now()
+  const inflight: Promise<void>[] = []
+  for (let i = 0; i < total; i++) {
+    const due = loadStart + (i * 1000) / RATE
+    const wait = due - performance.now()
+    if (wait > 1) await sleep(wait)
+    inflight.push(get().then((ms) => void latencies.push(ms), () => void errors++))
+  }
+  await Promise.all(inflight)
+  const loadMs = performance.now() - loadStart
+  latencies.sort((a, b) => a - b)
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]
+
+  // Closed loop: 32 clients back to back for 5 s.
+  let done = 0
+  const until = performance.now() + 5000
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (performance.now() < until) {
+      await get().then(() => void done++, () => void errors++)
+    }
+  }))
+  const throughput = done / 5
+  agent.destroy()
+
+  const result = {
+    series: seriesCount,
+    uploadToLeaderboardSeconds: +(listed / 1000).toFixed(2),
+    uploadAcceptedSeconds: +(accepted / 1000).toFixed(2),
+    scoreSeconds: +(scored.ms / 1000).toFixed(2),
+    ratio: +(listed / scored.ms).toFixed(3),
+    leaderboardGet: {
+      targetRate: RATE,
+      achievedRate: +((latencies.length / loadMs) * 1000).toFixed(1),
+      requests: latencies.length,
+      errors,
+      p50Ms: +pct(50).toFixed(2),
+      p99Ms: +pct(99).toFixed(2),
+      maxMs: +latencies[latencies.length - 1].toFixed(2),
+      closedLoop32RequestsPerSecond: +throughput.toFixed(0),
+    },
+    database: process.env.DATABASE_URL ? 'postgres' : 'pglite (embedded)',
+    cores: (await import('node:os')).availableParallelism(),
+  }
+  console.log(JSON.stringify(result, null, 2))
+  await writeFile(join(work, 'result.json'), JSON.stringify(result, null, 2))
+} finally {
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM')
+    await new Promise((r) => server?.once('exit', r))
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer()
+    srv.once('error', fail)
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address()
+      const p = typeof address === 'object' && address ? address.port : 0
+      srv.close(() => ok(p))
+    })
+  })
+}
