@@ -1,11 +1,11 @@
 import type { Image3D } from '@spider-bench/scoring'
 import type { AlgorithmConfig, ChannelTarget } from './config/algorithm-config-schema.ts'
 import { DEFAULT_SIGMA_SCALE } from './config/parse-algorithm-config.ts'
-import { assignLabels } from './postprocess/assign-labels.ts'
+import { assignLabels, type Geometry } from './postprocess/assign-labels.ts'
 import { argmaxChannels } from './postprocess/argmax.ts'
 import { InferenceError } from './errors.ts'
-import { normalizeIntensities } from './preprocess/normalize.ts'
-import { resampledSize, resampleLinear, resampleNearest } from './preprocess/resample.ts'
+import { modelInput } from './preprocess/model-input.ts'
+import { resampleNearest } from './preprocess/resample.ts'
 import type { Block, PatchModel } from './sliding-window/patch-model.ts'
 import { slidingWindow } from './sliding-window/sliding-window.ts'
 
@@ -18,17 +18,6 @@ export interface StageTimings {
   postprocess: number
 }
 
-/** Builds the input channels: the normalised image, then 1/0 sequence indicator maps. */
-function inputBlock(image: Float32Array, size: readonly [number, number, number], channels: AlgorithmConfig['input']['channels'], sequence: string): Block {
-  const vol = image.length
-  const data = new Float32Array(channels.length * vol)
-  channels.forEach((ch, c) => {
-    if (ch === 'image') data.set(image, c * vol)
-    else if (ch.toLowerCase() === sequence.toLowerCase()) data.fill(1, c * vol, (c + 1) * vol)
-  })
-  return { size, channels: channels.length, data }
-}
-
 /** Output channel (or label value) → target, as an array indexed by the value the model emits. */
 function targetTable(config: AlgorithmConfig, maxValue: number): (ChannelTarget | undefined)[] {
   const out = config.output
@@ -38,6 +27,15 @@ function targetTable(config: AlgorithmConfig, maxValue: number): (ChannelTarget 
   return table
 }
 
+/** The model grid in patient space: same field of view and direction, voxels of the resampled size. */
+function modelGridGeometry(image: Image3D, modelSize: readonly [number, number, number]): Geometry {
+  const spacing = [0, 1, 2].map((a) => (image.spacing[a] * image.size[a]) / modelSize[a]) as [number, number, number]
+  // Model voxel 0 sits at this continuous index of the native grid (align corners = false).
+  const first = [0, 1, 2].map((a) => (0.5 * image.size[a]) / modelSize[a] - 0.5)
+  const origin = [0, 1, 2].map((r) => image.origin[r] + [0, 1, 2].reduce((s, c) => s + image.direction[3 * r + c] * image.spacing[c] * first[c], 0)) as [number, number, number]
+  return { size: modelSize, spacing, origin, direction: image.direction }
+}
+
 /**
  * Runs an algorithm on one series image and returns the predicted SPIDER mask in the
  * image's own geometry: resample → normalise → sliding window → arg-max → nearest-neighbour
@@ -45,19 +43,13 @@ function targetTable(config: AlgorithmConfig, maxValue: number): (ChannelTarget 
  */
 export async function predictSeries(image: Image3D, sequence: string, config: AlgorithmConfig, model: PatchModel, timings?: StageTimings): Promise<Image3D> {
   const t: StageTimings = timings ?? { resample: 0, normalize: 0, slidingWindow: 0, onnx: 0, postprocess: 0 }
-  let t0 = performance.now()
-  const native = image.data instanceof Float32Array ? image.data : Float32Array.from(image.data)
+  const prepared = modelInput(image, sequence, config)
+  const { block: input, size: modelSize } = prepared
   const target = config.input.spacing
-  const modelSize = target ? resampledSize(image.size, image.spacing, target) : ([...image.size] as [number, number, number])
-  const resampled = target ? resampleLinear(native, image.size, modelSize) : native
-  t.resample += performance.now() - t0
+  t.resample += prepared.resampleMs
+  t.normalize += prepared.normalizeMs
 
-  t0 = performance.now()
-  const normalized = normalizeIntensities(resampled, config.normalization)
-  const input = inputBlock(normalized, modelSize, config.input.channels, sequence)
-  t.normalize += performance.now() - t0
-
-  t0 = performance.now()
+  let t0 = performance.now()
   const timedModel: PatchModel = {
     async run(data, dims) {
       const s = performance.now()
@@ -91,15 +83,18 @@ export async function predictSeries(image: Image3D, sequence: string, config: Al
   } else {
     index = argmaxChannels(result as Block<Float32Array>)
   }
-  const back = target ? resampleNearest(index, modelSize, image.size, (n) => new Int32Array(n)) : index
   let maxValue = 0
-  for (let v = 0; v < back.length; v++) if (back[v] > maxValue) maxValue = back[v]
+  for (let v = 0; v < index.length; v++) if (index[v] > maxValue) maxValue = index[v]
   if (maxValue > 65535) throw new InferenceError('model-error', `label map value ${maxValue} exceeds 65535`)
   const pp = config.postprocessing
-  const mask = assignLabels(back, targetTable(config, maxValue), image, {
+  // Instances are found on the (smaller) model grid, then carried back by nearest neighbour.
+  const labels = assignLabels(index, targetTable(config, maxValue), modelGridGeometry(image, modelSize), {
     connectivity: pp?.connectivity ?? 6,
     minComponentVoxels: pp?.minComponentVoxels ?? 0,
+    superior: pp?.superior ?? '+z',
+    vertebraSplitRadius: pp?.vertebraSplitRadius ?? [0, 0, 0],
   })
+  const mask = target ? resampleNearest(labels, modelSize, image.size, (n) => new Uint16Array(n)) : labels
   t.postprocess += performance.now() - t0
   return { size: image.size, spacing: image.spacing, origin: image.origin, direction: image.direction, componentType: 'uint16', data: mask }
 }

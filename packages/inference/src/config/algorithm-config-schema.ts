@@ -19,6 +19,7 @@ function integer3(description: string, minimum: number) {
 
 export const STRUCTURE_CLASSES = ['background', 'vertebra', 'disc', 'canal'] as const
 export const INPUT_CHANNELS = ['image', 't1', 't2', 't2_SPACE'] as const
+export const SUPERIOR_AXES = ['+x', '-x', '+y', '-y', '+z', '-z'] as const
 export const EXECUTION_PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const
 
 /** What one output channel (or one label-map value) means: a SPIDER label, or a class to be split into instances. */
@@ -112,7 +113,15 @@ export const AlgorithmConfigSchema = Type.Object(
       Type.Object(
         {
           connectivity: Type.Optional(Type.Union([Type.Literal(6), Type.Literal(26)], { description: 'neighbourhood of the connected components (default 6)' })),
-          minComponentVoxels: Type.Optional(Type.Integer({ minimum: 0, description: 'components of a class smaller than this are dropped (default 0)' })),
+          minComponentVoxels: Type.Optional(Type.Integer({ minimum: 0, description: 'vertebra and disc components smaller than this (voxels at the model spacing) are dropped (default 0)' })),
+          vertebraSplitRadius: Type.Optional(
+            integer3('erosion radius in voxels (x, y, z) at the model spacing: vertebrae that touch are split at the narrowest bridge between the cores that survive erosion (default 0: plain connected components)', 0),
+          ),
+          superior: Type.Optional(
+            Type.Union(SUPERIOR_AXES.map((a) => Type.Literal(a)), {
+              description: 'the patient-space axis pointing up, used to number instances from the bottom (default "+z": superior in LPS, as in DICOM/ITK)',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -1,5 +1,6 @@
 import type { ChannelTarget } from '../config/algorithm-config-schema.ts'
 import { connectedComponents } from './connected-components.ts'
+import { seededSplit } from './seeded-split.ts'
 
 /** The geometry needed to tell "bottom" from "top": physical height is the LPS z coordinate. */
 export interface Geometry {
@@ -9,9 +10,15 @@ export interface Geometry {
   readonly direction: readonly number[]
 }
 
+export type SuperiorAxis = '+x' | '-x' | '+y' | '-y' | '+z' | '-z'
+
 export interface AssignOptions {
   readonly connectivity: 6 | 26
   readonly minComponentVoxels: number
+  /** The patient-space axis pointing up (superior): '+z' in LPS (DICOM, ITK). */
+  readonly superior: SuperiorAxis
+  /** Erosion radius (x, y, z) that splits touching vertebrae (seededSplit); 0 = plain components. */
+  readonly vertebraSplitRadius?: readonly [number, number, number]
 }
 
 /** Vertebra labels are 1..99; more components than that keep the 99 largest. */
@@ -19,17 +26,18 @@ const MAX_VERTEBRAE = 99
 const DISC_BASE = 201
 const CANAL_LABEL = 100
 
-/** Physical superior coordinate (LPS z) of a continuous voxel index. */
-function heightOf(g: Geometry, idx: readonly [number, number, number]): number {
-  let h = g.origin[2]
-  for (let c = 0; c < 3; c++) h += g.direction[6 + c] * g.spacing[c] * idx[c]
-  return h
+/** Height of a continuous voxel index: its patient-space coordinate along the superior axis. */
+function heightOf(g: Geometry, idx: readonly [number, number, number], superior: SuperiorAxis): number {
+  const r = 'xyz'.indexOf(superior[1])
+  let h = g.origin[r]
+  for (let c = 0; c < 3; c++) h += g.direction[3 * r + c] * g.spacing[c] * idx[c]
+  return superior[0] === '-' ? -h : h
 }
 
 /**
  * Turns a per-voxel target index map into SPIDER labels: a `label` target is written as is,
  * `canal` becomes 100, `background` 0, and the connected components of `vertebra` and `disc`
- * are numbered from the bottom (lowest centroid in patient space first): vertebrae 1.., discs
+ * are numbered from the bottom (lowest centroid along `superior` first): vertebrae 1.., discs
  * 201.., the SPIDER instance scheme. Components below `minComponentVoxels` are dropped.
  */
 export function assignLabels(targetIndex: Int32Array, targets: readonly (ChannelTarget | undefined)[], geometry: Geometry, opts: AssignOptions): Uint16Array {
@@ -49,10 +57,13 @@ export function assignLabels(targetIndex: Int32Array, targets: readonly (Channel
     ['disc', DISC_BASE, 65535 - DISC_BASE + 1],
   ] as const) {
     if (!targets.some((t) => t && 'class' in t && t.class === cls)) continue
-    const cc = connectedComponents(geometry.size, (v) => classOf(v) === cls, opts.connectivity)
+    const radius: readonly [number, number, number] = cls === 'vertebra' ? (opts.vertebraSplitRadius ?? [0, 0, 0]) : [0, 0, 0]
+    const cc = radius.some((r) => r > 0)
+      ? seededSplit(geometry.size, Uint8Array.from(targetIndex, (_, v) => (classOf(v) === cls ? 1 : 0)), radius, Math.max(1, opts.minComponentVoxels >> 2), opts.connectivity)
+      : connectedComponents(geometry.size, (v) => classOf(v) === cls, opts.connectivity)
     let kept = Array.from({ length: cc.count }, (_, i) => i).filter((i) => cc.sizes[i] >= opts.minComponentVoxels)
     if (kept.length > max) kept = kept.sort((a, b) => cc.sizes[b] - cc.sizes[a]).slice(0, max)
-    kept.sort((a, b) => heightOf(geometry, cc.centroids[a]) - heightOf(geometry, cc.centroids[b]))
+    kept.sort((a, b) => heightOf(geometry, cc.centroids[a], opts.superior) - heightOf(geometry, cc.centroids[b], opts.superior))
     const labelOf = new Int32Array(cc.count + 1)
     kept.forEach((comp, rank) => (labelOf[comp + 1] = base + rank))
     for (let v = 0; v < out.length; v++) if (cc.labels[v] !== 0) out[v] = labelOf[cc.labels[v]]

@@ -1,4 +1,7 @@
 import type { ConvLayer } from '../onnx/conv-net.ts'
+import { seededRandom } from '../seeded-random.ts'
+
+export { seededRandom }
 
 /** Direct (slow, obvious) 3D convolution with zero padding: the reference the ONNX graphs are checked against. */
 export function referenceConv(input: Float32Array, channels: number, dims: readonly [number, number, number], layers: readonly ConvLayer[]): Float32Array {
@@ -31,18 +34,6 @@ export function referenceConv(input: Float32Array, channels: number, dims: reado
     C = layer.outChannels
   }
   return cur
-}
-
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32), for test weights and volumes. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1
-  }
 }
 
 export function randomLayer(rand: () => number, inChannels: number, outChannels: number, kernel: readonly [number, number, number], activation: 'relu' | 'none'): ConvLayer {

@@ -1,0 +1,138 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readImage, writeImage } from '@spider-bench/scoring'
+import type { AlgorithmConfig } from '../config/algorithm-config-schema.ts'
+import { InferenceError } from '../errors.ts'
+import { seededRandom } from '../seeded-random.ts'
+import { fastModel, halfSizeModel, memoryHogModel, nanModel, slowModel } from '../testing/test-models.ts'
+import { ModelRunner } from './model-runner.ts'
+
+const config: AlgorithmConfig = {
+  schemaVersion: 1,
+  input: { channels: ['image'], spacing: null },
+  normalization: { kind: 'z-score' },
+  slidingWindow: { patchSize: [32, 32, 32], overlap: 0.25, blending: 'gaussian' },
+  output: { kind: 'logits', channels: [{ class: 'background' }, { class: 'vertebra' }] },
+  executionProviders: ['cpu'],
+}
+
+let dir: string
+const models: Record<string, string> = {}
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<InferenceError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(err).toBeInstanceOf(InferenceError)
+  expect(`${(err as InferenceError).code}: ${(err as Error).message}`).toMatch(new RegExp(`^${code}: `))
+  return err as InferenceError
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'spider-runner-'))
+  const rand = seededRandom(4)
+  const size = [40, 36, 34] as const
+  await writeImage(
+    { size, spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], componentType: 'int16', data: Int16Array.from({ length: 40 * 36 * 34 }, () => Math.round(rand() * 500)) },
+    join(dir, 'image.mha'),
+  )
+  const builders = { fast: fastModel, slow: slowModel, nan: nanModel, half: halfSizeModel, hog: () => memoryHogModel(12000) }
+  for (const [name, build] of Object.entries(builders)) {
+    models[name] = join(dir, `${name}.onnx`)
+    await writeFile(models[name], build())
+  }
+})
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const request = (name: string) => ({ imagePath: join(dir, 'image.mha'), outPath: join(dir, `${name}-mask.mha`), sequence: 't1' })
+
+describe('ModelRunner (model in a child process)', () => {
+  it('predicts a series and writes a mask with the image geometry', async () => {
+    const runner = new ModelRunner({ modelPath: models.fast, config, timeLimitMs: 30_000, memoryLimitMb: 2048, threads: 1 })
+    try {
+      const r = await runner.predict(request('fast'))
+      expect(r.provider).toBe('cpu')
+      expect(r.voxels).toBe(40 * 36 * 34)
+      expect(r.timings.onnx).toBeGreaterThan(0)
+      const mask = await readImage(join(dir, 'fast-mask.mha'))
+      expect(mask.size).toEqual([40, 36, 34])
+      expect(mask.componentType).toBe('uint16')
+    } finally {
+      await runner.close()
+    }
+  })
+
+  it('kills a model that exceeds the time limit, then serves the next series with a fresh process', async () => {
+    const runner = new ModelRunner({ modelPath: models.slow, config, timeLimitMs: 1500, memoryLimitMb: 2048, threads: 1 })
+    try {
+      await runner.start()
+      const err = await expectCode(runner.predict(request('slow')), 'timeout')
+      expect(err.message).toBe('no result within the time limit of 1500 ms (one series)')
+      expect(err.reportFor('hidden')).toBe('timeout: the model exceeded the time limit for this series')
+      await expectCode(runner.predict(request('slow')), 'timeout')
+    } finally {
+      await runner.close()
+    }
+  })
+
+  it('reports NaN output and a wrong output shape with their safe codes', async () => {
+    const nan = new ModelRunner({ modelPath: models.nan, config, timeLimitMs: 30_000, memoryLimitMb: 2048, threads: 1 })
+    const half = new ModelRunner({ modelPath: models.half, config, timeLimitMs: 30_000, memoryLimitMb: 2048, threads: 1 })
+    try {
+      const e1 = await expectCode(nan.predict(request('nan')), 'non-finite-output')
+      expect(e1.reportFor('public')).toMatch(/^non-finite-output: model output value NaN at flat index 0 of a patch/)
+      expect(e1.reportFor('hidden')).toBe('non-finite-output: the model output contains NaN or infinite values')
+      const e2 = await expectCode(half.predict(request('half')), 'output-shape-mismatch')
+      expect(e2.message).toBe('model output has dims [1, 2, 16, 16, 16], expected [1, 2, 32, 32, 32] for an input patch')
+    } finally {
+      await nan.close()
+      await half.close()
+    }
+  })
+
+  it('kills a model that exceeds the memory limit', async () => {
+    // 12000 copies of a 32³ patch: 1.5 GiB per buffer against a 600 MiB limit.
+    const runner = new ModelRunner({ modelPath: models.hog, config, timeLimitMs: 60_000, memoryLimitMb: 600, threads: 1, memoryPollMs: 20 })
+    try {
+      const err = await expectCode(runner.predict(request('hog')), 'out-of-memory')
+      expect(err.reportFor('hidden')).toBe('out-of-memory: the model exceeded the memory limit')
+    } finally {
+      await runner.close()
+    }
+  })
+
+  it('survives a crash of the model process: the series fails, the next one runs', async () => {
+    const runner = new ModelRunner({ modelPath: models.slow, config, timeLimitMs: 60_000, memoryLimitMb: 2048, threads: 1 })
+    const fast = new ModelRunner({ modelPath: models.fast, config, timeLimitMs: 30_000, memoryLimitMb: 2048, threads: 1 })
+    try {
+      await runner.start()
+      const pending = runner.predict(request('crash'))
+      // Simulate a native crash of onnxruntime: the process dies by a signal mid-series.
+      const pid = (runner as unknown as { child: { pid: number } }).child.pid
+      setTimeout(() => process.kill(pid, 'SIGSEGV'), 200)
+      const err = await expectCode(pending, 'model-error')
+      expect(err.message).toMatch(/^the model process exited unexpectedly \(signal SIGSEGV\)/)
+      expect(err.reportFor('hidden')).toBe('model-error: the model failed on this series')
+      // This test process (the worker) is still alive and runs models.
+      expect((await fast.predict(request('after-crash'))).voxels).toBe(40 * 36 * 34)
+    } finally {
+      await runner.close()
+      await fast.close()
+    }
+  })
+
+  it('a model that cannot load fails at start with the reason', async () => {
+    const bad = join(dir, 'bad.onnx')
+    await writeFile(bad, 'garbage')
+    const runner = new ModelRunner({ modelPath: bad, config, timeLimitMs: 30_000, memoryLimitMb: 2048 })
+    const err = await expectCode(runner.start(), 'model-error')
+    expect(err.message).toMatch(/^no execution provider could load the model \(cpu: /)
+    await runner.close()
+  })
+})

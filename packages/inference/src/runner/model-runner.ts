@@ -1,0 +1,161 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { AlgorithmConfig, ExecutionProvider } from '../config/algorithm-config-schema.ts'
+import { InferenceError, type InferenceErrorCode } from '../errors.ts'
+import { residentMemoryMb } from './process-memory.ts'
+import type { ChildMessage, ParentMessage, SeriesTimings } from './protocol.ts'
+
+export interface ModelRunnerOptions {
+  readonly modelPath: string
+  readonly config: AlgorithmConfig
+  /** Overrides the config's providers (e.g. a strict ["cuda"] for the GPU benchmark). */
+  readonly providers?: readonly ExecutionProvider[]
+  /** Wall-clock limit per series, milliseconds. */
+  readonly timeLimitMs: number
+  /** Wall-clock limit for starting the process and loading the model (default 120 s). */
+  readonly loadTimeLimitMs?: number
+  /** Resident memory limit of the model process, MiB; also caps the V8 heap. */
+  readonly memoryLimitMb: number
+  /** onnxruntime CPU threads (default: onnxruntime's choice). */
+  readonly threads?: number
+  /** Extra environment of the model process (e.g. CUDA_VISIBLE_DEVICES to pin one GPU). */
+  readonly env?: Readonly<Record<string, string>>
+  /** How often resident memory is checked, milliseconds (default 100). */
+  readonly memoryPollMs?: number
+}
+
+export interface PredictRequest {
+  readonly imagePath: string
+  readonly outPath: string
+  readonly sequence: string
+}
+
+export interface PredictResult {
+  readonly timings: SeriesTimings
+  readonly voxels: number
+  readonly provider: ExecutionProvider
+}
+
+const CHILD_ENTRY = fileURLToPath(new URL('./child-main.ts', import.meta.url))
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+const STDERR_KEEP = 8192
+
+/**
+ * Runs one algorithm in a child process, one series at a time, under a per-series time limit
+ * and a memory limit; on a breach the process is killed (SIGKILL) and the series fails with
+ * `timeout` or `out-of-memory`. A crash fails only the series in flight; the next request
+ * starts a fresh process. Errors carry full messages: the caller decides what a participant
+ * may see (InferenceError.reportFor).
+ */
+export class ModelRunner {
+  private child: ChildProcess | null = null
+  private provider: ExecutionProvider | null = null
+  private nextId = 1
+  private stderr = ''
+  private closed = false
+
+  constructor(private readonly opts: ModelRunnerOptions) {}
+
+  /** Starts the process and loads the model (also done lazily by the first predict). */
+  async start(): Promise<ExecutionProvider> {
+    if (this.closed) throw new Error('ModelRunner is closed')
+    if (this.child && this.provider) return this.provider
+    const child = fork(CHILD_ENTRY, [], {
+      execArgv: ['--import', TSX_LOADER, `--max-old-space-size=${Math.max(64, Math.floor(this.opts.memoryLimitMb))}`],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, ...this.opts.env },
+      serialization: 'advanced',
+    })
+    this.child = child
+    this.stderr = ''
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-STDERR_KEEP)
+    })
+    const reply = await this.exchange({
+      type: 'load',
+      modelPath: this.opts.modelPath,
+      config: this.opts.config,
+      providers: this.opts.providers ?? this.opts.config.executionProviders ?? ['cuda', 'cpu'],
+      threads: this.opts.threads,
+    })
+    if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type}`)
+    this.provider = reply.provider
+    return reply.provider
+  }
+
+  /** Predicts one series: reads `imagePath`, writes the mask to `outPath`. Throws InferenceError. */
+  async predict(req: PredictRequest): Promise<PredictResult> {
+    const provider = await this.start()
+    const id = this.nextId++
+    const reply = await this.exchange({ type: 'predict', id, ...req })
+    if (reply.type !== 'done') throw new Error(`unexpected reply ${reply.type}`)
+    return { timings: reply.timings, voxels: reply.voxels, provider }
+  }
+
+  /** Ends the model process. */
+  async close(): Promise<void> {
+    this.closed = true
+    this.kill()
+  }
+
+  private kill(): void {
+    const child = this.child
+    this.child = null
+    this.provider = null
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  }
+
+  /** Sends one request and waits for its answer, the time limit, the memory limit or the process's end. */
+  private exchange(msg: ParentMessage): Promise<Extract<ChildMessage, { type: 'loaded' | 'done' }>> {
+    const child = this.child
+    if (!child) return Promise.reject(new InferenceError('model-error', 'the model process is not running'))
+    return new Promise((resolve, reject) => {
+      let settled = false
+      const finish = (err: InferenceError | null, value?: Extract<ChildMessage, { type: 'loaded' | 'done' }>) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        clearInterval(poll)
+        child.off('message', onMessage)
+        child.off('exit', onExit)
+        if (err) reject(err)
+        else resolve(value!)
+      }
+      const fail = (code: InferenceErrorCode, message: string) => {
+        this.kill()
+        finish(new InferenceError(code, message))
+      }
+      const onMessage = (reply: ChildMessage) => {
+        if (reply.type === 'failed') {
+          // A failed load leaves no usable process; a failed series keeps the model loaded.
+          if (msg.type === 'load' || reply.code === 'out-of-memory') this.kill()
+          finish(new InferenceError(reply.code, reply.message))
+        } else if (reply.type === 'loaded' || (reply.type === 'done' && msg.type === 'predict' && reply.id === msg.id)) {
+          finish(null, reply)
+        }
+      }
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+        this.child = null
+        this.provider = null
+        const heap = /heap out of memory|allocation failed/i.test(this.stderr)
+        const tail = this.stderr.trim().split('\n').slice(-5).join('\n')
+        if (heap) finish(new InferenceError('out-of-memory', `the model process ran out of memory (exit ${code ?? signal})`))
+        else finish(new InferenceError('model-error', `the model process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${tail ? `: ${tail}` : ''}`))
+      }
+      const limit = msg.type === 'load' ? (this.opts.loadTimeLimitMs ?? 120_000) : this.opts.timeLimitMs
+      const timer = setTimeout(() => fail('timeout', `no result within the time limit of ${limit} ms (${msg.type === 'load' ? 'loading the model' : 'one series'})`), limit)
+      const poll = setInterval(async () => {
+        const pid = child.pid
+        if (settled || pid === undefined) return
+        const rss = await residentMemoryMb(pid)
+        if (rss !== null && rss > this.opts.memoryLimitMb && !settled) fail('out-of-memory', `resident memory ${Math.round(rss)} MiB exceeded the limit of ${this.opts.memoryLimitMb} MiB`)
+      }, this.opts.memoryPollMs ?? 100)
+      child.on('message', onMessage)
+      child.on('exit', onExit)
+      child.send(msg, (err) => {
+        if (err) fail('model-error', `cannot reach the model process (${err.message})`)
+      })
+    })
+  }
+}
