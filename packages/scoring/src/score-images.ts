@@ -4,9 +4,10 @@ import type { Image3D } from './image/types.ts'
 import { averageSurfaceDistance } from './metrics/asd.ts'
 import { dice, isDetected } from './metrics/dice.ts'
 import { hd95 } from './metrics/hd95.ts'
+import { labelMasks, type LabelMask } from './metrics/label-masks.ts'
 import { labelStats } from './metrics/label-stats.ts'
 import { matchLabel } from './metrics/match.ts'
-import { cropBox, surfaceDistances, type Box } from './metrics/surface-distances.ts'
+import { surfaceDistances } from './metrics/surface-distances.ts'
 import type { ProfileName } from './profiles/profile.ts'
 import { officialMetrics } from './profiles/spider-official.ts'
 import { spiderMetrics } from './profiles/spider.ts'
@@ -40,26 +41,27 @@ export function scoreLabelVolumes(
   const [sx, sy, sz] = truth.spacing
   // The official scorer applies ITK's (sx, sy, sz) to numpy's (z, y, x) axes: x gets sz.
   const spacing: [number, number, number] = profile === 'spider' ? [sx, sy, sz] : [sz, sy, sx]
-  const T = truthLabels.labels
-  const tStats = labelStats(T, size)
+  const tStats = labelStats(truthLabels.labels, size)
   const pStats = predLabels ? labelStats(predLabels.labels, size) : null
+  const tMasks = labelMasks(truthLabels.labels, size, tStats)
+  const pMasks = predLabels && pStats ? labelMasks(predLabels.labels, size, pStats) : new Map<number, LabelMask>()
   const truthValue = (id: number) => (truthLabels.values ? truthLabels.values[id] : id)
   const predValue = (id: number) => (predLabels?.values ? predLabels.values[id] : id)
   const matched = new Set<number>()
   const structures: StructureResult[] = []
   for (const id of tStats.labels) {
     const label = truthValue(id)
-    const match = predLabels ? matchLabel(T, predLabels.labels, size, id, tStats.box, id * 6) : { label: 0, overlap: 0 }
+    const truthMask = tMasks.get(id) as LabelMask
+    const match = matchLabel(truthMask, pMasks)
     let score = 0
     let asd: number | null = null
     let hd: number | null = null
-    if (match.label !== 0 && predLabels && pStats) {
+    if (match.label !== 0 && pStats) {
       matched.add(match.label)
       score = dice(match.overlap, tStats.count[id], pStats.count[match.label])
       // The official scorer computes ASD for every matched structure; spider only for detected ones.
       if (profile === 'spider-official' || isDetected(score)) {
-        const box = cropBox(boxOf(tStats.box, id), boxOf(pStats.box, match.label), size)
-        const distances = surfaceDistances(T, predLabels.labels, size, id, match.label, box, spacing)
+        const distances = surfaceDistances(truthMask, pMasks.get(match.label) as LabelMask, size, spacing)
         asd = averageSurfaceDistance(distances)
         if (profile === 'spider') hd = hd95(distances)
       }
@@ -77,9 +79,4 @@ export function scoreLabelVolumes(
   const falsePositives = pStats ? pStats.labels.filter((p) => !matched.has(p)).length : 0
   const metrics = profile === 'spider' ? spiderMetrics(structures, falsePositives) : officialMetrics(structures)
   return { name, sequence: sequenceOf(name), status: 'scored', metrics, structures }
-}
-
-function boxOf(boxes: Int32Array, id: number): Box {
-  const b = id * 6
-  return [boxes[b], boxes[b + 1], boxes[b + 2], boxes[b + 3], boxes[b + 4], boxes[b + 5]]
 }

@@ -1,4 +1,5 @@
 import { bitMaskToBytes, type BitMask } from './bit-mask.ts'
+import { popcount } from './bit-rows.ts'
 import { squaredEdt } from './edt.ts'
 
 /**
@@ -132,10 +133,4 @@ function forEachSetVoxel(m: BitMask, visit: (x: number, y: number, z: number) =>
       }
     }
   }
-}
-
-export function popcount(v: number): number {
-  v = v - ((v >>> 1) & 0x55555555)
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333)
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24
 }

@@ -1,11 +1,9 @@
-import type { LabelArray } from '../image/labels.ts'
-import { emptyBitMask, surfaceBits } from './bit-mask.ts'
+import { emptyBitMask, surfaceBits, type BitMask } from './bit-mask.ts'
+import { orBits } from './bit-rows.ts'
+import type { Box, LabelMask } from './label-masks.ts'
 import { nearestDistances } from './nearest-distance.ts'
 
-/** Inclusive voxel box: x0, x1, y0, y1, z0, z1. */
-export type Box = readonly [number, number, number, number, number, number]
-
-/** Directed surface distances (mm) between reference label G and prediction label P. */
+/** Directed surface distances (mm) between a reference and a prediction structure. */
 export interface SurfaceDistances {
   /** From each surface voxel of the prediction to the nearest reference surface voxel. */
   readonly predToTruth: Float64Array
@@ -14,54 +12,43 @@ export interface SurfaceDistances {
 }
 
 /**
- * Surface distances of `truth == truthLabel` and `pred == predLabel`, computed on `box`
- * (the union of both bounding boxes plus one voxel, clamped to the volume): the crop holds
- * every surface voxel and a background margin, so the result equals the full-volume one.
- * `spacing` is the physical length of one step along array x, y and z. Both labels must be
- * present in the box.
+ * Surface distances of two label masks, computed on the union of their boxes plus one voxel
+ * (clamped to the volume of `size`): the crop holds every surface voxel and a background
+ * margin, so the result equals the full-volume one. `spacing` is the physical length of one
+ * step along array x, y and z. Both masks must be non-empty.
  */
 export function surfaceDistances(
-  truth: LabelArray,
-  pred: LabelArray,
+  truth: LabelMask,
+  pred: LabelMask,
   size: readonly [number, number, number],
-  truthLabel: number,
-  predLabel: number,
-  box: Box,
   spacing: readonly [number, number, number],
 ): SurfaceDistances {
-  const [nx, ny] = size
-  const [x0, x1, y0, y1, z0, z1] = box
-  const crop: [number, number, number] = [x1 - x0 + 1, y1 - y0 + 1, z1 - z0 + 1]
-  const g = emptyBitMask(crop)
-  const p = emptyBitMask(crop)
-  const W = g.wordsPerRow
-  const gb = g.bits
-  const pb = p.bits
-  // Bits are gathered in registers, one word store per 32 voxels.
-  let row = 0
-  for (let z = z0; z <= z1; z++) {
-    for (let y = y0; y <= y1; y++, row += W) {
-      const start = (z * ny + y) * nx + x0
-      for (let w = 0; w < W; w++) {
-        const from = start + (w << 5)
-        const to = Math.min(from + 32, start + crop[0])
-        let gWord = 0
-        let pWord = 0
-        for (let i = from, bit = 1; i < to; i++, bit <<= 1) {
-          if (truth[i] === truthLabel) gWord |= bit
-          if (pred[i] === predLabel) pWord |= bit
-        }
-        gb[row + w] = gWord
-        pb[row + w] = pWord
-      }
-    }
-  }
-  const gs = surfaceBits(g)
-  const ps = surfaceBits(p)
+  const box = cropBox(truth.box, pred.box, size)
+  const gs = surfaceBits(inFrame(truth, box))
+  const ps = surfaceBits(inFrame(pred, box))
   return {
     predToTruth: nearestDistances(ps, gs, spacing),
     truthToPred: nearestDistances(gs, ps, spacing),
   }
+}
+
+/** A label mask copied into the frame of `box` (which contains its own box). */
+function inFrame(m: LabelMask, box: Box): BitMask {
+  const out = emptyBitMask([box[1] - box[0] + 1, box[3] - box[2] + 1, box[5] - box[4] + 1])
+  const [, ny] = out.size
+  const W = out.wordsPerRow
+  const src = m.mask
+  const [, sny, snz] = src.size
+  const sw = src.wordsPerRow
+  const dx = m.box[0] - box[0]
+  for (let z = 0; z < snz; z++) {
+    for (let y = 0; y < sny; y++) {
+      const from = (z * sny + y) * sw
+      const to = ((z + m.box[4] - box[4]) * ny + (y + m.box[2] - box[2])) * W
+      for (let w = 0; w < sw; w++) orBits(out.bits, to, W, dx + (w << 5), src.bits[from + w])
+    }
+  }
+  return out
 }
 
 /** Union of two boxes grown by one voxel and clamped to the volume. */
