@@ -42,6 +42,8 @@ for (const [format, write] of Object.entries(writers)) {
 
     it('extracts regular files, skipping directories and macOS clutter', async () => {
       const entries: TestEntry[] = [
+        ...(format === 'zip' ? [{ name: './', data: '', mode: 0o040755 }] : [{ name: './', type: 'directory' as const }]),
+        { name: './set/', data: '', mode: 0o040755, ...(format === 'zip' ? {} : { type: 'directory' as const }) },
         { name: 'set/images/1_t1.mha', data: 'image' },
         { name: 'set/masks/1_t1.mha', data: 'mask' },
         { name: '__MACOSX/set/._x', data: 'junk' },

@@ -126,12 +126,14 @@ async function extractZip(file: string, dest: string, limits: ArchiveLimits): Pr
       const name = entry.fileName
       const mode = (entry.externalFileAttributes >>> 16) & S_IFMT
       const isDir = name.endsWith('/') || mode === S_IFDIR
+      // Folders are never created on disk (files go to flat names), so "./" and the like are harmless.
+      if (isDir) return zip.readEntry()
       const normal = normaliseEntryPath(name)
       if ('problem' in normal) {
         problems.push(normal.problem)
         return zip.readEntry()
       }
-      if (isDir || IGNORED.some((re) => re.test(normal.path))) return zip.readEntry()
+      if (IGNORED.some((re) => re.test(normal.path))) return zip.readEntry()
       if (mode === S_IFLNK) {
         problems.push(`${normal.path}: symbolic links are not allowed`)
         return zip.readEntry()
@@ -178,13 +180,15 @@ async function extractTarGz(file: string, dest: string, limits: ArchiveLimits): 
       stream.resume()
     }
     if (++entries > limits.maxEntries) return abort(tooMany(limits))
+    const type = header.type ?? 'file'
+    // Folders are never created on disk (files go to flat names), so "./" and the like are harmless.
+    if (type === 'directory') return skip()
     const normal = normaliseEntryPath(header.name)
     if ('problem' in normal) {
       problems.push(normal.problem)
       return skip()
     }
-    const type = header.type ?? 'file'
-    if (type === 'directory' || IGNORED.some((re) => re.test(normal.path))) return skip()
+    if (IGNORED.some((re) => re.test(normal.path))) return skip()
     if (type === 'symlink' || type === 'link') {
       problems.push(`${normal.path}: ${type === 'link' ? 'hard' : 'symbolic'} links are not allowed`)
       return skip()
