@@ -33,7 +33,7 @@ export interface StartWorkersOptions {
   /** Overrides of the environment's worker settings (WORKER_CONCURRENCY, ...). */
   readonly config?: Partial<WorkerConfig>
   readonly logger?: Logger
-  /** Also consume the inference queue: provided by the inference package when it lands. */
+  /** Also consume the inference queue (algorithm submissions; see workers/inference.ts). */
   readonly inference?: boolean
   /** Called after every stored leaderboard snapshot of a phase. */
   readonly onLeaderboard?: (phaseId: string) => void
@@ -50,7 +50,6 @@ export interface RunningWorkers {
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const config = loadWorkerConfig(process.env, options.config)
   const log = options.logger ?? pino({ name: 'worker' })
-  if (options.inference) throw new Error('the inference queue is not available in this build (no inference processor is installed)')
   const prefix = options.queuePrefix ?? process.env.SPIDER_QUEUE_PREFIX ?? ''
   // BullMQ needs maxRetriesPerRequest: null; workers duplicate this for their blocking reads.
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null })
@@ -77,11 +76,19 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     log,
     ...(options.onLeaderboard ? { onLeaderboard: options.onLeaderboard } : {}),
   }
-  const workers: Array<[Worker, 'evaluation' | 'scoreSeries' | 'finalize']> = [
+  const workers: Array<[Worker, 'evaluation' | 'scoreSeries' | 'finalize' | 'inference']> = [
     [startEvaluationWorker(ctx, connection), 'evaluation'],
     [startScoreSeriesWorker(ctx, connection), 'scoreSeries'],
     [startFinalizeWorker(ctx, connection), 'finalize'],
   ]
+  // Loaded only with the inference role, so CPU-only workers never load onnxruntime.
+  let inference: { close(): Promise<void> } | null = null
+  if (options.inference) {
+    const { startInferenceWorker } = await import('./workers/inference.ts')
+    const started = startInferenceWorker(ctx, connection)
+    workers.push([started.worker, 'inference'])
+    inference = started.runners
+  }
   // Deferred fallback records of failed flows; dropped at close (the reconciler covers them).
   const pendingFailures = new Set<NodeJS.Timeout>()
   for (const [worker, queue] of workers) {
@@ -110,6 +117,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         for (const t of pendingFailures) clearTimeout(t)
         // Workers first: close() waits for the running jobs to finish.
         await Promise.all(workers.map(([w]) => w.close()))
+        await inference?.close()
         await reconciling.catch(() => undefined)
         await ctx.pool.close()
         await ctx.flows.close()

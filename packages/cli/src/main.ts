@@ -26,6 +26,7 @@ const COMMANDS: Record<string, Loader> = {
   'testset import': () => import('./commands/testset-import.ts'),
   worker: () => import('./commands/worker.ts'),
   demo: () => import('./commands/demo.ts'),
+  'example-algorithm': () => import('./commands/example-algorithm.ts'),
 }
 
 /** The registered command names, sorted. */

@@ -1,0 +1,115 @@
+/**
+ * Queue `inference`: one job per (evaluation, test series) of an algorithm submission, the
+ * child of that series' score job; consumed only by `spider-bench worker --inference`. Runs
+ * the submitted ONNX model on the series image in a model process (time and memory limits,
+ * crash isolation), stores the predicted mask and returns { predictionKey }; the score job
+ * then scores it exactly like an uploaded prediction.
+ *
+ * One model at a time per worker process (concurrency 1): start one inference worker per GPU
+ * (e.g. CUDA_VISIBLE_DEVICES=0, =1, ...). On hidden series a failing model is reported by its
+ * safe error code only; full messages are shown for public (canary) test sets.
+ */
+import { randomUUID } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Worker, type Job } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { InferenceJobData } from '@spider-bench/contracts'
+import { InferenceError, ModelRunner, parseAlgorithmConfig, type ExecutionProvider, type SeriesTimings } from '@spider-bench/inference'
+import type { WorkerContext } from '../context.ts'
+import { isTerminal } from '../evaluation-store.ts'
+import { InputFault } from '../faults.ts'
+import { loadInferenceConfig, providersFor, type InferenceWorkerConfig } from './inference-config.ts'
+
+export interface InferenceJobResult {
+  readonly predictionKey?: string
+  readonly skipped?: string
+  readonly provider?: ExecutionProvider
+  readonly timings?: SeriesTimings
+}
+
+/** Keeps the model of the submission being run loaded between its series; one model at a time. */
+export class RunnerCache {
+  private current: { submissionId: string; runner: ModelRunner } | null = null
+
+  constructor(private readonly config: InferenceWorkerConfig) {}
+
+  get(submissionId: string, modelPath: string, algorithm: ReturnType<typeof parseAlgorithmConfig>): ModelRunner {
+    if (this.current?.submissionId === submissionId) return this.current.runner
+    void this.current?.runner.close()
+    const runner = new ModelRunner({
+      modelPath,
+      config: algorithm,
+      providers: providersFor(algorithm.executionProviders, this.config.providers),
+      timeLimitMs: this.config.timeLimitMs,
+      memoryLimitMb: this.config.memoryLimitMb,
+      ...(this.config.threads > 0 ? { threads: this.config.threads } : {}),
+    })
+    this.current = { submissionId, runner }
+    return runner
+  }
+
+  async close(): Promise<void> {
+    await this.current?.runner.close()
+    this.current = null
+  }
+}
+
+export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache, job: Job<InferenceJobData>): Promise<InferenceJobResult> {
+  const { evaluationId, seriesId } = job.data
+  const [evaluation, series] = await Promise.all([
+    ctx.prisma.evaluation.findUnique({
+      where: { id: evaluationId },
+      select: { status: true, testSet: { select: { public: true } }, submission: { select: { id: true, kind: true, storagePrefix: true, files: true, config: true } } },
+    }),
+    ctx.prisma.testSeries.findUnique({ where: { id: seriesId }, select: { name: true, imageKey: true, sequence: true } }),
+  ])
+  if (!evaluation) return { skipped: 'evaluation deleted' }
+  if (!series) throw new Error(`test series ${seriesId} of evaluation ${evaluationId} does not exist`)
+  if (isTerminal(evaluation.status)) return { skipped: `evaluation ${evaluation.status}` }
+  const submission = evaluation.submission
+  if (submission.kind !== 'algorithm') throw new InputFault(`submission ${submission.id} is not an algorithm submission`)
+  const modelKey = (submission.files as { model?: unknown } | null)?.model
+  if (typeof modelKey !== 'string') throw new InputFault(`submission ${submission.id} has no stored model`)
+  // Validated at upload; parsed again so that a config stored by an older version fails clearly.
+  const algorithm = parseAlgorithmConfig(submission.config, 'config.json')
+  const visibility = evaluation.testSet.public ? 'public' : 'hidden'
+
+  const predictionKey = `${submission.storagePrefix}/inferred/${evaluationId}/${series.name}.mha`
+  const [modelPath, imagePath] = await Promise.all([ctx.storage.localPath(modelKey), ctx.storage.localPath(series.imageKey)])
+  const workDir = join(tmpdir(), `spider-inference-${randomUUID()}`)
+  await mkdir(workDir, { recursive: true })
+  try {
+    const outPath = join(workDir, `${series.name}.mha`)
+    let result
+    try {
+      result = await runners.get(submission.id, modelPath, algorithm).predict({ imagePath, outPath, sequence: series.sequence })
+    } catch (err) {
+      if (err instanceof InferenceError) {
+        ctx.log.warn({ evaluationId, series: visibility === 'public' ? series.name : seriesId, code: err.code }, 'model failed on a series')
+        throw new InputFault(`algorithm failed on ${visibility === 'public' ? `public series ${series.name}` : 'a hidden test series'}: ${err.reportFor(visibility)}`)
+      }
+      throw err
+    }
+    await ctx.storage.put(predictionKey, createReadStream(outPath))
+    ctx.log.info({ evaluationId, seriesId, provider: result.provider, totalMs: Math.round(result.timings.total), onnxMs: Math.round(result.timings.onnx) }, 'series inferred')
+    return { predictionKey, provider: result.provider, timings: result.timings }
+  } finally {
+    await rm(workDir, { recursive: true, force: true })
+  }
+}
+
+export function startInferenceWorker(ctx: WorkerContext, connection: Redis, config: InferenceWorkerConfig = loadInferenceConfig()): { worker: Worker<InferenceJobData>; runners: RunnerCache } {
+  const runners = new RunnerCache(config)
+  const worker = new Worker<InferenceJobData>(ctx.names.inference, (job) => execInferenceJob(ctx, runners, job), {
+    connection,
+    // One model per GPU at a time: parallelism comes from more inference workers.
+    concurrency: 1,
+    lockDuration: ctx.config.lockDurationMs,
+    stalledInterval: ctx.config.lockDurationMs,
+    maxStalledCount: 3,
+  })
+  return { worker, runners }
+}
