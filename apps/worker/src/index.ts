@@ -103,6 +103,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     reconciling = run.catch((err: unknown) => log.warn({ err: (err as Error).message }, 'reconciler failed; next run in a minute'))
     return run
   }
+  // Threads load the scorer now rather than during the first evaluation.
+  await ctx.pool.warm()
   void runReconcile().catch(() => undefined)
   const timer = setInterval(() => void runReconcile().catch(() => undefined), config.reconcileIntervalMs)
   log.info({ concurrency: config.concurrency, queues: names }, 'workers started')

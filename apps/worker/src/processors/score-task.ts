@@ -12,3 +12,8 @@ export interface ScoreTask {
 export type ThreadReply =
   | { readonly id: number; readonly ok: true; readonly result: SeriesResult }
   | { readonly id: number; readonly ok: false; readonly error: { readonly name: string; readonly message: string } }
+
+/** Sent once by a thread when its scoring code is loaded. */
+export interface ThreadReady {
+  readonly ready: true
+}

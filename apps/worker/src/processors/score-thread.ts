@@ -20,3 +20,5 @@ port.on('message', async (task: ScoreTask) => {
   }
   port.postMessage(reply)
 })
+// The scoring code is loaded (and transpiled) by now: the pool may count this thread warm.
+port.postMessage({ ready: true })

@@ -41,6 +41,17 @@ describe('ScoringPool', () => {
     }
   })
 
+  it('warms every thread up front', async () => {
+    const pool = new ScoringPool(2, FIXTURE)
+    try {
+      await pool.warm()
+      const results = await Promise.all(['a', 'b'].map((n) => pool.score(task(n))))
+      expect(new Set(results.map((r) => r.metrics.thread)).size).toBe(2)
+    } finally {
+      await pool.close()
+    }
+  })
+
   it('rejects work after close and validates its size', async () => {
     const pool = new ScoringPool(1, FIXTURE)
     await pool.close()

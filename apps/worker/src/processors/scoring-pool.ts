@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import type { ProfileName, SeriesResult } from '@spider-bench/scoring'
-import type { ScoreTask, ThreadReply } from './score-task.ts'
+import type { ScoreTask, ThreadReady, ThreadReply } from './score-task.ts'
 
 /** An error raised inside a scoring thread, with its original name (e.g. `ImageError`). */
 export class ThreadTaskError extends Error {
@@ -22,6 +22,8 @@ interface Pending {
 interface Slot {
   worker: Worker
   busy: Pending | null
+  /** Resolves when the thread has loaded its code (or died). */
+  ready: Promise<void>
 }
 
 const ENTRY = new URL('./score-thread-entry.mjs', import.meta.url)
@@ -64,9 +66,24 @@ export class ScoringPool {
     }
   }
 
+  /**
+   * Starts every thread and waits until each has loaded the scoring code, so that the first
+   * evaluation does not pay for thread start-up (seconds: tsx transpiles the scorer).
+   */
+  async warm(): Promise<void> {
+    while (this.slots.length < this.size && !this.closed) this.spawn()
+    await Promise.all(this.slots.map((s) => s.ready))
+  }
+
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(ENTRY, { workerData: { module: this.threadModule } }), busy: null }
-    slot.worker.on('message', (reply: ThreadReply) => {
+    let markReady = () => {}
+    const ready = new Promise<void>((resolve) => (markReady = resolve))
+    const slot: Slot = { worker: new Worker(ENTRY, { workerData: { module: this.threadModule } }), busy: null, ready }
+    slot.worker.on('message', (reply: ThreadReply | ThreadReady) => {
+      if ('ready' in reply) {
+        markReady()
+        return
+      }
       const pending = slot.busy
       slot.busy = null
       if (pending && pending.task.id === reply.id) {
@@ -76,6 +93,7 @@ export class ScoringPool {
       this.pump()
     })
     const fail = (err: Error) => {
+      markReady()
       const i = this.slots.indexOf(slot)
       if (i >= 0) this.slots.splice(i, 1)
       slot.busy?.reject(new Error(`scoring thread stopped: ${err.message}`))

@@ -14,3 +14,4 @@ port?.on('message', (task: ScoreTask) => {
   while (Date.now() < until);
   port.postMessage({ id: task.id, ok: true, result: { name: task.name, sequence: 'unknown', status: 'scored', metrics: { thread: threadId }, structures: [] } })
 })
+port?.postMessage({ ready: true })
