@@ -15,25 +15,30 @@ const MAX_CACHED = 500
 /** A snapshot transaction stamps computedAt when it starts; past this age every one has committed. */
 const SETTLED_MS = 60_000
 
+/** Fastify sends a string payload as is (no second serialization); the type provider cannot say so. */
+const preSerialized = (json: string) => json as unknown as LeaderboardView
+
 /** Public leaderboard of a phase, now or at a past time (`?at=`). */
 const leaderboards: FastifyPluginAsyncTypebox = async (app) => {
-  const cache = new Map<string, { at: number; board: LeaderboardView }>()
+  // Serialized once per cache entry: a hit costs no database query and no serialization.
+  const cache = new Map<string, { at: number; json: string }>()
   app.get(
     '/challenges/:challenge/phases/:phase/leaderboard',
     { schema: { tags: ['leaderboards'], security: [], params: PhaseParams, querystring: LeaderboardQuery, response: { 200: LeaderboardSchema, ...errorResponses(400, 404) } } },
-    async (request) => {
+    async (request, reply) => {
       const { challenge, phase } = request.params
       const at = parseAt(request.query.at)
       const cacheable = at === null || at.getTime() < Date.now() - SETTLED_MS
       const key = `${challenge}/${phase}/${at?.toISOString() ?? 'latest'}`
       const hit = cacheable ? cache.get(key) : undefined
-      if (hit && (at !== null || Date.now() - hit.at < LATEST_TTL_MS)) return hit.board
-      const board = await getLeaderboard(app.db, challenge, phase, at)
+      reply.type('application/json; charset=utf-8')
+      if (hit && (at !== null || Date.now() - hit.at < LATEST_TTL_MS)) return reply.send(preSerialized(hit.json))
+      const json = JSON.stringify(await getLeaderboard(app.db, challenge, phase, at))
       if (cacheable) {
         if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string)
-        cache.set(key, { at: Date.now(), board })
+        cache.set(key, { at: Date.now(), json })
       }
-      return board
+      return reply.send(preSerialized(json))
     },
   )
 }
