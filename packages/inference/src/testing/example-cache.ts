@@ -7,10 +7,15 @@ import { writeExampleAlgorithm } from '../example/write-example-algorithm.ts'
 
 const SRC = dirname(dirname(fileURLToPath(import.meta.url)))
 
-/** Hash of the package's non-test sources: any change to training or inference code rebuilds the cache. */
+/** Folders whose code determines the model bytes (training data, features, encoding). */
+const MODEL_SOURCES = ['example', 'onnx', 'preprocess']
+
+/** Hash of the sources that build the model: a change there rebuilds the cache. */
 async function sourceHash(): Promise<string> {
   const hash = createHash('sha256')
-  const files = (await readdir(SRC, { recursive: true })).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort()
+  const files = (await readdir(SRC, { recursive: true }))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && (MODEL_SOURCES.some((d) => f.startsWith(`${d}/`)) || f === 'seeded-random.ts'))
+    .sort()
   for (const f of files) hash.update(f).update(await readFile(join(SRC, f)))
   return hash.digest('hex').slice(0, 16)
 }

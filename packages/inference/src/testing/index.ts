@@ -1,0 +1,4 @@
+// Test and benchmark helpers of @spider-bench/inference (not part of the runtime API).
+export { cachedExampleAlgorithm } from './example-cache.ts'
+export { fastModel, slowModel, nanModel, halfSizeModel, memoryHogModel } from './test-models.ts'
+export { referenceConv, randomLayer, seededRandom } from './reference-conv.ts'
