@@ -20,17 +20,21 @@ export interface SeriesFiles {
  * with the message, and the series is scored as an empty prediction.
  */
 export async function scoreSeriesFiles({ name, truthPath, predPath, profile }: SeriesFiles): Promise<SeriesResult> {
+  // Both files are read concurrently; the prediction's outcome is settled (never rejects) so
+  // that a reference error does not leave a rejected promise behind.
+  const predRead = predPath === null ? null : readImage(predPath).then((image) => ({ image }), (error: unknown) => ({ error }))
   const truth = await readImage(truthPath)
   const truthLabels = labelVolume(truth, truthPath)
   let predLabels: LabelVolume | null = null
   let error: string | undefined
-  if (predPath === null) {
+  if (predPath === null || predRead === null) {
     error = `missing prediction: no image named ${name}.* in the prediction folder`
   } else {
     try {
-      const pred = await readImage(predPath)
-      checkPairGeometry(truth, pred, profile, predPath)
-      predLabels = labelVolume(pred, predPath)
+      const read = await predRead
+      if ('error' in read) throw read.error
+      checkPairGeometry(truth, read.image, profile, predPath)
+      predLabels = labelVolume(read.image, predPath)
     } catch (err) {
       if (!(err instanceof ImageError)) throw err
       error = err.message
