@@ -72,6 +72,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         send: (r) => api.json(tok(r), 'GET', '/admin/queues'),
       },
       { method: 'GET', route: '/api/v1/challenges', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/api/v1/challenges') },
+      { method: 'GET', route: '/api/v1/schemas/algorithm-config', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/api/v1/schemas/algorithm-config') },
       { method: 'GET', route: '/api/v1/challenges/{challenge}', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/api/v1/challenges/spine') },
       {
         method: 'POST',

@@ -14,9 +14,9 @@ describe('post-processing', () => {
   it('connected components: 6- versus 26-connectivity, sizes and centroids', () => {
     // Two voxels touching only at a corner in a 2x2x2 cube.
     const on = new Set([0, 7])
-    const six = connectedComponents([2, 2, 2], (v) => on.has(v), 6)
+    const six = connectedComponents([2, 2, 2], Uint8Array.from({ length: 8 }, (_, v) => (on.has(v) ? 1 : 0)), 6)
     expect(six.count).toBe(2)
-    const all = connectedComponents([2, 2, 2], (v) => on.has(v), 26)
+    const all = connectedComponents([2, 2, 2], Uint8Array.from({ length: 8 }, (_, v) => (on.has(v) ? 1 : 0)), 26)
     expect(all.count).toBe(1)
     expect(all.sizes).toEqual([2])
     expect(all.centroids).toEqual([[0.5, 0.5, 0.5]])

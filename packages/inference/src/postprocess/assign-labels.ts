@@ -42,25 +42,26 @@ function heightOf(g: Geometry, idx: readonly [number, number, number], superior:
  */
 export function assignLabels(targetIndex: Int32Array, targets: readonly (ChannelTarget | undefined)[], geometry: Geometry, opts: AssignOptions): Uint16Array {
   const out = new Uint16Array(targetIndex.length)
-  const classOf = (v: number): string | null => {
-    const t = targets[targetIndex[v]]
-    return t && 'class' in t ? t.class : null
-  }
-  for (let v = 0; v < targetIndex.length; v++) {
-    const t = targets[targetIndex[v]]
-    if (!t) continue
-    if ('label' in t) out[v] = t.label
-    else if (t.class === 'canal') out[v] = CANAL_LABEL
-  }
+  // Per target index: the label written directly, and the class code (1 vertebra, 2 disc).
+  const direct = new Uint16Array(targets.length)
+  const code = new Uint8Array(targets.length)
+  targets.forEach((t, i) => {
+    if (!t) return
+    if ('label' in t) direct[i] = t.label
+    else if (t.class === 'canal') direct[i] = CANAL_LABEL
+    else if (t.class === 'vertebra') code[i] = 1
+    else if (t.class === 'disc') code[i] = 2
+  })
+  for (let v = 0; v < targetIndex.length; v++) out[v] = direct[targetIndex[v]]
   for (const [cls, base, max] of [
-    ['vertebra', 1, MAX_VERTEBRAE],
-    ['disc', DISC_BASE, 65535 - DISC_BASE + 1],
+    [1, 1, MAX_VERTEBRAE],
+    [2, DISC_BASE, 65535 - DISC_BASE + 1],
   ] as const) {
-    if (!targets.some((t) => t && 'class' in t && t.class === cls)) continue
-    const radius: readonly [number, number, number] = cls === 'vertebra' ? (opts.vertebraSplitRadius ?? [0, 0, 0]) : [0, 0, 0]
-    const cc = radius.some((r) => r > 0)
-      ? seededSplit(geometry.size, Uint8Array.from(targetIndex, (_, v) => (classOf(v) === cls ? 1 : 0)), radius, Math.max(1, opts.minComponentVoxels >> 2), opts.connectivity)
-      : connectedComponents(geometry.size, (v) => classOf(v) === cls, opts.connectivity)
+    if (!code.includes(cls)) continue
+    const mask = new Uint8Array(targetIndex.length)
+    for (let v = 0; v < mask.length; v++) mask[v] = code[targetIndex[v]] === cls ? 1 : 0
+    const radius: readonly [number, number, number] = cls === 1 ? (opts.vertebraSplitRadius ?? [0, 0, 0]) : [0, 0, 0]
+    const cc = radius.some((r) => r > 0) ? seededSplit(geometry.size, mask, radius, Math.max(1, opts.minComponentVoxels >> 2), opts.connectivity) : connectedComponents(geometry.size, mask, opts.connectivity)
     let kept = Array.from({ length: cc.count }, (_, i) => i).filter((i) => cc.sizes[i] >= opts.minComponentVoxels)
     if (kept.length > max) kept = kept.sort((a, b) => cc.sizes[b] - cc.sizes[a]).slice(0, max)
     kept.sort((a, b) => heightOf(geometry, cc.centroids[a], opts.superior) - heightOf(geometry, cc.centroids[b], opts.superior))

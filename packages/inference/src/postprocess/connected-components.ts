@@ -1,5 +1,5 @@
 /**
- * Connected components of the voxels where `mask(v)` holds (6- or 26-connectivity), labelled
+ * Connected components of the voxels where `mask[v]` is set (6- or 26-connectivity), labelled
  * 1..n in scan order. Iterative flood fill with an explicit stack, so large components cannot
  * overflow the call stack.
  */
@@ -24,7 +24,7 @@ function neighbourOffsets(connectivity: 6 | 26): [number, number, number][] {
   return out
 }
 
-export function connectedComponents(size: readonly [number, number, number], mask: (v: number) => boolean, connectivity: 6 | 26): Components {
+export function connectedComponents(size: readonly [number, number, number], mask: Uint8Array, connectivity: 6 | 26): Components {
   const [X, Y, Z] = size
   const labels = new Int32Array(X * Y * Z)
   const offsets = neighbourOffsets(connectivity)
@@ -33,7 +33,7 @@ export function connectedComponents(size: readonly [number, number, number], mas
   let stack = new Int32Array(1024)
   let count = 0
   for (let seed = 0; seed < labels.length; seed++) {
-    if (labels[seed] !== 0 || !mask(seed)) continue
+    if (labels[seed] !== 0 || mask[seed] === 0) continue
     const id = ++count
     labels[seed] = id
     let top = 0
@@ -57,7 +57,7 @@ export function connectedComponents(size: readonly [number, number, number], mas
         const nz = z + dz
         if (nx < 0 || ny < 0 || nz < 0 || nx >= X || ny >= Y || nz >= Z) continue
         const u = (nz * Y + ny) * X + nx
-        if (labels[u] !== 0 || !mask(u)) continue
+        if (labels[u] !== 0 || mask[u] === 0) continue
         labels[u] = id
         if (top === stack.length) {
           const grown = new Int32Array(stack.length * 2)

@@ -52,7 +52,7 @@ export function seededSplit(
 ): Components {
   const [X, Y, Z] = size
   const eroded = erodeBox(mask, size, radius)
-  const seeds = connectedComponents(size, (v) => eroded[v] === 1, connectivity)
+  const seeds = connectedComponents(size, eroded, connectivity)
   const keep = new Int32Array(seeds.count + 1)
   let count = 0
   for (let i = 0; i < seeds.count; i++) if (seeds.sizes[i] >= minSeedVoxels) keep[i + 1] = ++count
@@ -92,7 +92,8 @@ export function seededSplit(
     if (z < Z - 1) visit(v + X * Y)
   }
   // Unreached parts of the mask: their own components, numbered after the seeds.
-  const rest = connectedComponents(size, (v) => mask[v] === 1 && labels[v] === 0, connectivity)
+  const unreached = Uint8Array.from(mask, (m, v) => (m && labels[v] === 0 ? 1 : 0))
+  const rest = connectedComponents(size, unreached, connectivity)
   for (let v = 0; v < mask.length; v++) if (rest.labels[v]) labels[v] = count + rest.labels[v]
   const total = count + rest.count
   const sizes = new Array<number>(total).fill(0)

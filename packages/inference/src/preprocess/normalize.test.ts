@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { normalizeIntensities, percentileSorted } from './normalize.ts'
+import { normalizeIntensities, percentile, percentileSorted } from './normalize.ts'
+import { seededRandom } from '../seeded-random.ts'
 
 function meanStd(a: Float32Array): [number, number] {
   const m = a.reduce((s, v) => s + v, 0) / a.length
@@ -13,6 +14,15 @@ describe('intensity normalisation', () => {
     expect(percentileSorted(s, 50)).toBe(3)
     expect(percentileSorted(s, 10)).toBeCloseTo(1.4, 6)
     expect(percentileSorted(s, 100)).toBe(5)
+  })
+
+  it('quickselect percentiles equal the sorted-array percentiles on random data with ties', () => {
+    const rand = seededRandom(8)
+    for (const n of [1, 2, 7, 1000, 4097]) {
+      const data = Float32Array.from({ length: n }, () => Math.round(rand() * 50))
+      const sorted = data.slice().sort()
+      for (const q of [0, 0.5, 1, 37.3, 50, 99.5, 100]) expect(percentile(data, q)).toBeCloseTo(percentileSorted(sorted, q), 5)
+    }
   })
 
   it('none copies, z-score gives mean 0 and std 1', () => {
