@@ -32,7 +32,8 @@ export function failureHandler(ctx: WorkerContext, queue: 'evaluation' | 'scoreS
     }
     // A parent failed by its child: the child's own handler records the real cause (an input
     // fault, say); this generic failure is only a fallback, e.g. for a child that stalled out.
-    if (queue === 'finalize' && CHILD_FAILED.test(err.message)) {
+    // Score jobs of algorithm submissions are parents too (of their inference job).
+    if ((queue === 'finalize' || queue === 'scoreSeries') && CHILD_FAILED.test(err.message)) {
       const timer = setTimeout(() => {
         pending.delete(timer)
         void record()
