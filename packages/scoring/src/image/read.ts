@@ -1,4 +1,3 @@
-import { readImageNode } from '@itk-wasm/image-io'
 import { COMPONENT_TYPES, ImageError, type ComponentType, type Image3D, type PixelArray } from './types.ts'
 import { readMha } from './read-mha.ts'
 
@@ -28,6 +27,9 @@ export async function readImage(file: string): Promise<Image3D> {
 
 /** Reads a 3D scalar image through itk-wasm (every format it supports). */
 export async function readImageItk(file: string): Promise<Image3D> {
+  // Loaded on first use: most reads take the native .mha path, and every scoring worker
+  // thread would otherwise pay for loading itk-wasm at start-up.
+  const { readImageNode } = await import('@itk-wasm/image-io')
   let img
   try {
     img = await readImageNode(file)

@@ -1,4 +1,3 @@
-import { writeImageNode } from '@itk-wasm/image-io'
 import type { Image as ItkImage } from 'itk-wasm'
 import { writeMha } from './mha-write.ts'
 import type { Image3D } from './types.ts'
@@ -20,5 +19,7 @@ export async function writeImage(image: Image3D, file: string, options: { compre
     metadata: new Map(),
     data: image.data,
   } as unknown as ItkImage
+  // Loaded on first use so that importing this package stays cheap (see read.ts).
+  const { writeImageNode } = await import('@itk-wasm/image-io')
   await writeImageNode(itkImage, file, { useCompression: options.compress ?? true })
 }
