@@ -32,3 +32,24 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     })
   })
 }
+
+describe('readiness without Redis', () => {
+  let h: Harness
+  beforeAll(async () => {
+    // Port 1 on loopback: nothing listens, connections are refused at once.
+    h = await startHarness('pglite', { redisUrl: 'redis://127.0.0.1:1' })
+  })
+  afterAll(async () => {
+    await h?.close()
+  })
+
+  it('stays alive (/healthz 200) but not ready (/readyz 503 naming Redis)', async () => {
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200)
+    const res = await fetch(`${h.url}/readyz`)
+    expect(res.status).toBe(503)
+    const body = (await res.json()) as { status: string; checks: { database: string; redis: string } }
+    expect(body.status).toBe('not ready')
+    expect(body.checks.database).toBe('ok')
+    expect(body.checks.redis).toMatch(/^error: /)
+  })
+})

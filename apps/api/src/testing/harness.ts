@@ -59,7 +59,8 @@ export async function startHarness(backend: Backend, overrides: Partial<Config> 
       return { id: u.id, token: u.token }
     },
     async close() {
-      await app.evaluationQueue.obliterate({ force: true }).catch(() => undefined)
+      // obliterate waits for a connection; skip it when Redis is (deliberately) unreachable.
+      if (app.redis.status === 'ready') await app.evaluationQueue.obliterate({ force: true }).catch(() => undefined)
       await app.close()
       await db.close()
       if (databaseUrl) {
