@@ -6,9 +6,13 @@ import type { SurfaceDistances } from './surface-distances.ts'
  * linear time on a copy instead of a full sort.
  */
 export function percentile(values: Float64Array, q: number): number {
-  if (values.length === 0) throw new Error('percentile of an empty list is undefined')
+  return percentileInPlace(Float64Array.from(values), q)
+}
+
+/** percentile() without the copy: reorders `a`. */
+export function percentileInPlace(a: Float64Array, q: number): number {
+  if (a.length === 0) throw new Error('percentile of an empty list is undefined')
   if (!(q >= 0 && q <= 100)) throw new Error(`percentile ${q} is outside 0-100`)
-  const a = Float64Array.from(values)
   const rank = (q / 100) * (a.length - 1)
   const lo = Math.floor(rank)
   select(a, lo)
@@ -55,7 +59,7 @@ function median3(a: number, b: number, c: number): number {
   return a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b
 }
 
-/** HD95: the larger of the two directed 95th percentiles. */
+/** HD95: the larger of the two directed 95th percentiles. Reorders both distance arrays. */
 export function hd95(d: SurfaceDistances): number {
-  return Math.max(percentile(d.predToTruth, 95), percentile(d.truthToPred, 95))
+  return Math.max(percentileInPlace(d.predToTruth, 95), percentileInPlace(d.truthToPred, 95))
 }
