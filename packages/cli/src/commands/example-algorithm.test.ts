@@ -1,0 +1,47 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { EXAMPLE_CONFIG, validateAlgorithm } from '@spider-bench/inference'
+import { main } from '../main.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'example-algorithm-cli-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = []
+  const err: string[] = []
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')))
+  try {
+    const code = await main(['example-algorithm', ...args])
+    return { code, out: out.join('\n'), err: err.join('\n') }
+  } finally {
+    log.mockRestore()
+    error.mockRestore()
+  }
+}
+
+describe('spider-bench example-algorithm', () => {
+  it('--help documents the options', async () => {
+    const r = await run(['--help'])
+    expect(r.code).toBe(0)
+    for (const word of ['--out', '--seed', '--studies', '--epochs', 'model.onnx', 'config.json']) expect(r.out).toContain(word)
+  })
+
+  it('refuses missing or bad options with exit code 1', async () => {
+    expect(await run([])).toMatchObject({ code: 1, err: 'spider-bench example-algorithm: --out DIR is required' })
+    expect(await run(['--out', dir, '--epochs', 'x'])).toMatchObject({ code: 1, err: 'spider-bench example-algorithm: --epochs expects a positive integer, got "x"' })
+    expect((await run(['--out', dir, '--bogus'])).code).toBe(1)
+  })
+
+  it('writes a model and config that pass upload validation (small training run)', async () => {
+    const r = await run(['--out', join(dir, 'algo'), '--studies', '1', '--epochs', '1', '--quiet'])
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/^wrote .*model\.onnx \(\d+ bytes\) and .*config\.json$/)
+    const config = JSON.parse(readFileSync(join(dir, 'algo', 'config.json'), 'utf8'))
+    expect(config).toEqual(EXAMPLE_CONFIG)
+    const validated = await validateAlgorithm(join(dir, 'algo', 'model.onnx'), config)
+    expect(validated).toMatchObject({ inputName: 'image', outputName: 'logits' })
+  }, 600_000)
+})
