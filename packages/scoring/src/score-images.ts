@@ -43,8 +43,8 @@ export function scoreLabelVolumes(
   const spacing: [number, number, number] = profile === 'spider' ? [sx, sy, sz] : [sz, sy, sx]
   const tStats = labelStats(truthLabels.labels, size)
   const pStats = predLabels ? labelStats(predLabels.labels, size) : null
-  const tMasks = labelMasks(truthLabels.labels, size, tStats)
-  const pMasks = predLabels && pStats ? labelMasks(predLabels.labels, size, pStats) : new Map<number, LabelMask>()
+  const tMasks = labelMasks(tStats)
+  const pMasks = predLabels && pStats ? labelMasks(pStats) : new Map<number, LabelMask>()
   const truthValue = (id: number) => (truthLabels.values ? truthLabels.values[id] : id)
   const predValue = (id: number) => (predLabels?.values ? predLabels.values[id] : id)
   const matched = new Set<number>()

@@ -21,7 +21,7 @@ describe('labelMasks', () => {
     for (let trial = 0; trial < 30; trial++) {
       const size: [number, number, number] = [1 + Math.floor(random() * 75), 1 + Math.floor(random() * 6), 1 + Math.floor(random() * 6)]
       const data = randomVolume(random, size, 6)
-      const masks = labelMasks(data, size, labelStats(data, size))
+      const masks = labelMasks(labelStats(data, size))
       for (const [label, { box, mask }] of masks) {
         const bytes = bitMaskToBytes(mask)
         const [mx, my] = mask.size
@@ -43,8 +43,8 @@ describe('matching on label masks', () => {
       const size: [number, number, number] = [1 + Math.floor(random() * 70), 1 + Math.floor(random() * 6), 1 + Math.floor(random() * 6)]
       const truth = randomVolume(random, size, 4)
       const pred = randomVolume(random, size, 5)
-      const tm = labelMasks(truth, size, labelStats(truth, size))
-      const pm = labelMasks(pred, size, labelStats(pred, size))
+      const tm = labelMasks(labelStats(truth, size))
+      const pm = labelMasks(labelStats(pred, size))
       for (const [label, mask] of tm) {
         const counts = new Map<number, number>()
         truth.forEach((v, i) => {

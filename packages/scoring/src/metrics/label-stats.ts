@@ -3,13 +3,18 @@ import type { LabelArray } from '../image/labels.ts'
 /**
  * Voxel count and bounding box of every label of a volume, from one pass over its voxels.
  * `box` holds six inclusive bounds per label value v at 6v: x0, x1, y0, y1, z0, z1.
- * `labels` lists the positive labels present, ascending.
+ * `labels` lists the positive labels present, ascending. `runs` lists the runs of equal
+ * positive labels along x, RUN_FIELDS numbers each (x, y, z, length, label), so that later
+ * steps need not scan the voxels again.
  */
 export interface LabelStats {
   readonly count: Float64Array
   readonly box: Int32Array
   readonly labels: readonly number[]
+  readonly runs: Int32Array
 }
+
+export const RUN_FIELDS = 5
 
 export function labelStats(data: LabelArray, size: readonly [number, number, number]): LabelStats {
   const [nx, ny, nz] = size
@@ -24,6 +29,8 @@ export function labelStats(data: LabelArray, size: readonly [number, number, num
   const lane = (1 << shift) - 1
   const words = data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, n >> shift) : null
   const wordCount = words ? words.length : 0
+  let runs = new Int32Array(RUN_FIELDS * 4096)
+  let r5 = 0
   let i = 0
   while (i < n) {
     if (words !== null && (i & lane) === 0) {
@@ -63,9 +70,20 @@ export function labelStats(data: LabelArray, size: readonly [number, number, num
     }
     box[b + 5] = z // z only grows in this scan order
     count[v] += end - i
+    if (r5 === runs.length) {
+      const grown = new Int32Array(runs.length * 2)
+      grown.set(runs)
+      runs = grown
+    }
+    runs[r5] = x
+    runs[r5 + 1] = y
+    runs[r5 + 2] = z
+    runs[r5 + 3] = end - i
+    runs[r5 + 4] = v
+    r5 += RUN_FIELDS
     i = end
   }
   const labels: number[] = []
   for (let v = 1; v < capacity; v++) if (count[v] > 0) labels.push(v)
-  return { count, box, labels }
+  return { count, box, labels, runs: runs.subarray(0, r5) }
 }

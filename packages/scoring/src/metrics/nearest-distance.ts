@@ -28,19 +28,28 @@ function offsetTable(spacing: readonly [number, number, number]): OffsetTable {
   const [sx, sy, sz] = spacing
   const radius = Math.max(Math.cbrt(((OFFSET_BUDGET * 3) / (4 * Math.PI)) * sx * sy * sz), Math.max(sx, sy, sz))
   const half: [number, number, number] = [Math.floor(radius / sx), Math.floor(radius / sy), Math.floor(radius / sz)]
-  const all: Array<[number, number, number, number]> = []
+  const candidates = (2 * half[0] + 1) * (2 * half[1] + 1) * (2 * half[2] + 1)
+  const cx = new Int32Array(candidates)
+  const cy = new Int32Array(candidates)
+  const cz = new Int32Array(candidates)
+  const cl = new Float64Array(candidates)
+  let n = 0
   for (let z = -half[2]; z <= half[2]; z++)
     for (let y = -half[1]; y <= half[1]; y++)
       for (let x = -half[0]; x <= half[0]; x++) {
         const length = Math.sqrt((x * sx) ** 2 + (y * sy) ** 2 + (z * sz) ** 2)
-        if (length <= radius) all.push([x, y, z, length])
+        if (length > radius) continue
+        cx[n] = x
+        cy[n] = y
+        cz[n] = z
+        cl[n++] = length
       }
-  all.sort((a, b) => a[3] - b[3])
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => cl[a] - cl[b])
   const table = {
-    dx: Int32Array.from(all, (o) => o[0]),
-    dy: Int32Array.from(all, (o) => o[1]),
-    dz: Int32Array.from(all, (o) => o[2]),
-    length: Float64Array.from(all, (o) => o[3]),
+    dx: Int32Array.from(order, (i) => cx[i]),
+    dy: Int32Array.from(order, (i) => cy[i]),
+    dz: Int32Array.from(order, (i) => cz[i]),
+    length: Float64Array.from(order, (i) => cl[i]),
     half,
   }
   if (tables.size > 64) tables.clear()
@@ -69,9 +78,18 @@ export function nearestDistances(source: BitMask, target: BitMask, spacing: read
   if (padded.length < cells) padded = new Uint8Array(Math.max(cells, padded.length * 2))
   const grid = padded
   grid.fill(0, 0, cells)
-  forEachSetVoxel(target, (x, y, z) => {
-    grid[((z + hz) * py + y + hy) * px + x + hx] = 1
-  })
+  for (let r = 0; r < ny * nz; r++) {
+    const y = r % ny
+    const base = (((r - y) / ny + hz) * py + y + hy) * px + hx
+    for (let w = 0; w < W; w++) {
+      let word = target.bits[r * W + w]
+      while (word !== 0) {
+        const low = word & -word
+        word ^= low
+        grid[base + (w << 5) + 31 - Math.clz32(low)] = 1
+      }
+    }
+  }
   const offsets = length.length
   const delta = new Int32Array(offsets)
   for (let k = 0; k < offsets; k++) delta[k] = (dz[k] * py + dy[k]) * px + dx[k]
@@ -116,21 +134,4 @@ export function nearestDistances(source: BitMask, target: BitMask, spacing: read
     for (let u = 0; u < unresolved.length; u += 2) out[unresolved[u]] = Math.sqrt(squared[unresolved[u + 1]])
   }
   return out
-}
-
-function forEachSetVoxel(m: BitMask, visit: (x: number, y: number, z: number) => void): void {
-  const [, ny, nz] = m.size
-  const W = m.wordsPerRow
-  for (let r = 0; r < ny * nz; r++) {
-    const y = r % ny
-    const z = (r - y) / ny
-    for (let w = 0; w < W; w++) {
-      let word = m.bits[r * W + w]
-      while (word !== 0) {
-        const low = word & -word
-        word ^= low
-        visit((w << 5) + 31 - Math.clz32(low), y, z)
-      }
-    }
-  }
 }

@@ -43,8 +43,8 @@ describe('surfaceDistances', () => {
       })
       const pred = truth.map((v) => (random() < 0.15 ? (v ? 0 : 7) : v ? 7 : 0))
       if (!truth.includes(3) || !pred.includes(7)) continue
-      const t = labelMasks(truth, size, labelStats(truth, size)).get(3)!
-      const p = labelMasks(pred, size, labelStats(pred, size)).get(7)!
+      const t = labelMasks(labelStats(truth, size)).get(3)!
+      const p = labelMasks(labelStats(pred, size)).get(7)!
       const d = surfaceDistances(t, p, size, spacing)
       const ts = surfacePoints(truth, 3, size)
       const ps = surfacePoints(pred, 7, size)
