@@ -28,6 +28,10 @@ export function connectedComponents(size: readonly [number, number, number], mas
   const [X, Y, Z] = size
   const labels = new Int32Array(X * Y * Z)
   const offsets = neighbourOffsets(connectivity)
+  // Plain arrays of offsets: no destructuring in the innermost loop.
+  const ox = Int32Array.from(offsets, (o) => o[0])
+  const oy = Int32Array.from(offsets, (o) => o[1])
+  const oz = Int32Array.from(offsets, (o) => o[2])
   const sizes: number[] = []
   const centroids: [number, number, number][] = []
   let stack = new Int32Array(1024)
@@ -51,10 +55,10 @@ export function connectedComponents(size: readonly [number, number, number], mas
       sx += x
       sy += y
       sz += z
-      for (const [dx, dy, dz] of offsets) {
-        const nx = x + dx
-        const ny = y + dy
-        const nz = z + dz
+      for (let o = 0; o < offsets.length; o++) {
+        const nx = x + ox[o]
+        const ny = y + oy[o]
+        const nz = z + oz[o]
         if (nx < 0 || ny < 0 || nz < 0 || nx >= X || ny >= Y || nz >= Z) continue
         const u = (nz * Y + ny) * X + nx
         if (labels[u] !== 0 || mask[u] === 0) continue
