@@ -1,14 +1,9 @@
+import { distanceSum } from './distance-set.ts'
 import type { SurfaceDistances } from './surface-distances.ts'
 
 /** Average symmetric surface distance: the mean of both directed sets pooled together. */
 export function averageSurfaceDistance(d: SurfaceDistances): number {
-  const n = d.predToTruth.length + d.truthToPred.length
+  const n = d.predToTruth.size + d.truthToPred.size
   if (n === 0) throw new Error('ASD of two empty surfaces is undefined')
-  return (sum(d.predToTruth) + sum(d.truthToPred)) / n
-}
-
-function sum(values: Float64Array): number {
-  let s = 0
-  for (let i = 0; i < values.length; i++) s += values[i]
-  return s
+  return (distanceSum(d.predToTruth) + distanceSum(d.truthToPred)) / n
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { hd95, percentile } from './hd95.ts'
+import { distanceSetFromValues, distanceValues, type DistanceSet } from './distance-set.ts'
+import { hd95, percentile, setPercentile } from './hd95.ts'
 
 describe('percentile (numpy linear method)', () => {
   it('interpolates between closest ranks', () => {
@@ -21,7 +22,7 @@ describe('percentile (numpy linear method)', () => {
 
 describe('hd95', () => {
   it('takes the larger of the two directed 95th percentiles', () => {
-    expect(hd95({ predToTruth: new Float64Array([0, 0, 1]), truthToPred: new Float64Array([0, 2]) })).toBeCloseTo(1.9, 15)
+    expect(hd95({ predToTruth: distanceSetFromValues([0, 0, 1]), truthToPred: distanceSetFromValues([0, 2]) })).toBeCloseTo(1.9, 15)
   })
 })
 
@@ -42,6 +43,24 @@ describe('percentile on random data', () => {
         const d = sorted[hi] - sorted[lo]
         expect(percentile(values, q)).toBe(t >= 0.5 ? sorted[hi] - d * (1 - t) : sorted[lo] + d * t)
       }
+    }
+  })
+})
+
+describe('distance sets (table counts plus extra values)', () => {
+  it('give the same percentiles as the expanded list', () => {
+    let seed = 7
+    const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    for (let trial = 0; trial < 200; trial++) {
+      const lengths = Float64Array.from({ length: 1 + Math.floor(next() * 20) }, (_, k) => k * 0.37)
+      const counts = lengths.map(() => (next() < 0.4 ? 0 : Math.floor(next() * 6)))
+      const extra = Float64Array.from({ length: Math.floor(next() * 4) }, () => Math.round(next() * 30) * 0.37)
+      const size = counts.reduce((a, b) => a + b, 0) + extra.length
+      if (size === 0) continue
+      const set: DistanceSet = { lengths, counts, extra, size }
+      const values = distanceValues(set)
+      expect(values.length).toBe(size)
+      for (const q of [0, 37, 95, 100]) expect(setPercentile(set, q)).toBe(percentile(values, q))
     }
   })
 })

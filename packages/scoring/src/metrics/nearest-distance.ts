@@ -1,5 +1,6 @@
 import { bitMaskToBytes, type BitMask } from './bit-mask.ts'
 import { popcount } from './bit-rows.ts'
+import type { DistanceSet } from './distance-set.ts'
 import { squaredEdt } from './edt.ts'
 
 /**
@@ -61,13 +62,13 @@ function offsetTable(spacing: readonly [number, number, number]): OffsetTable {
 let padded = new Uint8Array(0)
 
 /**
- * For each set voxel of `source` (in no particular order), the exact Euclidean distance (physical
- * units, `spacing` per array axis x, y, z) to the nearest set voxel of `target` (same size,
- * not empty). Near targets are found by scanning offsets in order of length on a padded byte
+ * The exact Euclidean distances (physical units, `spacing` per array axis x, y, z) from each
+ * set voxel of `source` to the nearest set voxel of `target` (same size, not empty), as a
+ * distance set. Near targets are found by scanning offsets in order of length on a padded byte
  * copy of the target (no bounds checks); when many sources lie farther than the table
  * reaches, the rest is answered by the exact distance transform.
  */
-export function nearestDistances(source: BitMask, target: BitMask, spacing: readonly [number, number, number]): Float64Array {
+export function nearestDistances(source: BitMask, target: BitMask, spacing: readonly [number, number, number]): DistanceSet {
   const [nx, ny, nz] = target.size
   const W = target.wordsPerRow
   const { dx, dy, dz, length, half } = offsetTable(spacing)
@@ -94,44 +95,47 @@ export function nearestDistances(source: BitMask, target: BitMask, spacing: read
   const delta = new Int32Array(offsets)
   for (let k = 0; k < offsets; k++) delta[k] = (dz[k] * py + dy[k]) * px + dx[k]
 
-  let count = 0
-  for (let i = 0; i < source.bits.length; i++) count += popcount(source.bits[i])
-  const out = new Float64Array(count)
-  const unresolved: number[] = [] // pairs: output position, linear voxel index
-  const giveUpAt = Math.max(32, count >>> 4)
-  let q = 0
+  // Counts per offset (index 0: source voxels that are target voxels too, distance 0).
+  const counts = new Float64Array(offsets)
+  const unresolved: number[] = [] // linear voxel indices
+  let searched = 0
   for (let r = 0; r < ny * nz; r++) {
     const y = r % ny
     const z = (r - y) / ny
     const rowBase = ((z + hz) * py + y + hy) * px + hx
     for (let w = 0; w < W; w++) {
-      const both = source.bits[r * W + w] & target.bits[r * W + w]
-      // Source voxels that are target voxels too: distance 0 without a search (the output
-      // slots stay 0). Output order is irrelevant to its users: means and percentiles.
-      if (both !== 0) q += popcount(both)
-      let word = source.bits[r * W + w] & ~both
+      const src = source.bits[r * W + w]
+      if (src === 0) continue
+      const both = src & target.bits[r * W + w]
+      if (both !== 0) counts[0] += popcount(both)
+      let word = src & ~both
       while (word !== 0) {
         const low = word & -word
         word ^= low
         const x = (w << 5) + 31 - Math.clz32(low)
-        if (unresolved.length < 2 * giveUpAt) {
+        // Give up searching once many sources lie beyond the table: the transform is cheaper.
+        if (unresolved.length < 32 || unresolved.length * 16 < searched) {
+          searched++
           const base = rowBase + x
-          let k = 0
+          let k = 1
           while (k < offsets && grid[base + delta[k]] === 0) k++
           if (k < offsets) {
-            out[q++] = length[k]
+            counts[k]++
             continue
           }
         }
-        unresolved.push(q++, r * nx + x)
+        unresolved.push(r * nx + x)
       }
     }
   }
+  const extra = new Float64Array(unresolved.length)
   if (unresolved.length > 0) {
     const needed = new Uint8Array(nx * ny * nz)
-    for (let u = 1; u < unresolved.length; u += 2) needed[unresolved[u]] = 1
+    for (const i of unresolved) needed[i] = 1
     const squared = squaredEdt(bitMaskToBytes(target), target.size, spacing, needed)
-    for (let u = 0; u < unresolved.length; u += 2) out[unresolved[u]] = Math.sqrt(squared[unresolved[u + 1]])
+    unresolved.forEach((i, u) => (extra[u] = Math.sqrt(squared[i])))
   }
-  return out
+  let size = extra.length
+  for (let k = 0; k < offsets; k++) size += counts[k]
+  return { lengths: length, counts, extra, size }
 }

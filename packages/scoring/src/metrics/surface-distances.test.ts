@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { distanceValues, type DistanceSet } from './distance-set.ts'
 import { labelMasks } from './label-masks.ts'
 import { labelStats } from './label-stats.ts'
 import { surfaceDistances } from './surface-distances.ts'
@@ -48,8 +49,8 @@ describe('surfaceDistances', () => {
       const d = surfaceDistances(t, p, size, spacing)
       const ts = surfacePoints(truth, 3, size)
       const ps = surfacePoints(pred, 7, size)
-      const close = (got: Float64Array, want: number[]) => {
-        const sorted = [...got].sort((a, b) => a - b)
+      const close = (got: DistanceSet, want: number[]) => {
+        const sorted = [...distanceValues(got)]
         expect(sorted.length).toBe(want.length)
         sorted.forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThanOrEqual(1e-9 * Math.max(1, want[i])))
       }

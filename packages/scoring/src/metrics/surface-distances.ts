@@ -1,14 +1,15 @@
 import { emptyBitMask, surfaceBits, type BitMask } from './bit-mask.ts'
 import { orBits } from './bit-rows.ts'
+import type { DistanceSet } from './distance-set.ts'
 import type { Box, LabelMask } from './label-masks.ts'
 import { nearestDistances } from './nearest-distance.ts'
 
 /** Directed surface distances (mm) between a reference and a prediction structure. */
 export interface SurfaceDistances {
   /** From each surface voxel of the prediction to the nearest reference surface voxel. */
-  readonly predToTruth: Float64Array
+  readonly predToTruth: DistanceSet
   /** From each surface voxel of the reference to the nearest prediction surface voxel. */
-  readonly truthToPred: Float64Array
+  readonly truthToPred: DistanceSet
 }
 
 /**
