@@ -22,6 +22,8 @@ export interface StartServerOptions {
   readonly overrides?: Partial<Config>
   /** Without the in-process evaluation worker. */
   readonly apiOnly?: boolean
+  /** The in-process worker also runs algorithm submissions (the inference queue). */
+  readonly inference?: boolean
   readonly logger: Logger
 }
 
@@ -48,7 +50,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   try {
     if (!options.apiOnly) {
       const { startWorkers } = await import('@spider-bench/worker')
-      workers = await startWorkers({ prisma: db.prisma, storage, redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, logger })
+      workers = await startWorkers({
+        prisma: db.prisma,
+        storage,
+        redisUrl: config.redisUrl,
+        queuePrefix: config.queuePrefix,
+        logger,
+        ...(options.inference ? { inference: true } : {}),
+      })
     }
     await app.listen({ port: config.port, host: config.host })
   } catch (err) {

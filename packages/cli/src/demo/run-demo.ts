@@ -20,6 +20,9 @@ export const DEMO_PARTICIPANTS: ReadonlyArray<{ name: string; spec: string; blur
   { name: 'dave', spec: 'merge,fp:2,erode:1', blurb: 'two vertebrae merged, false positives, eroded' },
 ]
 
+/** The participant who submits the example ONNX algorithm (run by the server itself). */
+export const DEMO_ALGORITHM_PARTICIPANT = 'eve'
+
 /** The SPIDER columns: Dice, ASD and detection per structure class. */
 export const DEMO_RANKING = {
   method: 'mean-position',
@@ -72,6 +75,7 @@ async function ensureUsers(server: RunningServer, state: DemoState, say: (line: 
     ['demo-admin', 'admin'],
     ['demo-organiser', 'organiser'],
     ...DEMO_PARTICIPANTS.map((p): [string, string] => [p.name, 'participant']),
+    [DEMO_ALGORITHM_PARTICIPANT, 'participant'],
   ]
   for (const [name, role] of wanted) {
     if (state.users[name]) continue
@@ -132,6 +136,31 @@ async function submitPredictions(api: RestClient, state: DemoState, synthDir: st
   }
 }
 
+/** Trains the example algorithm once (kept in `dir`), then submits it as an algorithm. */
+async function submitAlgorithm(api: RestClient, state: DemoState, dir: string, say: (line: string) => void): Promise<void> {
+  const name = DEMO_ALGORITHM_PARTICIPANT
+  if (state.submissions[name]) {
+    say(`  ${name}: reusing submission ${state.submissions[name]}`)
+    return
+  }
+  const model = join(dir, 'model.onnx')
+  const config = join(dir, 'config.json')
+  if (!existsSync(model) || !existsSync(config)) {
+    say(`  training the example ONNX algorithm in ${dir} (about a minute, once) ...`)
+    const { writeExampleAlgorithm } = await import('@spider-bench/inference')
+    await writeExampleAlgorithm(dir)
+  }
+  const res = await api.upload<{ id: string }>(
+    'POST',
+    `/api/v1/challenges/${DEMO_CHALLENGE}/phases/${DEMO_PHASE}/submissions`,
+    state.users[name].token,
+    { kind: 'algorithm' },
+    { model, config },
+  )
+  state.submissions[name] = res.id
+  say(`  ${name} submitted the example ONNX algorithm (the server runs it on the hidden images): ${res.id}`)
+}
+
 async function waitForEvaluations(api: RestClient, state: DemoState, say: (line: string) => void): Promise<void> {
   const pending = new Map(Object.entries(state.submissions))
   let last = ''
@@ -172,6 +201,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     server = await startServer({
       overrides: { dataDir: options.dataDir, redisUrl: redis.url, port: options.port, host: options.host, databaseUrl: null },
       logger: options.logger,
+      inference: true,
     })
   } catch (err) {
     await redis.stop()
@@ -182,7 +212,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     await redis.stop()
   }
   try {
-    say(`Server: ${server.url} (embedded database in ${join(options.dataDir, 'db')}, evaluation worker in-process)`)
+    say(`Server: ${server.url} (embedded database in ${join(options.dataDir, 'db')}; scoring and inference workers in-process)`)
     const state = await loadDemoState(stateFile)
 
     if (!existsSync(join(synthDir, 'overview.csv'))) {
@@ -207,6 +237,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     await ensureChallenge(api, state.users['demo-organiser'].token, synthDir, workDir, say)
     say('Submissions:')
     await submitPredictions(api, state, synthDir, workDir, say)
+    await saveDemoState(stateFile, state)
+    await submitAlgorithm(api, state, join(demoDir, 'algorithm'), say)
     await saveDemoState(stateFile, state)
     say('Waiting for the evaluations ...')
     await waitForEvaluations(api, state, say)
