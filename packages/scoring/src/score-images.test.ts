@@ -159,3 +159,10 @@ describe('scoreImages: profiles', () => {
     expect(() => scoreImages(truth, image([5, 1, 1], ISO, []), 'spider-official', 'g_t1')).toThrow(/size 5x1x1 differs from the reference size 4x1x1/)
   })
 })
+
+describe('scoreImages: reference checks', () => {
+  it('rejects a reference with a spacing that is not positive', () => {
+    const truth = { ...image([4, 1, 1], ISO, line(0, 0, 1, 1)), spacing: [1, 0, 1] as const }
+    expect(() => scoreImages(truth, null, 'spider', 'z_t1')).toThrow('z_t1 (reference): spacing [1, 0, 1] must be positive')
+  })
+})

@@ -1,6 +1,6 @@
 import { checkPairGeometry } from './image/geometry.ts'
 import { labelVolume, type LabelVolume } from './image/labels.ts'
-import type { Image3D } from './image/types.ts'
+import { ImageError, type Image3D } from './image/types.ts'
 import { averageSurfaceDistance } from './metrics/asd.ts'
 import { dice, isDetected } from './metrics/dice.ts'
 import { hd95 } from './metrics/hd95.ts'
@@ -21,6 +21,7 @@ import { structureClass } from './structures.ts'
  */
 export function scoreImages(truth: Image3D, pred: Image3D | null, profile: ProfileName, name: string): SeriesResult {
   const truthLabels = labelVolume(truth, `${name} (reference)`)
+  if (!truth.spacing.every((v) => v > 0 && Number.isFinite(v))) throw new ImageError(`${name} (reference)`, `spacing [${truth.spacing.join(', ')}] must be positive`)
   let predLabels: LabelVolume | null = null
   if (pred) {
     predLabels = labelVolume(pred, `${name} (prediction)`)

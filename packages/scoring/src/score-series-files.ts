@@ -24,6 +24,8 @@ export async function scoreSeriesFiles({ name, truthPath, predPath, profile }: S
   // that a reference error does not leave a rejected promise behind.
   const predRead = predPath === null ? null : readImage(predPath).then((image) => ({ image }), (error: unknown) => ({ error }))
   const truth = await readImage(truthPath)
+  // Distances need a positive spacing; the prediction's is checked against this one.
+  if (!truth.spacing.every((v) => v > 0 && Number.isFinite(v))) throw new ImageError(truthPath, `spacing [${truth.spacing.join(', ')}] must be positive`)
   const truthLabels = labelVolume(truth, truthPath)
   let predLabels: LabelVolume | null = null
   let error: string | undefined
