@@ -27,7 +27,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Uploads are streamed by multipart; JSON bodies stay small.
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    trustProxy: options.config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.addSchema(ErrorSchema)

@@ -35,6 +35,13 @@ describe('loadConfig', () => {
     expect(message).toContain('DATABASE_URL must use postgresql:// or postgres://, got "mysql://"')
   })
 
+  it('reads TRUST_PROXY as a flag', () => {
+    expect(loadConfig({}).trustProxy).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false)
+    expect(() => loadConfig({ TRUST_PROXY: 'yes' })).toThrow('TRUST_PROXY must be 1, true, 0 or false, got "yes"')
+  })
+
   it('rejects out-of-range ports', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow('PORT must be between 0 and 65535, got 70000')
   })

@@ -20,6 +20,11 @@ export interface Config {
   readonly authFailureWindowSeconds: number
   /** Queue-name prefix (tests run on private queues). */
   readonly queuePrefix: string
+  /**
+   * Behind a reverse proxy: take the client address from X-Forwarded-For, so that the
+   * failed-authentication limit applies per client rather than to the proxy.
+   */
+  readonly trustProxy: boolean
 }
 
 /** A configuration problem; the message names the variable and the offending value. */
@@ -36,6 +41,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const value = Number(raw.trim())
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`)
   return value
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase()
+  if (raw === '' || raw === '0' || raw === 'false') return false
+  if (raw === '1' || raw === 'true') return true
+  throw new ConfigError(`${name} must be 1, true, 0 or false, got "${env[name]}"`)
 }
 
 function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | null {
@@ -77,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     authFailureLimit: attempt(() => integer(env, 'AUTH_FAILURE_LIMIT', 10, 1), 10),
     authFailureWindowSeconds: attempt(() => integer(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1), 60),
     queuePrefix: env.SPIDER_QUEUE_PREFIX ?? '',
+    trustProxy: attempt(() => flag(env, 'TRUST_PROXY'), false),
     ...overrides,
   }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)
