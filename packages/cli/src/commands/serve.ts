@@ -8,7 +8,7 @@ Applies pending migrations, then serves the REST API (OpenAPI UI at /docs). With
 --api-only the evaluation worker runs in the same process. Configuration comes from the
 environment: DATABASE_URL (unset: embedded database in DATA_DIR/db), REDIS_URL, DATA_DIR,
 PORT, HOST, MAX_UPLOAD_BYTES, MAX_ARCHIVE_ENTRIES, MAX_ARCHIVE_BYTES, AUTH_FAILURE_LIMIT,
-AUTH_FAILURE_WINDOW_SECONDS; --port/--host override PORT/HOST.`
+AUTH_FAILURE_WINDOW_SECONDS, TRUST_PROXY; --port/--host override PORT/HOST.`
 
 export const command: Command = {
   summary: 'run the REST API (and, without --api-only, the evaluation worker)',
