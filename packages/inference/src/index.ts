@@ -18,3 +18,6 @@ export { EXAMPLE_CONFIG, EXAMPLE_CLASSES } from './example/example-config.ts'
 export { trainExampleModel, DEFAULT_TRAINING, type ExampleTrainingOptions } from './example/train-example.ts'
 export { writeExampleAlgorithm, type ExampleAlgorithmFiles } from './example/write-example-algorithm.ts'
 export { predictDirectory, type PredictDirectoryOptions, type SeriesPrediction } from './predict-directory.ts'
+import { ModelRunner as Runner } from './runner/model-runner.ts'
+/** Upload validation in a child process (time and memory limits): what the API should call. */
+export const validateAlgorithmIsolated = Runner.validate.bind(Runner)

@@ -6,10 +6,10 @@
 import { readImage, writeImage } from '@spider-bench/scoring'
 import type * as ort from 'onnxruntime-node'
 import type { AlgorithmConfig } from '../config/algorithm-config-schema.ts'
-import { InferenceError } from '../errors.ts'
+import { AlgorithmValidationError, InferenceError } from '../errors.ts'
 import { openSession, sessionPatchModel } from '../onnx/session.ts'
 import { predictSeries } from '../predict-series.ts'
-import { checkModelSignature } from '../validate-algorithm.ts'
+import { checkModelSignature, validateAlgorithm } from '../validate-algorithm.ts'
 import type { ChildMessage, ParentMessage, SeriesTimings } from './protocol.ts'
 
 let session: ort.InferenceSession | null = null
@@ -29,6 +29,16 @@ function classify(err: unknown): { code: InferenceError['code']; message: string
 }
 
 async function handle(msg: ParentMessage): Promise<void> {
+  if (msg.type === 'validate') {
+    try {
+      const v = await validateAlgorithm(msg.modelPath, msg.config, msg.file)
+      send({ type: 'validated', config: v.config, inputName: v.inputName, outputName: v.outputName })
+    } catch (err) {
+      if (err instanceof AlgorithmValidationError) send({ type: 'invalid', part: err.part, message: err.message })
+      else send({ type: 'failed', ...classify(err) })
+    }
+    return
+  }
   if (msg.type === 'load') {
     try {
       const opened = await openSession(msg.modelPath, { providers: msg.providers, threads: msg.threads })

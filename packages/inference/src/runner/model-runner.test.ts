@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readImage, writeImage } from '@spider-bench/scoring'
 import type { AlgorithmConfig } from '../config/algorithm-config-schema.ts'
-import { InferenceError } from '../errors.ts'
+import { AlgorithmValidationError, InferenceError } from '../errors.ts'
 import { seededRandom } from '../seeded-random.ts'
 import { fastModel, halfSizeModel, memoryHogModel, nanModel, slowModel } from '../testing/test-models.ts'
 import { ModelRunner } from './model-runner.ts'
@@ -39,7 +39,7 @@ beforeAll(async () => {
     { size, spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], componentType: 'int16', data: Int16Array.from({ length: 40 * 36 * 34 }, () => Math.round(rand() * 500)) },
     join(dir, 'image.mha'),
   )
-  const builders = { fast: fastModel, slow: slowModel, nan: nanModel, half: halfSizeModel, hog: () => memoryHogModel(12000) }
+  const builders = { fast: fastModel, slow: () => slowModel(), slower: () => slowModel(24), nan: nanModel, half: halfSizeModel, hog: () => memoryHogModel(12000) }
   for (const [name, build] of Object.entries(builders)) {
     models[name] = join(dir, `${name}.onnx`)
     await writeFile(models[name], build())
@@ -135,4 +135,18 @@ describe('ModelRunner (model in a child process)', () => {
     expect(err.message).toMatch(/^no execution provider could load the model \(cpu: /)
     await runner.close()
   })
+
+  it('validates an upload in a child process: same verdicts as in-process, a hanging model is stopped', async () => {
+    const ok = await ModelRunner.validate(models.fast, config)
+    expect(ok).toMatchObject({ inputName: 'x', outputName: 'y' })
+    const wrong = await ModelRunner.validate(models.fast, { ...config, input: { ...config.input, channels: ['image', 't1'] } }).catch((e: unknown) => e)
+    expect(wrong).toBeInstanceOf(AlgorithmValidationError)
+    expect((wrong as Error).message).toBe('model.onnx: input "x" has [1, 1, "z", "y", "x"]: channel dimension 1 but config input.channels lists 2 (image, t1)')
+    const badConfig = await ModelRunner.validate(models.fast, { ...config, schemaVersion: 3 }).catch((e: unknown) => e)
+    expect((badConfig as AlgorithmValidationError).part).toBe('config')
+    // 24 wide layers on a 96³ patch: over 1.3 T multiply-adds, far beyond an 8 s limit.
+    const slow = await ModelRunner.validate(models.slower, { ...config, slidingWindow: { ...config.slidingWindow, patchSize: [96, 96, 96] } }, 'slow.onnx', { timeLimitMs: 8_000 }).catch((e: unknown) => e)
+    expect(slow).toBeInstanceOf(AlgorithmValidationError)
+    expect((slow as Error).message).toBe('slow.onnx: validation failed (timeout: no result within the time limit of 8000 ms (validating the model))')
+  }, 120_000)
 })

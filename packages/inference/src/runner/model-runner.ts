@@ -2,7 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { AlgorithmConfig, ExecutionProvider } from '../config/algorithm-config-schema.ts'
-import { InferenceError, type InferenceErrorCode } from '../errors.ts'
+import { AlgorithmValidationError, InferenceError, type InferenceErrorCode } from '../errors.ts'
+import type { ValidatedAlgorithm } from '../validate-algorithm.ts'
 import { residentMemoryMb } from './process-memory.ts'
 import type { ChildMessage, ParentMessage, SeriesTimings } from './protocol.ts'
 
@@ -61,6 +62,20 @@ export class ModelRunner {
   async start(): Promise<ExecutionProvider> {
     if (this.closed) throw new Error('ModelRunner is closed')
     if (this.child && this.provider) return this.provider
+    this.spawn()
+    const reply = await this.exchange({
+      type: 'load',
+      modelPath: this.opts.modelPath,
+      config: this.opts.config,
+      providers: this.opts.providers ?? this.opts.config.executionProviders ?? ['cuda', 'cpu'],
+      threads: this.opts.threads,
+    })
+    if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type}`)
+    this.provider = reply.provider
+    return reply.provider
+  }
+
+  private spawn(): void {
     const child = fork(CHILD_ENTRY, [], {
       execArgv: ['--import', TSX_LOADER, `--max-old-space-size=${Math.max(64, Math.floor(this.opts.memoryLimitMb))}`],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -72,16 +87,34 @@ export class ModelRunner {
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-STDERR_KEEP)
     })
-    const reply = await this.exchange({
-      type: 'load',
-      modelPath: this.opts.modelPath,
-      config: this.opts.config,
-      providers: this.opts.providers ?? this.opts.config.executionProviders ?? ['cuda', 'cpu'],
-      threads: this.opts.threads,
+  }
+
+  /**
+   * Upload validation (validateAlgorithm) in a model process of its own, under the load time
+   * limit and the memory limit, so that a model that hangs or crashes onnxruntime cannot take
+   * the API down. Throws AlgorithmValidationError; a breach or crash is reported as a model
+   * problem with its reason.
+   */
+  static async validate(modelPath: string, config: unknown, file = 'model.onnx', limits: { timeLimitMs?: number; memoryLimitMb?: number } = {}): Promise<ValidatedAlgorithm> {
+    const runner = new ModelRunner({
+      modelPath,
+      // Not used by a validation request; the child parses `config` itself.
+      config: config as AlgorithmConfig,
+      timeLimitMs: limits.timeLimitMs ?? 120_000,
+      loadTimeLimitMs: limits.timeLimitMs ?? 120_000,
+      memoryLimitMb: limits.memoryLimitMb ?? 4096,
     })
-    if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type}`)
-    this.provider = reply.provider
-    return reply.provider
+    try {
+      runner.spawn()
+      const reply = await runner.exchange({ type: 'validate', modelPath, config, file })
+      if (reply.type !== 'validated') throw new Error(`unexpected reply ${reply.type}`)
+      return { config: reply.config, inputName: reply.inputName, outputName: reply.outputName }
+    } catch (err) {
+      if (err instanceof InferenceError) throw new AlgorithmValidationError('model', `${file}: validation failed (${err.code}: ${err.message})`)
+      throw err
+    } finally {
+      await runner.close()
+    }
   }
 
   /** Predicts one series: reads `imagePath`, writes the mask to `outPath`. Throws InferenceError. */
@@ -107,12 +140,12 @@ export class ModelRunner {
   }
 
   /** Sends one request and waits for its answer, the time limit, the memory limit or the process's end. */
-  private exchange(msg: ParentMessage): Promise<Extract<ChildMessage, { type: 'loaded' | 'done' }>> {
+  private exchange(msg: ParentMessage): Promise<Extract<ChildMessage, { type: 'loaded' | 'done' | 'validated' }>> {
     const child = this.child
     if (!child) return Promise.reject(new InferenceError('model-error', 'the model process is not running'))
     return new Promise((resolve, reject) => {
       let settled = false
-      const finish = (err: InferenceError | null, value?: Extract<ChildMessage, { type: 'loaded' | 'done' }>) => {
+      const finish = (err: Error | null, value?: Extract<ChildMessage, { type: 'loaded' | 'done' | 'validated' }>) => {
         if (settled) return
         settled = true
         clearTimeout(timer)
@@ -129,9 +162,11 @@ export class ModelRunner {
       const onMessage = (reply: ChildMessage) => {
         if (reply.type === 'failed') {
           // A failed load leaves no usable process; a failed series keeps the model loaded.
-          if (msg.type === 'load' || reply.code === 'out-of-memory') this.kill()
+          if (msg.type !== 'predict' || reply.code === 'out-of-memory') this.kill()
           finish(new InferenceError(reply.code, reply.message))
-        } else if (reply.type === 'loaded' || (reply.type === 'done' && msg.type === 'predict' && reply.id === msg.id)) {
+        } else if (reply.type === 'invalid') {
+          finish(new AlgorithmValidationError(reply.part, reply.message))
+        } else if (reply.type === 'loaded' || reply.type === 'validated' || (reply.type === 'done' && msg.type === 'predict' && reply.id === msg.id)) {
           finish(null, reply)
         }
       }
@@ -143,8 +178,8 @@ export class ModelRunner {
         if (heap) finish(new InferenceError('out-of-memory', `the model process ran out of memory (exit ${code ?? signal})`))
         else finish(new InferenceError('model-error', `the model process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${tail ? `: ${tail}` : ''}`))
       }
-      const limit = msg.type === 'load' ? (this.opts.loadTimeLimitMs ?? 120_000) : this.opts.timeLimitMs
-      const timer = setTimeout(() => fail('timeout', `no result within the time limit of ${limit} ms (${msg.type === 'load' ? 'loading the model' : 'one series'})`), limit)
+      const limit = msg.type === 'predict' ? this.opts.timeLimitMs : (this.opts.loadTimeLimitMs ?? 120_000)
+      const timer = setTimeout(() => fail('timeout', `no result within the time limit of ${limit} ms (${msg.type === 'predict' ? 'one series' : msg.type === 'load' ? 'loading the model' : 'validating the model'})`), limit)
       const poll = setInterval(async () => {
         const pid = child.pid
         if (settled || pid === undefined) return

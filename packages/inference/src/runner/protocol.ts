@@ -6,6 +6,7 @@ import type { StageTimings } from '../predict-series.ts'
 export type ParentMessage =
   | { readonly type: 'load'; readonly modelPath: string; readonly config: AlgorithmConfig; readonly providers: readonly ExecutionProvider[]; readonly threads?: number }
   | { readonly type: 'predict'; readonly id: number; readonly imagePath: string; readonly outPath: string; readonly sequence: string }
+  | { readonly type: 'validate'; readonly modelPath: string; readonly config: unknown; readonly file: string }
 
 export interface SeriesTimings extends StageTimings {
   read: number
@@ -17,3 +18,5 @@ export type ChildMessage =
   | { readonly type: 'loaded'; readonly provider: ExecutionProvider }
   | { readonly type: 'done'; readonly id: number; readonly timings: SeriesTimings; readonly voxels: number }
   | { readonly type: 'failed'; readonly id?: number; readonly code: InferenceErrorCode; readonly message: string }
+  | { readonly type: 'validated'; readonly config: AlgorithmConfig; readonly inputName: string; readonly outputName: string }
+  | { readonly type: 'invalid'; readonly part: 'config' | 'model'; readonly message: string }
