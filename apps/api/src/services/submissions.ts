@@ -117,10 +117,11 @@ async function prepareAlgorithm(upload: ReceivedUpload, prefix: string): Promise
   } catch (err) {
     throw unprocessable(`config: ${configFile.filename || 'config'} is not valid JSON (${(err as Error).message})`)
   }
-  const { validateAlgorithm, AlgorithmValidationError } = await import('@spider-bench/inference')
+  // In a model process of its own (time and memory limits): a hostile model cannot hang or crash the API.
+  const { validateAlgorithmIsolated, AlgorithmValidationError } = await import('@spider-bench/inference')
   let validated
   try {
-    validated = await validateAlgorithm(model.path, config, model.filename || 'model.onnx')
+    validated = await validateAlgorithmIsolated(model.path, config, model.filename || 'model.onnx')
   } catch (err) {
     if (err instanceof AlgorithmValidationError) throw unprocessable(err.message, { part: err.part })
     throw err
