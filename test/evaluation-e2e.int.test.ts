@@ -226,6 +226,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     })
 
     it('re-evaluates a submission and a whole phase for organisers only; the board uses the newest evaluation', async () => {
+      const cachedBefore = await board() // cached now; the route keeps a board up to 10 s
       expect((await call(tokens.alice.token, 'POST', `/api/v1/submissions/${subs.alice.submissionId}/reevaluate`)).status).toBe(403)
       const one = await call(organiser, 'POST', `/api/v1/submissions/${subs.alice.submissionId}/reevaluate`)
       expect(one.status).toBe(202)
@@ -240,6 +241,15 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       const rows = await waitEvaluations(ids)
       expect(rows.every((r) => r.status === 'succeeded')).toBe(true)
       const snap = await h.db.prisma.leaderboardSnapshot.findFirstOrThrow({ where: { phase: { slug: 'final' } }, orderBy: { version: 'desc' } })
+      // The worker announces each snapshot on Redis: the route drops its cache at once.
+      expect(cachedBefore.version).toBeLessThan(snap.version)
+      const deadline = Date.now() + 3000
+      let served = cachedBefore
+      while (served.version < snap.version && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50))
+        served = await board()
+      }
+      expect(served.version).toBe(snap.version)
       const boardRows = snap.rows as unknown as Board['rows']
       for (const row of boardRows) {
         const s = Object.values(subs).find((x) => x.submissionId === row.submissionId)

@@ -6,7 +6,7 @@
 import { FlowProducer, Queue, type Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import { pino, type Logger } from 'pino'
-import { QUEUE_NAMES, queueName } from '@spider-bench/contracts'
+import { leaderboardChannel, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
 import type { PrismaClient } from '@spider-bench/db'
 import type { Storage } from '@spider-bench/storage'
 import { loadWorkerConfig, type WorkerConfig } from './config.ts'
@@ -74,7 +74,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     names,
     config,
     log,
-    ...(options.onLeaderboard ? { onLeaderboard: options.onLeaderboard } : {}),
+    onLeaderboard(phaseId) {
+      options.onLeaderboard?.(phaseId)
+      // API processes drop their cached board on this; they also expire it by themselves.
+      connection.publish(leaderboardChannel(prefix), phaseId).catch((err: Error) => log.warn({ err: err.message }, 'could not announce the new leaderboard'))
+    },
   }
   const workers: Array<[Worker, 'evaluation' | 'scoreSeries' | 'finalize' | 'inference']> = [
     [startEvaluationWorker(ctx, connection), 'evaluation'],

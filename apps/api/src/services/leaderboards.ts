@@ -1,3 +1,6 @@
+import { EventEmitter } from 'node:events'
+import type { FastifyInstance } from 'fastify'
+import { leaderboardChannel } from '@spider-bench/contracts'
 import type { PrismaClient } from '@spider-bench/db'
 import { isProfileName, profileMetrics } from '@spider-bench/scoring'
 import { recomputeLeaderboard } from '@spider-bench/worker'
@@ -69,12 +72,17 @@ interface RankingUpdate {
   readonly entries?: string
 }
 
+/** In-process signal that a board changed (the routes' cache listens; other processes hear Redis). */
+export const leaderboardChanges = new EventEmitter()
+
 /**
  * After a change of ranking settings (method, metrics, entries, profile): a new snapshot
  * under the new settings; earlier snapshots stay readable with `?at=`.
  */
-export async function recomputeAfterSettingsChange(db: PrismaClient, challengeSlug: string, phaseSlug: string, body: RankingUpdate): Promise<void> {
+export async function recomputeAfterSettingsChange(app: FastifyInstance, challengeSlug: string, phaseSlug: string, body: RankingUpdate): Promise<void> {
   if (body.ranking === undefined && body.entries === undefined && body.scoringProfile === undefined) return
-  const phase = await findPhase(db, challengeSlug, phaseSlug)
-  await recomputeLeaderboard(db, phase.id)
+  const phase = await findPhase(app.db, challengeSlug, phaseSlug)
+  await recomputeLeaderboard(app.db, phase.id)
+  leaderboardChanges.emit('changed', phase.id)
+  await app.redis.publish(leaderboardChannel(app.config.queuePrefix), phase.id).catch((err: unknown) => app.log.warn({ err }, 'could not announce the new leaderboard'))
 }

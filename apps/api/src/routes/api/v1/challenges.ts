@@ -40,7 +40,7 @@ const challenges: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const user = requireRole(request, 'admin', 'organiser')
       const phase = await updatePhase(app.db, user, request.params.challenge, request.params.phase, request.body)
-      await recomputeAfterSettingsChange(app.db, request.params.challenge, phase.slug, request.body)
+      await recomputeAfterSettingsChange(app, request.params.challenge, phase.slug, request.body)
       return phase
     },
   )

@@ -1,16 +1,19 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Redis } from 'ioredis'
+import { leaderboardChannel } from '@spider-bench/contracts'
 import { errorResponses } from '../../../schemas/common.ts'
 import { PhaseParams } from '../../../schemas/challenge.ts'
 import { LeaderboardQuery, LeaderboardSchema, type LeaderboardView } from '../../../schemas/leaderboard.ts'
-import { getLeaderboard, parseAt } from '../../../services/leaderboards.ts'
+import { getLeaderboard, leaderboardChanges, parseAt } from '../../../services/leaderboards.ts'
 
 /**
- * Latest boards are cached per phase for a short time: the board changes only when an
- * evaluation finishes (possibly in another process), and a second of staleness keeps the
- * route cheap under load. Boards at a past time are immutable snapshots (a time in the
- * future could still change, so it is not cached).
+ * Boards are cached, serialized, per phase: a board changes only when an evaluation finishes
+ * (possibly in another process) or the ranking settings change. Workers announce every new
+ * snapshot on Redis and settings changes in this process emit `leaderboardChanges`; either
+ * drops the cached boards at once. The TTL only bounds staleness should an announcement be
+ * lost (Redis reconnecting). Boards at a settled past time are immutable snapshots.
  */
-const LATEST_TTL_MS = 1000
+const LATEST_TTL_MS = 10_000
 const MAX_CACHED = 500
 /** A snapshot transaction stamps computedAt when it starts; past this age every one has committed. */
 const SETTLED_MS = 60_000
@@ -22,6 +25,22 @@ const preSerialized = (json: string) => json as unknown as LeaderboardView
 const leaderboards: FastifyPluginAsyncTypebox = async (app) => {
   // Serialized once per cache entry: a hit costs no database query and no serialization.
   const cache = new Map<string, { at: number; json: string }>()
+  // Bumped on every announcement: a board read before it is not cached after it.
+  let generation = 0
+  const dropLatest = () => {
+    generation++
+    for (const key of cache.keys()) if (key.endsWith('/latest')) cache.delete(key)
+  }
+  leaderboardChanges.on('changed', dropLatest)
+  const subscriber = new Redis(app.config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true })
+  subscriber.on('error', (err) => app.log.warn({ err }, 'leaderboard announcements: redis connection error'))
+  subscriber.on('message', dropLatest)
+  // Subscribing waits in the offline queue while Redis is down; the TTL covers that time.
+  subscriber.subscribe(leaderboardChannel(app.config.queuePrefix)).catch((err: unknown) => app.log.warn({ err }, 'leaderboard announcements unavailable; boards expire by TTL'))
+  app.addHook('onClose', async () => {
+    leaderboardChanges.off('changed', dropLatest)
+    subscriber.disconnect()
+  })
   app.get(
     '/challenges/:challenge/phases/:phase/leaderboard',
     { schema: { tags: ['leaderboards'], security: [], params: PhaseParams, querystring: LeaderboardQuery, response: { 200: LeaderboardSchema, ...errorResponses(400, 404) } } },
@@ -33,8 +52,9 @@ const leaderboards: FastifyPluginAsyncTypebox = async (app) => {
       const hit = cacheable ? cache.get(key) : undefined
       reply.type('application/json; charset=utf-8')
       if (hit && (at !== null || Date.now() - hit.at < LATEST_TTL_MS)) return reply.send(preSerialized(hit.json))
+      const readAt = generation
       const json = JSON.stringify(await getLeaderboard(app.db, challenge, phase, at))
-      if (cacheable) {
+      if (cacheable && readAt === generation) {
         if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string)
         cache.set(key, { at: Date.now(), json })
       }
