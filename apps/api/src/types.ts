@@ -4,6 +4,7 @@ import type { Storage } from '@spider-bench/storage'
 import type { EvaluationJobData } from '@spider-bench/contracts'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
+import type { FailureLimiter } from './lib/failure-limiter.ts'
 
 export const ROLES = ['admin', 'organiser', 'participant'] as const
 export type Role = (typeof ROLES)[number]
@@ -22,6 +23,8 @@ declare module 'fastify' {
     storage: Storage
     redis: Redis
     evaluationQueue: Queue<EvaluationJobData>
+    /** Failed authentications per client address (auth plugin); other token checks share it. */
+    authFailures: FailureLimiter
   }
   interface FastifyRequest {
     /** Set by the auth plugin: null for anonymous callers. */

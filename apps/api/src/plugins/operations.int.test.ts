@@ -52,6 +52,17 @@ describe('operations endpoints', () => {
     const page = await fetch(`${h.url}/admin/queues`, { headers: { cookie: cookie.split(';')[0] } })
     expect(page.status).toBe(200)
   })
+
+  it('counts bad dashboard tokens as failed authentications (429 after the limit)', async () => {
+    const guesses = []
+    for (let i = 0; i < h.config.authFailureLimit + 1; i++) {
+      guesses.push((await fetch(`${h.url}/admin/queues?token=sbk_${'x'.repeat(43)}`, { redirect: 'manual' })).status)
+    }
+    expect(guesses.slice(0, h.config.authFailureLimit).every((s) => s === 401)).toBe(true)
+    expect(guesses.at(-1)).toBe(429)
+    // Even a valid cookie waits out the block: the address is blocked, not the token.
+    expect((await fetch(`${h.url}/admin/queues`, { headers: { cookie: `spider_admin=${admin}` } })).status).toBe(429)
+  })
 })
 
 describe('metrics helpers', () => {

@@ -13,6 +13,7 @@ import type { AuthUser, Role } from '../../types.ts'
 export default fp(
   async function auth(app: FastifyInstance) {
     const limiter = new FailureLimiter(app.config.authFailureLimit, app.config.authFailureWindowSeconds * 1000)
+    app.decorate('authFailures', limiter)
     app.decorateRequest('user', null)
     app.addHook('onRequest', async (request) => {
       const header = request.headers.authorization

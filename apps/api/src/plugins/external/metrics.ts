@@ -40,6 +40,8 @@ export default fp(
     })
 
     const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(queueName(name, app.config.queuePrefix), { connection: app.redis }))
+    // Connection errors are reported once by the queue plugin's Redis listener and by /readyz.
+    for (const queue of queues) queue.on('error', () => undefined)
     new Gauge({
       name: 'spider_queue_jobs',
       help: 'Jobs per queue and state',
