@@ -29,7 +29,9 @@ export function overlap(a: LabelMask, b: LabelMask): number {
       const bRow = ((z - b.box[4]) * bRows + (y - b.box[2])) * bw
       for (let x = 0; x < width; x += 32) {
         const keep = width - x >= 32 ? -1 : (1 << (width - x)) - 1
-        const both = readBits(a.mask.bits, aRow, aw, x0 - a.box[0] + x) & readBits(b.mask.bits, bRow, bw, x0 - b.box[0] + x) & keep
+        const first = readBits(a.mask.bits, aRow, aw, x0 - a.box[0] + x) & keep
+        if (first === 0) continue
+        const both = first & readBits(b.mask.bits, bRow, bw, x0 - b.box[0] + x)
         if (both !== 0) total += popcount(both)
       }
     }

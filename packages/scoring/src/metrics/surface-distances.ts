@@ -13,9 +13,9 @@ export interface SurfaceDistances {
 }
 
 /**
- * Surface distances of two label masks, computed on the union of their boxes plus one voxel
- * (clamped to the volume of `size`): the crop holds every surface voxel and a background
- * margin, so the result equals the full-volume one. `spacing` is the physical length of one
+ * Surface distances of two label masks, measured on the union of their boxes plus one voxel
+ * (clamped to the volume of `size`): the crop holds every surface voxel, so the result
+ * equals the full-volume one. `spacing` is the physical length of one
  * step along array x, y and z. Both masks must be non-empty.
  */
 export function surfaceDistances(
@@ -25,12 +25,26 @@ export function surfaceDistances(
   spacing: readonly [number, number, number],
 ): SurfaceDistances {
   const box = cropBox(truth.box, pred.box, size)
-  const gs = surfaceBits(inFrame(truth, box))
-  const ps = surfaceBits(inFrame(pred, box))
+  const gs = inFrame({ box: truth.box, mask: surfaceOf(truth) }, box)
+  const ps = inFrame({ box: pred.box, mask: surfaceOf(pred) }, box)
   return {
     predToTruth: nearestDistances(ps, gs, spacing),
     truthToPred: nearestDistances(gs, ps, spacing),
   }
+}
+
+// A label's surface, computed once on its own bounding box: everything outside the box is
+// background, so the box's faces behave like the image's outside. A prediction label matched
+// by several reference labels reuses it.
+const surfaces = new WeakMap<LabelMask, BitMask>()
+
+function surfaceOf(m: LabelMask): BitMask {
+  let s = surfaces.get(m)
+  if (!s) {
+    s = surfaceBits(m.mask)
+    surfaces.set(m, s)
+  }
+  return s
 }
 
 /** A label mask copied into the frame of `box` (which contains its own box). */
