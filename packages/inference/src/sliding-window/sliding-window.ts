@@ -170,9 +170,23 @@ export async function slidingWindow(input: Block, model: PatchModel, opts: Slidi
   }
   if (averaging) {
     const a = acc as Float32Array
-    for (let k = 0; k < K; k++) for (let v = 0; v < vol; v++) a[k * vol + v] /= weight[v]
-    const full: Block<Float32Array> = { size, channels: K, data: a }
-    return padded === input ? full : cropBlock(full, input.size, offset, (n) => new Float32Array(n))
+    if (padded === input) {
+      for (let k = 0; k < K; k++) for (let v = 0; v < vol; v++) a[k * vol + v] /= weight[v]
+      return { size, channels: K, data: a }
+    }
+    // Normalise only the voxels kept, while cropping.
+    const [IX, IY, IZ] = input.size
+    const out = new Float32Array(K * IX * IY * IZ)
+    let d = 0
+    for (let k = 0; k < K; k++) {
+      for (let z = 0; z < IZ; z++) {
+        for (let y = 0; y < IY; y++) {
+          const row = ((z + offset[2]) * Y + y + offset[1]) * X + offset[0]
+          for (let x = 0; x < IX; x++) out[d++] = a[k * vol + row + x] / weight[row + x]
+        }
+      }
+    }
+    return { size: input.size, channels: K, data: out }
   }
   const full: Block<Int32Array> = { size, channels: 1, data: acc as Int32Array }
   return padded === input ? full : cropBlock(full, input.size, offset, (n) => new Int32Array(n))
