@@ -25,11 +25,14 @@ const preSerialized = (json: string) => json as unknown as LeaderboardView
 const leaderboards: FastifyPluginAsyncTypebox = async (app) => {
   // Serialized once per cache entry: a hit costs no database query and no serialization.
   const cache = new Map<string, { at: number; json: string }>()
+  const loading = new Map<string, Promise<string>>()
   // Bumped on every announcement: a board read before it is not cached after it.
   let generation = 0
   const dropLatest = () => {
     generation++
     for (const key of cache.keys()) if (key.endsWith('/latest')) cache.delete(key)
+    // Reads begun before the change must not be joined by requests made after it.
+    for (const key of loading.keys()) if (key.endsWith('/latest')) loading.delete(key)
   }
   leaderboardChanges.on('changed', dropLatest)
   const subscriber = new Redis(app.config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true })
@@ -52,13 +55,27 @@ const leaderboards: FastifyPluginAsyncTypebox = async (app) => {
       const hit = cacheable ? cache.get(key) : undefined
       reply.type('application/json; charset=utf-8')
       if (hit && (at !== null || Date.now() - hit.at < LATEST_TTL_MS)) return reply.send(preSerialized(hit.json))
-      const readAt = generation
-      const json = JSON.stringify(await getLeaderboard(app.db, challenge, phase, at))
-      if (cacheable && readAt === generation) {
-        if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string)
-        cache.set(key, { at: Date.now(), json })
+      if (!cacheable) return reply.send(preSerialized(JSON.stringify(await getLeaderboard(app.db, challenge, phase, at))))
+      // Single flight: concurrent misses of one board share one database read, so a burst
+      // after an invalidation costs one query, not one per request.
+      let pending = loading.get(key)
+      if (!pending) {
+        const readAt = generation
+        pending = getLeaderboard(app.db, challenge, phase, at)
+          .then((board) => {
+            const json = JSON.stringify(board)
+            if (readAt === generation) {
+              if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string)
+              cache.set(key, { at: Date.now(), json })
+            }
+            return json
+          })
+          .finally(() => {
+            if (loading.get(key) === pending) loading.delete(key)
+          })
+        loading.set(key, pending)
       }
-      return reply.send(preSerialized(json))
+      return reply.send(preSerialized(await pending))
     },
   )
 }
