@@ -3,7 +3,7 @@
  * and the reconciler in this process. `spider-bench serve` calls it next to the API;
  * `spider-bench worker` runs it alone (start one per machine to scale out).
  */
-import { FlowProducer, Queue, type Worker } from 'bullmq'
+import { FlowProducer, Queue, type Job, type Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import { pino, type Logger } from 'pino'
 import { leaderboardChannel, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
@@ -45,6 +45,20 @@ export interface RunningWorkers {
   reconcile(graceMs?: number): Promise<ReconcileReport>
   /** Stops taking jobs, lets running ones finish, closes queues, threads and Redis. */
   close(): Promise<void>
+}
+
+/** Every job log line carries the job and evaluation ids, its attempts and its durations. */
+function jobLogFields(queue: string, job: Job<{ evaluationId?: string; seriesId?: string; traceId?: string }>) {
+  return {
+    queue,
+    jobId: job.id,
+    evaluationId: job.data.evaluationId,
+    ...(job.data.seriesId ? { seriesId: job.data.seriesId } : {}),
+    ...(job.data.traceId ? { traceId: job.data.traceId } : {}),
+    attempts: job.attemptsMade,
+    queuedMs: job.processedOn !== undefined ? job.processedOn - job.timestamp : undefined,
+    executionMs: job.finishedOn !== undefined && job.processedOn !== undefined ? job.finishedOn - job.processedOn : undefined,
+  }
 }
 
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
@@ -97,7 +111,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const pendingFailures = new Set<NodeJS.Timeout>()
   for (const [worker, queue] of workers) {
     const onFailed = failureHandler(ctx, queue, pendingFailures)
-    worker.on('failed', (job, err) => void onFailed(job, err))
+    worker.on('completed', (job) => log.info(jobLogFields(queue, job), 'job completed'))
+    worker.on('failed', (job, err) => {
+      log.warn({ ...(job ? jobLogFields(queue, job) : { queue }), err: err.message }, 'job failed')
+      void onFailed(job, err)
+    })
     worker.on('error', (err) => log.warn({ queue, err: err.message }, 'worker error'))
   }
 
