@@ -99,6 +99,12 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         send: async (r) => api.multipart(tok(r), 'PUT', `${ph}/open/test-set`, { archive: await testSet() }),
       },
       {
+        method: 'PUT',
+        route: '/api/v1/challenges/{challenge}/phases/{phase}/sanity-set',
+        expect: { admin: 200, owner: 200, otherOrganiser: 403, participant: 403, otherParticipant: 403, anonymous: 401 },
+        send: async (r) => api.multipart(tok(r), 'PUT', `${ph}/open/sanity-set`, { archive: await testSet() }),
+      },
+      {
         method: 'POST',
         route: '/api/v1/challenges/{challenge}/phases/{phase}/submissions',
         expect: { admin: 202, owner: 403, otherOrganiser: 403, participant: 202, otherParticipant: 202, anonymous: 401 },

@@ -137,6 +137,11 @@ async function prepareAlgorithm(upload: ReceivedUpload, prefix: string): Promise
   }
 }
 
+/** The newest public sanity-case set of a phase (canary runs of algorithms), if any. */
+async function latestSanitySet(db: PrismaClient, phaseId: string): Promise<{ id: string; seriesCount: number } | null> {
+  return db.testSetVersion.findFirst({ where: { phaseId, public: true }, orderBy: { version: 'desc' }, select: { id: true, seriesCount: true } })
+}
+
 /**
  * POST .../submissions: admission checks (phase open, one active submission, limit), then
  * the upload is streamed to a temp dir and validated against the hidden test set (422 lists
@@ -162,6 +167,10 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
     stored = true
     for (const f of prepared.files) await app.storage.put(f.key, createReadStream(f.file))
     const evaluationId = randomUUID()
+    // Algorithms first run on the public sanity cases, when the phase has them (the canary);
+    // the worker moves on to the hidden test set once that run succeeds.
+    const canary = prepared.kind === 'algorithm' ? await latestSanitySet(app.db, phase.id) : null
+    const firstSet = canary ?? { id: testSet.id, seriesCount: testSet.series.length }
     await app.db.$transaction(async (tx) => {
       // Serialise this participant's submissions to this phase, then re-check under the lock.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`submit:${phase.id}:${user.id}`}))`
@@ -176,7 +185,7 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
           storagePrefix: prefix,
           files: prepared.filesJson,
           ...(prepared.config !== null ? { config: prepared.config } : {}),
-          evaluations: { create: { id: evaluationId, testSetId: testSet.id, profile: phase.scoringProfile, scorerVersion: SCORER_VERSION, status: 'queued', progressTotal: testSet.series.length } },
+          evaluations: { create: { id: evaluationId, testSetId: firstSet.id, profile: phase.scoringProfile, scorerVersion: SCORER_VERSION, status: 'queued', progressTotal: firstSet.seriesCount } },
         },
       })
     })
@@ -208,7 +217,7 @@ async function submissionView(db: PrismaClient, s: SubmissionRow & { phase: { sl
   }
   if (s.error) view.error = s.error
   if (s.status === 'succeeded') {
-    const ok = await db.evaluation.findFirst({ where: { submissionId: s.id, status: 'succeeded' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { aggregates: true } })
+    const ok = await db.evaluation.findFirst({ where: { submissionId: s.id, status: 'succeeded', testSet: { public: false } }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { aggregates: true } })
     if (ok?.aggregates && typeof ok.aggregates === 'object' && !Array.isArray(ok.aggregates)) view.aggregates = ok.aggregates as Record<string, unknown>
   }
   return view

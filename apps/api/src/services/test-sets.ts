@@ -122,7 +122,15 @@ async function readOverview(file: ExtractedFile, names: Set<string>, problems: s
  * then records a new hidden test-set version in one transaction. A failure at any step
  * leaves no stored file and no row behind.
  */
-export async function importTestSet(app: FastifyInstance, request: FastifyRequest, user: AuthUser, challengeSlug: string, phaseSlug: string): Promise<TestSetImportResult> {
+export async function importTestSet(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  user: AuthUser,
+  challengeSlug: string,
+  phaseSlug: string,
+  /** Public sanity cases (canary runs of algorithms) instead of the hidden test set. */
+  isPublic = false,
+): Promise<TestSetImportResult> {
   const phase = await findPhase(app.db, challengeSlug, phaseSlug)
   assertCanManage(user, phase.challenge)
   const upload = await receiveUpload(request, join(app.config.dataDir, 'tmp'), ['archive'])
@@ -175,7 +183,7 @@ export async function importTestSet(app: FastifyInstance, request: FastifyReques
         meta: meta.get(s.name) ?? Prisma.DbNull,
       })
     }
-    const version = await createVersion(app, phase.id, testSetId, user.id, rows)
+    const version = await createVersion(app, phase.id, testSetId, user.id, rows, isPublic)
     return { version, count: rows.length, series: rows.map((r) => ({ name: r.name, sequence: r.sequence })) }
   } catch (err) {
     if (stored) await app.storage.deletePrefix(prefix).catch((e) => request.log.error({ err: e }, 'could not remove the files of a failed test-set import'))
@@ -185,13 +193,13 @@ export async function importTestSet(app: FastifyInstance, request: FastifyReques
   }
 }
 
-async function createVersion(app: FastifyInstance, phaseId: string, id: string, userId: string, series: Prisma.TestSeriesCreateWithoutTestSetInput[]): Promise<number> {
+async function createVersion(app: FastifyInstance, phaseId: string, id: string, userId: string, series: Prisma.TestSeriesCreateWithoutTestSetInput[], isPublic: boolean): Promise<number> {
   // Two concurrent imports may pick the same next version; the unique index decides, we retry.
   for (let attempt = 0; ; attempt++) {
-    const last = await app.db.testSetVersion.findFirst({ where: { phaseId, public: false }, orderBy: { version: 'desc' }, select: { version: true } })
+    const last = await app.db.testSetVersion.findFirst({ where: { phaseId, public: isPublic }, orderBy: { version: 'desc' }, select: { version: true } })
     const version = (last?.version ?? 0) + 1
     try {
-      await app.db.testSetVersion.create({ data: { id, phaseId, version, public: false, seriesCount: series.length, createdById: userId, series: { create: series } } })
+      await app.db.testSetVersion.create({ data: { id, phaseId, version, public: isPublic, seriesCount: series.length, createdById: userId, series: { create: series } } })
       return version
     } catch (err) {
       if (attempt < 3 && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') continue

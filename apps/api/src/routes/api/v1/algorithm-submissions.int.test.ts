@@ -67,5 +67,35 @@ describe('algorithm submissions (postgres)', () => {
     expect(Buffer.from(await h.storage.get(files.model)).equals(Buffer.from(model))).toBe(true)
     expect(JSON.parse((await h.storage.get(files.config)).toString())).toEqual(config)
     expect((await h.app.evaluationQueue.getJob(sub.evaluations[0].id))?.data).toEqual({ evaluationId: sub.evaluations[0].id })
+    // No sanity cases in this phase yet: the first evaluation is on the hidden test set.
+    const testSet = await h.db.prisma.testSetVersion.findUniqueOrThrow({ where: { id: sub.evaluations[0].testSetId } })
+    expect(testSet.public).toBe(false)
+    await h.db.prisma.evaluation.updateMany({ where: { submissionId: id }, data: { status: 'succeeded' } })
+    await h.db.prisma.submission.update({ where: { id }, data: { status: 'succeeded' } })
+  })
+
+  it('runs an algorithm on the public sanity cases first (canary) once the organisers upload them', async () => {
+    const orgToken = (await h.user('org2', 'organiser')).token
+    // Only the challenge's owner (or an admin) may upload sanity cases.
+    const sanity = await api.archive([
+      { name: 'images/sanity_t2.mha', data: await mhaBytes('image') },
+      { name: 'masks/sanity_t2.mha', data: await mhaBytes('mask') },
+    ])
+    expect((await api.multipart(orgToken, 'PUT', '/api/v1/challenges/spine/phases/final/sanity-set', { archive: sanity })).status).toBe(403)
+    const admin = (await h.user('admin', 'admin')).token
+    const uploaded = await api.multipart(admin, 'PUT', '/api/v1/challenges/spine/phases/final/sanity-set', { archive: sanity })
+    expect(uploaded.status).toBe(200)
+    expect(await uploaded.json()).toEqual({ version: 1, count: 1, series: [{ name: 'sanity_t2', sequence: 't2' }] })
+    // The hidden test set keeps its own version numbering.
+    const sets = await h.db.prisma.testSetVersion.findMany({ orderBy: { createdAt: 'asc' }, select: { version: true, public: true } })
+    expect(sets).toEqual([{ version: 1, public: false }, { version: 1, public: true }])
+
+    const res = await api.multipart(participant, 'POST', url, { kind: 'algorithm', model: new Blob([Buffer.from(model)]), config: new Blob([JSON.stringify(config)]) })
+    expect(res.status).toBe(202)
+    const { id } = (await res.json()) as { id: string }
+    const sub = await h.db.prisma.submission.findUniqueOrThrow({ where: { id }, include: { evaluations: { include: { testSet: true } } } })
+    expect(sub.evaluations.map((e) => [e.testSet.public, e.progressTotal])).toEqual([[true, 1]])
+    const view = (await (await api.json(participant, 'GET', `/api/v1/submissions/${id}`)).json()) as { progress: { total: number } }
+    expect(view.progress.total).toBe(1)
   })
 })

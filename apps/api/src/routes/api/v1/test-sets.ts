@@ -32,5 +32,23 @@ const testSets: FastifyPluginAsyncTypebox = async (app) => {
       return importTestSet(app, request, user, request.params.challenge, request.params.phase)
     },
   )
+
+  app.put(
+    '/challenges/:challenge/phases/:phase/sanity-set',
+    {
+      schema: {
+        tags: ['test sets'],
+        description:
+          'Public sanity cases of the phase, uploaded like a test set (multipart file field "archive"). An algorithm submission first runs on the newest version (the canary run), where its full error output is shown to the participant; only then does it run on the hidden test set. Creates a new version.',
+        consumes: ['multipart/form-data'],
+        params: PhaseParams,
+        response: { 200: TestSetImportSchema, ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+      },
+    },
+    async (request) => {
+      const user = requireRole(request, 'admin', 'organiser')
+      return importTestSet(app, request, user, request.params.challenge, request.params.phase, true)
+    },
+  )
 }
 export default testSets
