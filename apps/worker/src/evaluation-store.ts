@@ -17,7 +17,7 @@ export async function loadEvaluation(prisma: PrismaClient, evaluationId: string)
     where: { id: evaluationId },
     include: {
       submission: { select: { id: true, kind: true, files: true, phaseId: true, status: true } },
-      testSet: { select: { id: true, version: true, series: { select: { id: true, name: true, size: true }, orderBy: { name: 'asc' } } } },
+      testSet: { select: { id: true, version: true, public: true, series: { select: { id: true, name: true, size: true }, orderBy: { name: 'asc' } } } },
     },
   })
   // A missing row is not retried into success: the evaluation was deleted (with its submission).

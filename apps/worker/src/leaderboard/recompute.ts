@@ -32,7 +32,7 @@ export async function recomputeLeaderboard(prisma: PrismaClient, phaseId: string
         specs.map((s) => s.key),
       )
       const evaluations = await tx.evaluation.findMany({
-        where: { status: 'succeeded', submission: { phaseId, status: { not: 'cancelled' } } },
+        where: { status: 'succeeded', testSet: { public: false }, submission: { phaseId, status: { not: 'cancelled' } } },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         select: {
           submissionId: true,

@@ -1,7 +1,9 @@
 /**
  * Queue `finalize`: the parent job of an evaluation's flow, run once every series is scored.
  * Aggregates the stored per-series results exactly as `spider-bench score` does
- * (buildResultDocument), stores them, and recomputes the phase's leaderboard.
+ * (buildResultDocument), stores them, and recomputes the phase's leaderboard. A canary
+ * evaluation (an algorithm on the phase's public sanity cases) instead hands over to an
+ * evaluation on the hidden test set.
  */
 import { Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -9,6 +11,7 @@ import { RankingSettingsError } from '@spider-bench/leaderboard'
 import { buildResultDocument, isProfileName } from '@spider-bench/scoring'
 import type { FinalizeJobData } from '@spider-bench/contracts'
 import type { WorkerContext } from '../context.ts'
+import { promoteCanary } from '../canary.ts'
 import { loadEvaluation, markSucceeded, seriesResultsOf } from '../evaluation-store.ts'
 import { recomputeLeaderboard } from '../leaderboard/recompute.ts'
 
@@ -16,6 +19,7 @@ export async function execFinalizeJob(ctx: WorkerContext, job: Job<FinalizeJobDa
   const { evaluationId } = job.data
   const evaluation = await loadEvaluation(ctx.prisma, evaluationId)
   if (evaluation.status === 'failed' || evaluation.status === 'cancelled') return `skipped: evaluation ${evaluation.status}`
+  let hiddenId: string | null = null
   if (evaluation.status !== 'succeeded') {
     if (!isProfileName(evaluation.profile)) throw new Error(`evaluation ${evaluationId}: unknown scoring profile "${evaluation.profile}"`)
     const series = await seriesResultsOf(ctx.prisma, evaluationId)
@@ -25,12 +29,17 @@ export async function execFinalizeJob(ctx: WorkerContext, job: Job<FinalizeJobDa
     // Children completed means their rows were written; a gap is a system fault, retried.
     if (missing.length > 0) throw new Error(`evaluation ${evaluationId}: no stored result for series ${missing.slice(0, 5).join(', ')}`)
     const document = buildResultDocument(evaluation.profile, series.filter((s) => expected.includes(s.name)))
+    // A canary (public sanity cases) first creates the hidden evaluation, so that the canary
+    // is not the submission's newest evaluation and never marks the submission succeeded.
+    if (evaluation.testSet.public) hiddenId = await promoteCanary(ctx, evaluation)
     await markSucceeded(ctx.prisma, evaluationId, evaluation.submission.id, {
       aggregates: document.aggregates,
       bySequence: document.bySequence,
       total: expected.length,
     })
   }
+  // Canary results never reach the leaderboard; a retry only makes sure the hidden run exists.
+  if (evaluation.testSet.public) return `canary passed: hidden evaluation ${hiddenId ?? (await promoteCanary(ctx, evaluation))}`
   // Runs again on a retry after the evaluation was stored: the leaderboard must follow.
   try {
     const snapshot = await recomputeLeaderboard(ctx.prisma, evaluation.submission.phaseId)

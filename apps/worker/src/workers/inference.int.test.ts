@@ -161,5 +161,40 @@ describe('inference worker (postgres, realistic synthetic test set)', () => {
     const canary = await waitFinished(await submit('nan', NAN_CONFIG, 'public'))
     expect(canary.status).toBe('failed')
     expect(canary.error).toMatch(/^algorithm failed on public series \S+: non-finite-output: model output value NaN at flat index \d+ of a patch$/)
+    // A failed canary stops there: the hidden test set is never touched, and the participant
+    // reads the full message on the submission.
+    const submission = await env.db.prisma.submission.findFirstOrThrow({ where: { evaluations: { some: { id: canary.id } } }, include: { evaluations: true } })
+    expect(submission.evaluations.map((e) => e.id)).toEqual([canary.id])
+    expect([submission.status, submission.error]).toEqual(['failed', canary.error])
   }, 600_000)
+
+  it('moves on to the hidden test set once the canary run succeeds; only the hidden run is ranked', async () => {
+    const config = JSON.parse(await readFile((await cachedExampleAlgorithm()).configPath, 'utf8'))
+    const canaryId = await submit('example', config, 'public')
+    const canary = await waitFinished(canaryId)
+    expect([canary.status, canary.error]).toEqual(['succeeded', null])
+    const submissionId = canary.submissionId
+    let hidden = null
+    for (const until = Date.now() + 900_000; Date.now() < until && !hidden; ) {
+      hidden = await env.db.prisma.evaluation.findFirst({ where: { submissionId, testSetId: testSets.hidden } })
+      if (!hidden) await new Promise((r) => setTimeout(r, 250))
+    }
+    expect(hidden).not.toBeNull()
+    const done = await waitFinished(hidden!.id)
+    expect(done.status).toBe('succeeded')
+    expect(done.progressTotal).toBe(await env.db.prisma.testSeries.count({ where: { testSetId: testSets.hidden } }))
+    const submission = await env.db.prisma.submission.findUniqueOrThrow({ where: { id: submissionId } })
+    expect(submission.status).toBe('succeeded')
+    // The newest snapshot ranks the hidden run's aggregates, never the canary's.
+    let row: { submissionId: string; metrics: Record<string, number | null> } | undefined
+    for (const until = Date.now() + 60_000; Date.now() < until && !row; ) {
+      const snapshot = await env.db.prisma.leaderboardSnapshot.findFirst({ where: { phaseId }, orderBy: { version: 'desc' } })
+      row = (snapshot?.rows as Array<{ submissionId: string; metrics: Record<string, number | null> }> | undefined)?.find((r) => r.submissionId === submissionId)
+      if (!row) await new Promise((r) => setTimeout(r, 250))
+    }
+    const hiddenAggregates = done.aggregates as Record<string, { mean: number | null }>
+    const canaryAggregates = canary.aggregates as Record<string, { mean: number | null }>
+    expect(row?.metrics.DiceVertebrae).toBe(hiddenAggregates.DiceVertebrae.mean)
+    expect(hiddenAggregates.DiceVertebrae.mean).not.toBe(canaryAggregates.DiceVertebrae.mean)
+  }, 1_800_000)
 })

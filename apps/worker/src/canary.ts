@@ -1,0 +1,44 @@
+import { evaluationJobOptions } from '@spider-bench/contracts'
+import type { WorkerContext } from './context.ts'
+import { InputFault } from './faults.ts'
+
+/**
+ * An algorithm submission first runs on the phase's public sanity cases (the canary), where
+ * participants see full error output. Once the canary evaluation has succeeded, this creates
+ * the evaluation on the current hidden test set and enqueues it. Idempotent: a retried
+ * finalize finds the hidden evaluation it created before and only re-enqueues it (the job id
+ * is the evaluation id, so BullMQ keeps one job).
+ */
+export async function promoteCanary(
+  ctx: WorkerContext,
+  canary: { id: string; createdAt: Date; profile: string; scorerVersion: string; submission: { id: string; phaseId: string } },
+): Promise<string> {
+  const hiddenId = await ctx.prisma.$transaction(async (tx) => {
+    const existing = await tx.evaluation.findFirst({
+      where: { submissionId: canary.submission.id, testSet: { public: false }, createdAt: { gte: canary.createdAt } },
+      select: { id: true },
+    })
+    if (existing) return existing.id
+    const hidden = await tx.testSetVersion.findFirst({
+      where: { phaseId: canary.submission.phaseId, public: false },
+      orderBy: { version: 'desc' },
+      select: { id: true, seriesCount: true },
+    })
+    if (!hidden) throw new InputFault('the canary run on the public sanity cases succeeded, but the phase has no hidden test set to evaluate on')
+    const created = await tx.evaluation.create({
+      data: {
+        submissionId: canary.submission.id,
+        testSetId: hidden.id,
+        profile: canary.profile,
+        scorerVersion: canary.scorerVersion,
+        status: 'queued',
+        progressTotal: hidden.seriesCount,
+      },
+      select: { id: true },
+    })
+    return created.id
+  })
+  await ctx.queues.evaluation.add('evaluate', { evaluationId: hiddenId }, evaluationJobOptions(hiddenId))
+  ctx.log.info({ evaluationId: canary.id, hiddenEvaluationId: hiddenId, submissionId: canary.submission.id }, 'canary passed; evaluating on the hidden test set')
+  return hiddenId
+}
