@@ -5,7 +5,8 @@
  *   voxels (one thread);
  * - scoring the same series with `scoreSeriesFiles` (one thread), per-series median, and the
  *   ratio scoring / floor;
- * - the wall time of `scoreDirectories` on all cores (what `spider-bench score` does);
+ * - the wall time of `scoreDirectories` on all cores (what `spider-bench score` does) and its
+ *   ratio to the floor;
  * - peak RSS of the process (worker threads included).
  * Options: --profile spider|spider-official, --data DIR (default bench-out/score-seed1).
  */
@@ -121,4 +122,6 @@ console.log(`floor (read + decompress + one pass, 1 thread):   wall ${ms(floor)}
 console.log(`scoring (scoreSeriesFiles, 1 thread):              wall ${ms(scoring)} (cpu ${ms(scoreCpu)}), per-series median ${ms(median(scoreTimes))}`)
 console.log(`ratio scoring / floor (1 thread):                  ${(scoring / floor).toFixed(2)} wall, ${(scoreCpu / floorCpu).toFixed(2)} cpu`)
 console.log(`scoring wall time, scoreDirectories on ${threads} threads: ${ms(wall)} (${parallel.document.series.length} series, exit code ${parallel.exitCode})`)
+// What `spider-bench score` costs on this machine against the single-thread floor.
+console.log(`ratio scoreDirectories (${threads} threads) / floor:     ${(wall / floor).toFixed(2)} wall`)
 console.log(`peak RSS: ${rssMb.toFixed(0)} MB`)

@@ -13,7 +13,7 @@ export interface ScoreDirectoriesOptions {
   readonly truthDir: string
   readonly predDir: string
   readonly profile?: ProfileName
-  /** Worker threads; default: all cores. 1 scores in the calling thread. */
+  /** Threads scoring at once, the calling thread included (it works while the others start); default: all cores. */
   readonly threads?: number
   /** Missing predictions still make error series, but no longer exit code 2. */
   readonly allowMissing?: boolean
@@ -74,6 +74,11 @@ function startWorker(): Worker {
   return new Worker(boot, { eval: true })
 }
 
+/**
+ * The calling thread scores too, from the same queue, while `threads - 1` workers start:
+ * a worker needs about a second to load tsx and the scorer, during which this thread has
+ * already scored dozens of series, so the start-up cost is hidden rather than added.
+ */
 function scoreOnWorkers(tasks: Task[], threads: number, progress: (r: SeriesResult) => void): Promise<SeriesResult[]> {
   return new Promise((resolve, reject) => {
     const results: SeriesResult[] = []
@@ -87,15 +92,18 @@ function scoreOnWorkers(tasks: Task[], threads: number, progress: (r: SeriesResu
       if (err) reject(err)
       else resolve(results)
     }
+    const record = (result: SeriesResult) => {
+      results.push(result)
+      progress(result)
+      if (results.length === tasks.length) finish()
+    }
     const feed = (worker: Worker) => {
       if (next < tasks.length) {
         const id = next++
         worker.postMessage({ id, ...tasks[id] })
-      } else if (results.length === tasks.length) {
-        finish()
       }
     }
-    for (let t = 0; t < threads; t++) {
+    for (let t = 0; t < threads - 1; t++) {
       const worker = startWorker()
       workers.push(worker)
       worker.on('message', (reply: WorkerReply) => {
@@ -104,8 +112,7 @@ function scoreOnWorkers(tasks: Task[], threads: number, progress: (r: SeriesResu
           finish(e.imageError && e.file && e.problem ? new ImageError(e.file, e.problem) : new Error(`scoring ${tasks[reply.id].name} failed: ${e.message}`))
           return
         }
-        results.push(reply.result)
-        progress(reply.result)
+        record(reply.result)
         feed(worker)
       })
       worker.on('error', (err) => finish(err))
@@ -114,5 +121,13 @@ function scoreOnWorkers(tasks: Task[], threads: number, progress: (r: SeriesResu
       })
       feed(worker)
     }
+    void (async () => {
+      while (!finished && next < tasks.length) {
+        const task = tasks[next++]
+        record(await scoreSeriesFiles(task))
+        // Let worker replies in: they hand the next task to an idle worker.
+        await new Promise((r) => setImmediate(r))
+      }
+    })().catch((err: Error) => finish(err))
   })
 }
