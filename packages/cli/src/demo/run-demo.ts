@@ -87,7 +87,7 @@ async function ensureUsers(server: RunningServer, state: DemoState, say: (line: 
   if (created === 0) say(`  reusing ${wanted.length} users`)
 }
 
-async function ensureChallenge(api: RestClient, organiser: string, synthDir: string, workDir: string, say: (line: string) => void): Promise<void> {
+async function ensureChallenge(api: RestClient, organiser: string, synthDir: string, sanityDir: string, workDir: string, say: (line: string) => void): Promise<void> {
   try {
     await api.call('GET', `/api/v1/challenges/${DEMO_CHALLENGE}`)
   } catch (err) {
@@ -112,11 +112,17 @@ async function ensureChallenge(api: RestClient, organiser: string, synthDir: str
       perSeriesVisibility: 'owner',
     })
     say(`  created phase "${DEMO_PHASE}" (profile spider, ${DEMO_RANKING.method} over ${DEMO_RANKING.metrics.length} SPIDER columns)`)
-    const archive = join(workDir, 'test-set.tar.gz')
-    await packTarGz(synthDir, await testSetFiles(synthDir), archive)
-    const uploaded = await api.upload<{ version: number; count: number }>('PUT', `/api/v1/challenges/${DEMO_CHALLENGE}/phases/${DEMO_PHASE}/test-set`, organiser, {}, { archive })
-    await rm(archive, { force: true })
-    say(`  uploaded the hidden test set: ${uploaded.count} series (version ${uploaded.version})`)
+    const phasePath = `/api/v1/challenges/${DEMO_CHALLENGE}/phases/${DEMO_PHASE}`
+    for (const [dir, route, what] of [
+      [synthDir, 'test-set', 'the hidden test set'],
+      [sanityDir, 'sanity-set', 'public sanity cases (canary runs of algorithms)'],
+    ] as const) {
+      const archive = join(workDir, `${route}.tar.gz`)
+      await packTarGz(dir, await testSetFiles(dir), archive)
+      const uploaded = await api.upload<{ version: number; count: number }>('PUT', `${phasePath}/${route}`, organiser, {}, { archive })
+      await rm(archive, { force: true })
+      say(`  uploaded ${what}: ${uploaded.count} series (version ${uploaded.version})`)
+    }
   } else say(`  reusing ${DEMO_CHALLENGE}/${DEMO_PHASE} and its test set`)
 }
 
@@ -190,6 +196,7 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   const { say } = options
   const demoDir = join(options.dataDir, 'demo')
   const synthDir = join(demoDir, 'synth')
+  const sanityDir = join(demoDir, 'sanity')
   const workDir = join(demoDir, 'uploads')
   const stateFile = join(demoDir, 'state.json')
   await mkdir(workDir, { recursive: true })
@@ -228,13 +235,18 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
       })
       say(`  ${result.series.length} series`)
     } else say(`Synthetic test set: reusing ${synthDir}`)
+    if (!existsSync(join(sanityDir, 'overview.csv'))) {
+      const { synthesize } = await import('@spider-bench/synth')
+      // Another seed: the public sanity cases are not copies of hidden series.
+      await synthesize({ out: sanityDir, studies: 1, seed: 77, size: 'small', sequences: ['t1', 't2'], force: true })
+    }
 
     say('Users:')
     await ensureUsers(server, state, say)
     await saveDemoState(stateFile, state)
     const api = new RestClient(server.url)
     say('Challenge:')
-    await ensureChallenge(api, state.users['demo-organiser'].token, synthDir, workDir, say)
+    await ensureChallenge(api, state.users['demo-organiser'].token, synthDir, sanityDir, workDir, say)
     say('Submissions:')
     await submitPredictions(api, state, synthDir, workDir, say)
     await saveDemoState(stateFile, state)
