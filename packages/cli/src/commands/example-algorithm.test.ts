@@ -1,26 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { EXAMPLE_CONFIG, validateAlgorithm } from '@spider-bench/inference'
-import { main } from '../main.ts'
+import { runCli } from '../testing/run-cli.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'example-algorithm-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')))
-  try {
-    const code = await main(['example-algorithm', ...args])
-    return { code, out: out.join('\n'), err: err.join('\n') }
-  } finally {
-    log.mockRestore()
-    error.mockRestore()
-  }
-}
+const run = (args: string[]) => runCli(['example-algorithm', ...args])
 
 describe('spider-bench example-algorithm', () => {
   it('--help documents the options', async () => {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeImage, type Image3D, type ResultDocument } from '@spider-bench/scoring'
-import { main } from '../main.ts'
+import { runCli } from '../testing/run-cli.ts'
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'score-cli-'))
@@ -31,19 +31,7 @@ function rawMha(file: string, fields: string, bytes: number): void {
   writeFileSync(file, Buffer.concat([Buffer.from(`ObjectType = Image\n${fields}\nBinaryData = True\nBinaryDataByteOrderMSB = False\nCompressedData = False\nElementDataFile = LOCAL\n`), Buffer.alloc(bytes)]))
 }
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')))
-  try {
-    const code = await main(['score', ...args])
-    return { code, out: out.join('\n'), err: err.join('\n') }
-  } finally {
-    log.mockRestore()
-    error.mockRestore()
-  }
-}
+const run = (args: string[]) => runCli(['score', ...args])
 
 const truth = join(dir, 'truth')
 const pred = join(dir, 'pred')

@@ -1,25 +1,13 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it, vi } from 'vitest'
-import { main } from '../main.ts'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runCli } from '../testing/run-cli.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'synth-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')))
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')))
-  try {
-    const code = await main(['synth', ...args])
-    return { code, out: out.join('\n'), err: err.join('\n') }
-  } finally {
-    log.mockRestore()
-    error.mockRestore()
-  }
-}
+const run = (args: string[]) => runCli(['synth', ...args])
 
 describe('spider-bench synth', () => {
   it('--help documents the options and every perturbation OP', async () => {
