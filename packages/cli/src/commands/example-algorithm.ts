@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { DEFAULT_TRAINING, writeExampleAlgorithm } from '@spider-bench/inference'
+import { intOption } from '../int-option.ts'
 import { UsageError, type Command } from '../main.ts'
 
 const HELP = `usage: spider-bench example-algorithm --out DIR [--seed S] [--studies N] [--epochs N] [--quiet]
@@ -22,12 +23,6 @@ options:
   --quiet          no progress lines
   -h, --help       this help`
 
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} expects a positive integer, got "${value}"`)
-  return Number(value)
-}
-
 export const command: Command = {
   summary: 'write an example algorithm submission (model.onnx + config.json) trained on synthetic data',
   async run(argv) {
@@ -49,9 +44,9 @@ export const command: Command = {
       return 0
     }
     if (!values.out) throw new UsageError('--out DIR is required')
-    const seed = positiveInt('seed', values.seed, DEFAULT_TRAINING.seed)
-    const studies = positiveInt('studies', values.studies, DEFAULT_TRAINING.studies)
-    const epochs = positiveInt('epochs', values.epochs, DEFAULT_TRAINING.epochs)
+    const seed = intOption('seed', values.seed, DEFAULT_TRAINING.seed, 1)
+    const studies = intOption('studies', values.studies, DEFAULT_TRAINING.studies, 1)
+    const epochs = intOption('epochs', values.epochs, DEFAULT_TRAINING.epochs, 1)
     const started = performance.now()
     const log = values.quiet ? undefined : (m: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${m}`)
     const files = await writeExampleAlgorithm(values.out, { seed, studies, epochs, onProgress: log })

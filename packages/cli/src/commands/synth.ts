@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { PERTURB_OPS_HELP, SEQUENCES, SIZES, synthesize, SynthOptionError, type Sequence, type SizeName } from '@spider-bench/synth'
+import { intOption } from '../int-option.ts'
 import { UsageError, type Command } from '../main.ts'
 
 const HELP = `usage: spider-bench synth --out DIR [--studies N] [--seed S] [--size small|realistic]
@@ -28,12 +29,6 @@ ${PERTURB_OPS_HELP.map((l) => `                           ${l}`).join('\n')}
   --threads N            worker threads (default: the number of cores for realistic, 1 for small)
   --quiet                no progress lines
   -h, --help             this help`
-
-function intOption(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} expects a non-negative integer, got "${value}"`)
-  return Number(value)
-}
 
 export const command: Command = {
   summary: 'generate synthetic SPIDER-like MRI series, masks and perturbed predictions',
