@@ -106,6 +106,7 @@ export async function slidingWindow(input: Block, model: PatchModel, opts: Slidi
   const acc = averaging ? new Float32Array(K * vol) : new Int32Array(vol)
   const weight = new Float32Array(vol)
   const patch = new Float32Array(C * pvol)
+  const rowWeight = new Float32Array(px)
   const mirrors = averaging ? mirrorCombinations(opts.mirrorAxes) : [new Set<'x' | 'y' | 'z'>()]
   const expected = [1, K, pz, py, px]
 
@@ -143,12 +144,16 @@ export async function slidingWindow(input: Block, model: PatchModel, opts: Slidi
             const row = ((z0 + z) * Y + y0 + y) * X + x0
             const prow = (z * py + y) * px
             if (averaging) {
-              for (let x = 0; x < px; x++) weight[row + x] += wzy * wx[x]
+              // One row of weights, shared by the weight sum and every channel.
+              for (let x = 0; x < px; x++) {
+                const w = wzy * wx[x]
+                weight[row + x] += w
+                rowWeight[x] = w * scale
+              }
               for (let k = 0; k < K; k++) {
                 const a = k * vol + row
                 const o = k * pvol + prow
-                const f = wzy * scale
-                for (let x = 0; x < px; x++) acc[a + x] += out[o + x] * wx[x] * f
+                for (let x = 0; x < px; x++) acc[a + x] += out[o + x] * rowWeight[x]
               }
               continue
             }
