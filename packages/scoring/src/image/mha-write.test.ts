@@ -4,23 +4,12 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeMha, writeMha } from './mha-write.ts'
 import { readImageItk } from './read.ts'
-import type { ComponentType, Image3D, PixelArray } from './types.ts'
-
-const ARRAYS: Record<ComponentType, new (n: number) => PixelArray> = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-}
+import { PIXEL_ARRAYS, type ComponentType, type Image3D } from './types.ts'
 
 /** A seeded image with a non-symmetric direction matrix and awkward spacing/origin values. */
 function sample(type: ComponentType, seed: number): Image3D {
   const size = [5, 7, 3] as const
-  const data = new ARRAYS[type](size[0] * size[1] * size[2])
+  const data = new PIXEL_ARRAYS[type](size[0] * size[1] * size[2])
   let s = seed
   for (let i = 0; i < data.length; i++) {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0
@@ -41,7 +30,7 @@ describe('writeMha', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  for (const type of Object.keys(ARRAYS) as ComponentType[]) {
+  for (const type of Object.keys(PIXEL_ARRAYS) as ComponentType[]) {
     for (const compress of [true, false]) {
       it(`itk-wasm reads a ${type} image back identically (compress ${compress})`, async () => {
         const image = sample(type, 7)

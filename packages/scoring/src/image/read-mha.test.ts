@@ -5,14 +5,13 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readImageItk } from './read.ts'
 import { parseMha, readMha } from './read-mha.ts'
-import { COMPONENT_TYPES, ImageError, type Image3D, type PixelArray } from './types.ts'
+import { COMPONENT_TYPES, ImageError, PIXEL_ARRAYS, type Image3D, type PixelArray } from './types.ts'
 import { writeImage } from './write.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'read-mha-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const fixtures = fileURLToPath(new URL('../../test/fixtures/spider-vectors/', import.meta.url))
 
-const ARRAYS = { uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array, uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array }
 
 function expectIdentical(fast: Image3D | null, itk: Image3D): void {
   expect(fast).not.toBeNull()
@@ -35,7 +34,7 @@ describe('readMha returns exactly what itk-wasm returns', () => {
     for (const compress of [true, false]) {
       it(`${componentType}, ${compress ? 'compressed' : 'raw'}`, async () => {
         const size: [number, number, number] = [5, 4, 3]
-        const data = new ARRAYS[componentType](60).map((_, i) => (i * 7) % 23) as PixelArray
+        const data = new PIXEL_ARRAYS[componentType](60).map((_, i) => (i * 7) % 23) as PixelArray
         if (componentType.startsWith('int') || componentType.startsWith('float')) data[3] = -2
         const file = join(dir, `${componentType}-${compress}.mha`)
         await writeImage({ size, spacing: [0.47, 3.3, 0.9], origin: [-12.5, 3.14159265358979, 1e-7], direction, componentType, data }, file, { compress })

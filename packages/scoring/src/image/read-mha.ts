@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { inflateSync } from 'node:zlib'
-import { ImageError, type ComponentType, type Image3D, type PixelArray } from './types.ts'
+import { ImageError, PIXEL_ARRAYS, type ComponentType, type Image3D, type PixelArray } from './types.ts'
 
 /**
  * Fast reader for single-file MetaImage (.mha) with the header fields ITK writes. It skips
@@ -29,17 +29,6 @@ const ELEMENT_TYPES: Record<string, ComponentType> = {
   MET_FLOAT: 'float32',
   MET_DOUBLE: 'float64',
 }
-
-const ARRAYS = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-} as const
 
 // The header is ASCII `Key = Value` lines; `ElementDataFile` is always the last one.
 const MAX_HEADER = 64 * 1024
@@ -86,7 +75,7 @@ export function parseMha(bytes: Buffer, file: string): Image3D | null {
   const matrix = numbers(fields.get('TransformMatrix') ?? fields.get('Rotation') ?? fields.get('Orientation') ?? '1 0 0 0 1 0 0 0 1', 9)
   if (!spacing || !origin || !matrix) return null
 
-  const ArrayType = ARRAYS[componentType]
+  const ArrayType = PIXEL_ARRAYS[componentType]
   const byteLength = size[0] * size[1] * size[2] * ArrayType.BYTES_PER_ELEMENT
   let raw: Buffer
   if ((fields.get('CompressedData') ?? 'False').toLowerCase() === 'true') {

@@ -12,6 +12,18 @@ export type PixelArray =
 export const COMPONENT_TYPES = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'] as const
 export type ComponentType = (typeof COMPONENT_TYPES)[number]
 
+/** The typed-array constructor of each component type. */
+export const PIXEL_ARRAYS = {
+  uint8: Uint8Array,
+  int8: Int8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+} as const satisfies Record<ComponentType, unknown>
+
 /**
  * A 3D scalar image as plain data, in ITK conventions: `size`, `spacing` and `origin` are
  * (x, y, z) with x the fastest-varying axis in `data`; `direction` is the 3x3 direction

@@ -5,17 +5,7 @@ import { join } from 'node:path'
 import { startHarness, type Backend, type Harness } from '../../../testing/harness.ts'
 import { writeTarGz, writeZip, type TestEntry } from '../../../testing/archives.ts'
 import { mhaBytes } from '../../../testing/images.ts'
-
-const PHASE = {
-  slug: 'final',
-  title: 'Final',
-  scoringProfile: 'spider',
-  submissionKinds: ['predictions'],
-  ranking: { method: 'mean-position', metrics: [{ key: 'DiceVertebrae', order: 'desc' }] },
-  entries: 'best',
-  submissionLimit: { count: 5, periodHours: 24 },
-  perSeriesVisibility: 'owner',
-}
+import { PHASE_BODY } from '../../../testing/client.ts'
 
 for (const backend of ['postgres', 'pglite'] as Backend[]) {
   describe(`organiser flow: challenge, phase, test set (${backend})`, () => {
@@ -52,10 +42,10 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     it('creates a challenge and a phase', async () => {
       const c = await json(organiser, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Spine', description: 'test' })
       expect(c.status).toBe(201)
-      const p = await json(organiser, 'POST', '/api/v1/challenges/spine/phases', PHASE)
+      const p = await json(organiser, 'POST', '/api/v1/challenges/spine/phases', PHASE_BODY)
       expect(p.status).toBe(201)
       expect(await p.json()).toMatchObject({ slug: 'final', testSet: null, submissionLimit: { count: 5, periodHours: 24 } })
-      const dup = await json(organiser, 'POST', '/api/v1/challenges/spine/phases', PHASE)
+      const dup = await json(organiser, 'POST', '/api/v1/challenges/spine/phases', PHASE_BODY)
       expect(dup.status).toBe(409)
     })
 
