@@ -27,6 +27,15 @@ const COMMANDS: Record<string, Loader> = {
   worker: () => import('./commands/worker.ts'),
   demo: () => import('./commands/demo.ts'),
   'example-algorithm': () => import('./commands/example-algorithm.ts'),
+  // Participants: log in once, then submit, follow and fetch results.
+  login: () => import('./commands/login.ts'),
+  logout: () => import('./commands/logout.ts'),
+  submit: () => import('./commands/submit.ts'),
+  submissions: () => import('./commands/submissions.ts'),
+  status: () => import('./commands/status.ts'),
+  results: () => import('./commands/results.ts'),
+  leaderboard: () => import('./commands/leaderboard.ts'),
+  quota: () => import('./commands/quota.ts'),
 }
 
 /** The registered command names, sorted. */

@@ -49,21 +49,46 @@ export async function packTarGz(dir: string, files: string[], target: string, on
 export interface UploadResult {
   readonly status: number
   readonly body: unknown
+  readonly headers: Record<string, string | undefined>
 }
+
+/** A multipart part: a text field, or a file streamed from disk under `filename`. */
+export type UploadPart = { readonly name: string; readonly value: string } | { readonly name: string; readonly file: string; readonly filename: string }
+
+const quoted = (s: string) => s.replace(/["\r\n\\]/g, '_')
 
 /**
  * PUTs `file` as the multipart field `field`, streaming from disk with a known length so
  * progress can be reported as bytes leave.
  */
 export async function uploadMultipart(url: string, token: string | undefined, field: string, file: string, filename: string, onProgress?: (sent: number, total: number) => void, method = 'PUT'): Promise<UploadResult> {
+  return uploadParts(url, token, [{ name: field, file, filename }], onProgress, method)
+}
+
+/**
+ * Sends text fields and files as one multipart request with a known length, streaming the
+ * files from disk and reporting bytes as they leave. An answer that comes before the body is
+ * sent (a refusal) stops the sending; network errors reject (with their system code).
+ */
+export async function uploadParts(url: string, token: string | undefined, parts: UploadPart[], onProgress?: (sent: number, total: number) => void, method = 'POST'): Promise<UploadResult> {
   const boundary = `----spider-bench-${randomBytes(12).toString('hex')}`
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`)
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
-  const size = (await stat(file)).size
-  const total = head.length + size + tail.length
+  const segments: Array<Buffer | { file: string; size: number }> = []
+  for (const part of parts) {
+    if ('value' in part) {
+      segments.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(part.name)}"\r\n\r\n${part.value}\r\n`))
+    } else {
+      segments.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(part.name)}"; filename="${quoted(part.filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n`))
+      segments.push({ file: part.file, size: (await stat(part.file)).size })
+      segments.push(Buffer.from('\r\n'))
+    }
+  }
+  segments.push(Buffer.from(`--${boundary}--\r\n`))
+  const total = segments.reduce((n, s) => n + (Buffer.isBuffer(s) ? s.length : s.size), 0)
   const target = new URL(url)
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest
   return new Promise((resolve, reject) => {
+    let answered = false
+    let source: ReturnType<typeof createReadStream> | null = null
     const req = send(target, {
       method,
       headers: {
@@ -72,8 +97,13 @@ export async function uploadMultipart(url: string, token: string | undefined, fi
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
     })
-    req.on('error', reject)
+    // Once answered, an error of the unsent rest (the server closing the socket) does not matter.
+    req.on('error', (err) => {
+      if (!answered) reject(err)
+    })
     req.on('response', (res) => {
+      answered = true
+      source?.destroy()
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
@@ -84,23 +114,42 @@ export async function uploadMultipart(url: string, token: string | undefined, fi
         } catch {
           // not JSON: keep the text
         }
-        resolve({ status: res.statusCode ?? 0, body })
+        const headers: Record<string, string | undefined> = {}
+        for (const [k, v] of Object.entries(res.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v
+        resolve({ status: res.statusCode ?? 0, body, headers })
+        req.destroy()
       })
       res.on('error', reject)
     })
     let sent = 0
-    req.write(head)
-    sent += head.length
-    const source = createReadStream(file)
-    source.on('data', (chunk) => {
-      sent += chunk.length
-      onProgress?.(sent, total)
-    })
-    source.on('error', (err) => req.destroy(err))
-    source.on('end', () => {
-      req.end(tail)
-      onProgress?.(total, total)
-    })
-    source.pipe(req, { end: false })
+    const next = (i: number): void => {
+      if (answered) return
+      if (i === segments.length) {
+        req.end()
+        onProgress?.(total, total)
+        return
+      }
+      const segment = segments[i]
+      if (Buffer.isBuffer(segment)) {
+        sent += segment.length
+        req.write(segment)
+        next(i + 1)
+        return
+      }
+      source = createReadStream(segment.file)
+      source.on('data', (chunk) => {
+        sent += chunk.length
+        onProgress?.(sent, total)
+      })
+      source.on('error', (err) => {
+        // A local file problem, not a network one (no system code: never retried as a lost connection).
+        answered = true
+        reject(new Error(`cannot read ${segment.file}: ${err.message}`))
+        req.destroy()
+      })
+      source.on('end', () => next(i + 1))
+      source.pipe(req, { end: false })
+    }
+    next(0)
   })
 }

@@ -111,26 +111,42 @@ export function formatTable(document: ResultDocument): string {
   const columns: Array<[string, Aggregates]> = [['all', document.aggregates], ...Object.entries(document.bySequence).map(([k, v]) => [k, v] as [string, Aggregates])]
   const failed = document.series.filter((s) => s.status === 'error').length
   const counts = columns.map(([name]) => (name === 'all' ? document.series.length : document.series.filter((s) => s.sequence === name).length))
-  const header = ['structure', 'metric', ...columns.map(([name], i) => `${name} (${counts[i]} series)`)]
+  const title = `profile ${document.profile}, ${document.series.length} series, ${failed} failed (scored as empty predictions)`
+  const table = formatAggregatesTable(
+    document.profile,
+    columns.map(([name, aggregates], i) => ({ name, series: counts[i], aggregates })),
+  )
+  return [title, '', table].join('\n')
+}
+
+/** Aggregates as the API returns them: a field may be missing (reduced visibility). */
+export type AggregatesLike = Record<string, { mean?: number | null; std?: number | null; count?: number } | undefined>
+
+/**
+ * The table of `formatTable` without its title: one row per metric of the profile grouped
+ * by structure class, one column per set of aggregates (e.g. a submission's, from the API).
+ */
+export function formatAggregatesTable(profile: ProfileName, columns: ReadonlyArray<{ name: string; series: number; aggregates: AggregatesLike }>): string {
+  const header = ['structure', 'metric', ...columns.map((c) => `${c.name} (${c.series} series)`)]
   const rows: string[][] = []
-  const keys = profileMetrics(document.profile as ProfileName).map((m) => m.key)
+  const keys = profileMetrics(profile).map((m) => m.key)
   const used = new Set<string>()
   for (const [group, pattern] of GROUPS) {
     for (const key of keys.filter((k) => !used.has(k) && pattern.test(k))) {
       used.add(key)
       const metric = group === 'Overall' ? key.replace(/Overall$/, '').replace(/^Overal(?=[A-Z])/, '') : key.replace(pattern, '')
-      rows.push([group, metric, ...columns.map(([, agg]) => cell(agg[key]))])
+      rows.push([group, metric, ...columns.map((c) => cell(c.aggregates[key]))])
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()
-  const title = `profile ${document.profile}, ${document.series.length} series, ${failed} failed (scored as empty predictions)`
-  return [title, '', line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
 }
 
-function cell(agg: { mean: number | null; std: number | null; count: number } | undefined): string {
-  if (!agg || agg.mean === null) return '-'
+function cell(agg: AggregatesLike[string]): string {
+  if (!agg || agg.mean == null) return '-'
   const digits = Math.abs(agg.mean) >= 100 ? 1 : 3
-  const sd = agg.std === null ? '' : ` ± ${agg.std.toFixed(digits)}`
-  return `${agg.mean.toFixed(digits)}${sd} (${agg.count})`
+  const sd = agg.std == null ? '' : ` ± ${agg.std.toFixed(digits)}`
+  const count = agg.count == null ? '' : ` (${agg.count})`
+  return `${agg.mean.toFixed(digits)}${sd}${count}`
 }

@@ -6,11 +6,16 @@ export class ApiCallError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The server's own parts of the answer: its message, `details`, Retry-After. */
+    readonly answer: { readonly message?: string; readonly details?: unknown; readonly retryAfter?: string | null; readonly contentType?: string | null } = {},
   ) {
     super(message)
     this.name = 'ApiCallError'
   }
 }
+
+/** The code of an answer that is not the JSON a spider-bench server sends (wrong URL). */
+export const NOT_SPIDER_BENCH = 'not_spider_bench'
 
 /** A minimal JSON client of the spider-bench REST API (fetch; Bearer tokens). */
 export class RestClient {
@@ -39,11 +44,23 @@ export class RestClient {
 
   private async answer<T>(method: string, path: string, res: Response): Promise<T> {
     const text = await res.text()
-    const json = text ? (JSON.parse(text) as unknown) : null
+    const contentType = res.headers.get('content-type')
+    let json: unknown = null
+    try {
+      json = text ? (JSON.parse(text) as unknown) : null
+    } catch {
+      throw new ApiCallError(res.status, NOT_SPIDER_BENCH, `${method} ${path} → ${res.status}: the answer is not JSON (${contentType ?? 'no content type'})`, { contentType })
+    }
     if (!res.ok) {
       const err = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error
       const details = err?.details ? `\n${JSON.stringify(err.details, null, 2)}` : ''
-      throw new ApiCallError(res.status, err?.code ?? 'http_error', `${method} ${path} → ${res.status}: ${err?.message ?? text}${details}`)
+      const code = typeof err?.code === 'string' && typeof err.message === 'string' ? err.code : NOT_SPIDER_BENCH
+      throw new ApiCallError(res.status, code, `${method} ${path} → ${res.status}: ${err?.message ?? text}${details}`, {
+        message: err?.message,
+        details: err?.details,
+        retryAfter: res.headers.get('retry-after'),
+        contentType,
+      })
     }
     return json as T
   }
