@@ -1,8 +1,11 @@
+import { safeErrorText } from './safe-message.ts'
+
 /**
  * Errors of algorithm submissions. `AlgorithmValidationError` is an upload problem the
- * participant must fix (the API answers 422 with its message). `InferenceError` is a failure
- * while running a model; its `code` is the only thing reported for hidden series, because a
- * message may be derived from hidden pixels.
+ * participant must fix (the API answers 422 with its message, which never holds raw
+ * onnxruntime text or a server path; `detail` keeps the raw text for the server log).
+ * `InferenceError` is a failure while running a model; its `code` is the only thing reported
+ * for hidden series, because a message may be derived from hidden pixels.
  */
 export class AlgorithmValidationError extends Error {
   override name = 'AlgorithmValidationError'
@@ -10,6 +13,8 @@ export class AlgorithmValidationError extends Error {
     /** Which part is wrong: the config file or the model file. */
     readonly part: 'config' | 'model',
     message: string,
+    /** Raw error text behind the message (onnxruntime's, a process's stderr), for the server log only. */
+    readonly detail?: string,
   ) {
     super(message)
   }
@@ -39,8 +44,11 @@ export class InferenceError extends Error {
     super(message)
   }
 
-  /** The message to show: in full for public (canary) series, the fixed text of the code for hidden ones. */
+  /**
+   * The message to show: for public (canary) series the message without server paths or value
+   * dumps (safeErrorText), for hidden ones the fixed text of the code.
+   */
   reportFor(visibility: 'public' | 'hidden'): string {
-    return visibility === 'public' ? `${this.code}: ${this.message}` : `${this.code}: ${SAFE_MESSAGES[this.code]}`
+    return visibility === 'public' ? `${this.code}: ${safeErrorText(this.message)}` : `${this.code}: ${SAFE_MESSAGES[this.code]}`
   }
 }

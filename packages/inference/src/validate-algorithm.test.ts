@@ -34,8 +34,36 @@ describe('validateAlgorithm', () => {
     expect(await validateAlgorithm(fourClass, config)).toMatchObject({ inputName: 'image', outputName: 'scores' })
   })
 
-  it('rejects a file onnxruntime cannot load', async () => {
-    expect(await reason(new TextEncoder().encode('not a model'), config)).toMatch(/^model.onnx: onnxruntime cannot load the model \(/)
+  it('rejects a file that is not an ONNX model, and one onnxruntime cannot load', async () => {
+    expect(await reason(new TextEncoder().encode('not a model'), config)).toBe('model.onnx: not a valid ONNX model (malformed protobuf: field 13 at byte 0 has wire type 6, which ONNX does not use)')
+    const unknownOp = encodeModel({ name: 'u', inputs: [{ name: 'x', elemType: 'float32', shape: [1] }], outputs: [{ name: 'y', elemType: 'float32', shape: [1] }], nodes: [{ op: 'NoSuchOp', inputs: ['x'], outputs: ['y'] }] })
+    expect(await reason(unknownOp, config)).toMatch(/^model.onnx: onnxruntime cannot load the model \(.*NoSuchOp/)
+  })
+
+  it("shows onnxruntime's failure without server paths or value dumps; the raw text stays in detail", async () => {
+    // Reshape of the input to a 16-value shape taken from the model's own weights fails on the run.
+    const shape = BigInt64Array.from({ length: 16 }, (_, i) => BigInt(100 + i))
+    const model = encodeModel({
+      name: 'bad-reshape',
+      inputs: [{ name: 'x', elemType: 'float32', shape: [1, 1, 'z', 'y', 'x'] }],
+      outputs: [{ name: 'y', elemType: 'float32', shape: [1, 4, 'z', 'y', 'x'] }],
+      nodes: [
+        { op: 'ReduceMin', inputs: ['x'], outputs: ['m'], attributes: { keepdims: { int: 0 } } },
+        { op: 'Cast', inputs: ['m'], outputs: ['m64'], attributes: { to: { int: 7 } } },
+        { op: 'Add', inputs: ['shape', 'm64'], outputs: ['s'] },
+        { op: 'Reshape', inputs: ['x', 's'], outputs: ['r'] },
+        { op: 'ReduceSum', inputs: ['r'], outputs: ['t'], attributes: { keepdims: { int: 0 } } },
+        { op: 'Add', inputs: ['x', 't'], outputs: ['xt'] },
+        { op: 'Concat', inputs: ['xt', 'xt', 'xt', 'xt'], outputs: ['y'], attributes: { axis: { int: 1 } } },
+      ],
+      initializers: [{ name: 'shape', dims: [16], data: shape }],
+    })
+    const err = (await validateAlgorithm(model, config).catch((e: unknown) => e)) as AlgorithmValidationError
+    expect(err).toBeInstanceOf(AlgorithmValidationError)
+    expect(err.message).toMatch(/^model.onnx: running one all-zero patch \[1, 1, 4, 8, 8\] failed \(.*Reshape.*requested shape:\{<16 values>\}/)
+    expect(err.message).not.toMatch(/\/onnxruntime|100,101/)
+    expect(err.message.length).toBeLessThan(500)
+    expect(err.detail).toContain('requested shape:{100,101,102,103,104,105,106,107,108,109,110,111,112,113,114,115}')
   })
 
   it('rejects an invalid config before loading the model', async () => {

@@ -4,6 +4,7 @@ import type { AlgorithmConfig } from './config/algorithm-config-schema.ts'
 import { parseAlgorithmConfig } from './config/parse-algorithm-config.ts'
 import { AlgorithmValidationError } from './errors.ts'
 import { openSession, sessionPatchModel } from './onnx/session.ts'
+import { safeErrorText } from './safe-message.ts'
 
 export interface ValidatedAlgorithm {
   readonly config: AlgorithmConfig
@@ -65,9 +66,12 @@ export function checkModelSignature(session: ort.InferenceSession, config: Algor
 
 /**
  * Upload-time validation of an algorithm submission, before any hidden data is touched: the
- * config validates, the model loads in onnxruntime-node (CPU), its input and output match the
- * config (rank, element type, channels, patch size), and one all-zero patch runs and yields
- * the declared output shape with finite values. Throws `AlgorithmValidationError`.
+ * config validates, the model holds no external data (assertNoExternalData), loads in
+ * onnxruntime-node (CPU), its input and output match the config (rank, element type,
+ * channels, patch size), and one all-zero patch runs and yields the declared output shape
+ * with finite values. Throws `AlgorithmValidationError`; onnxruntime's own text reaches its
+ * message only through safeErrorText (no server paths, no value dumps) and is kept whole in
+ * `detail`.
  */
 export async function validateAlgorithm(model: string | Uint8Array, config: unknown, file = 'model.onnx'): Promise<ValidatedAlgorithm> {
   const parsed = parseAlgorithmConfig(config)
@@ -75,13 +79,16 @@ export async function validateAlgorithm(model: string | Uint8Array, config: unkn
   try {
     bytes = typeof model === 'string' ? await readFile(model) : model
   } catch (err) {
-    throw new AlgorithmValidationError('model', `${file}: cannot read the file (${(err as Error).message})`)
+    const raw = (err as Error).message
+    throw new AlgorithmValidationError('model', `${file}: cannot read the file (${safeErrorText(raw)})`, raw)
   }
   let session: ort.InferenceSession
   try {
-    session = (await openSession(bytes, { providers: ['cpu'], threads: 1 })).session
+    session = (await openSession(bytes, { providers: ['cpu'], threads: 1, file })).session
   } catch (err) {
-    throw new AlgorithmValidationError('model', `${file}: onnxruntime cannot load the model (${(err as Error).message})`)
+    if (err instanceof AlgorithmValidationError) throw err
+    const raw = (err as Error).message
+    throw new AlgorithmValidationError('model', `${file}: onnxruntime cannot load the model (${safeErrorText(raw)})`, raw)
   }
   try {
     const names = checkModelSignature(session, parsed, file)
@@ -92,7 +99,8 @@ export async function validateAlgorithm(model: string | Uint8Array, config: unkn
     try {
       out = await sessionPatchModel(session, names.inputName, names.outputName).run(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims)
     } catch (err) {
-      throw new AlgorithmValidationError('model', `${file}: running one all-zero patch ${describeShape(dims)} failed (${(err as Error).message})`)
+      const raw = (err as Error).message
+      throw new AlgorithmValidationError('model', `${file}: running one all-zero patch ${describeShape(dims)} failed (${safeErrorText(raw)})`, raw)
     }
     const expected = [1, channels, pz, py, px]
     if (out.dims.length !== 5 || out.dims.some((d, i) => d !== expected[i])) {

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises'
 import * as ort from 'onnxruntime-node'
 import type { ExecutionProvider } from '../config/algorithm-config-schema.ts'
+import { assertNoExternalData } from './external-data-check.ts'
 import type { OutputArray, PatchModel } from '../sliding-window/patch-model.ts'
 
 export interface OpenSession {
@@ -13,20 +15,31 @@ export interface OpenSessionOptions {
   readonly providers: readonly ExecutionProvider[]
   /** CPU threads for onnxruntime (default: onnxruntime's choice). */
   readonly threads?: number
+  /** The model's file name in messages (default "model.onnx"). */
+  readonly file?: string
 }
 
 /**
  * Loads a model with the first execution provider that works. Trying one provider at a
  * time (instead of handing onnxruntime the whole list) tells us which one is in use, and
  * makes a strict single-provider run (the GPU benchmark) fail instead of falling back.
+ *
+ * The model is always handed to onnxruntime as bytes, after assertNoExternalData: a tensor
+ * stored as external data would make onnxruntime read a file of the server (throws
+ * AlgorithmValidationError, as does malformed protobuf).
  */
 export async function openSession(model: string | Uint8Array, opts: OpenSessionOptions): Promise<OpenSession> {
+  const bytes = typeof model === 'string' ? await readFile(model) : model
+  assertNoExternalData(bytes, opts.file)
   const failures: string[] = []
   for (const provider of opts.providers) {
     try {
-      const session = await ort.InferenceSession.create(model as string, {
+      const session = await ort.InferenceSession.create(bytes, {
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
+        // Failures come back as exceptions; onnxruntime's own log would print them (and the
+        // tensor values in them) to stderr once more.
+        logSeverityLevel: 4,
         ...(opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
       })
       return { session, provider }
