@@ -4,16 +4,28 @@ import { loadWorkerConfig } from './config.ts'
 
 describe('loadWorkerConfig', () => {
   it('defaults to one scoring slot per core and a one-minute reconciler', () => {
-    expect(loadWorkerConfig({})).toEqual({ concurrency: availableParallelism(), lockDurationMs: 30_000, reconcileIntervalMs: 60_000, reconcileGraceMs: 30_000 })
+    expect(loadWorkerConfig({})).toEqual({
+      concurrency: availableParallelism(),
+      lockDurationMs: 30_000,
+      reconcileIntervalMs: 60_000,
+      reconcileGraceMs: 30_000,
+      watchdogGraceMs: 300_000,
+      watchdogSeriesMs: 120_000,
+      inferenceTimeLimitMs: 600_000,
+    })
   })
 
   it('reads the environment, then overrides', () => {
-    const c = loadWorkerConfig({ WORKER_CONCURRENCY: '3', WORKER_LOCK_MS: '5000', RECONCILE_GRACE_MS: '0' }, { reconcileIntervalMs: 200, concurrency: undefined })
-    expect(c).toEqual({ concurrency: 3, lockDurationMs: 5000, reconcileIntervalMs: 200, reconcileGraceMs: 0 })
+    const c = loadWorkerConfig(
+      { WORKER_CONCURRENCY: '3', WORKER_LOCK_MS: '5000', RECONCILE_GRACE_MS: '0', WATCHDOG_GRACE_MS: '0', WATCHDOG_SERIES_MS: '50', INFERENCE_TIME_LIMIT_MS: '2000' },
+      { reconcileIntervalMs: 200, concurrency: undefined },
+    )
+    expect(c).toEqual({ concurrency: 3, lockDurationMs: 5000, reconcileIntervalMs: 200, reconcileGraceMs: 0, watchdogGraceMs: 0, watchdogSeriesMs: 50, inferenceTimeLimitMs: 2000 })
   })
 
   it('names the variable and value on bad input', () => {
     expect(() => loadWorkerConfig({ WORKER_CONCURRENCY: '0' })).toThrow('WORKER_CONCURRENCY must be a whole number >= 1, got "0"')
     expect(() => loadWorkerConfig({ WORKER_LOCK_MS: '2s' })).toThrow('WORKER_LOCK_MS must be a whole number >= 1000, got "2s"')
+    expect(() => loadWorkerConfig({ WATCHDOG_SERIES_MS: '0' })).toThrow('WATCHDOG_SERIES_MS must be a whole number >= 1, got "0"')
   })
 })

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import { loadInferenceLimits } from '@spider-bench/config'
 
 /** Worker settings, read once from the environment and validated. */
 export interface WorkerConfig {
@@ -10,6 +11,17 @@ export interface WorkerConfig {
   readonly reconcileIntervalMs: number
   /** Evaluations younger than this are left alone (the API may still be enqueueing them). */
   readonly reconcileGraceMs: number
+  /**
+   * Watchdog: a running evaluation with no progress (no series stored, no job started) for
+   * longer than watchdogGraceMs + series x (watchdogSeriesMs, plus inferenceTimeLimitMs for an
+   * algorithm) while none of its jobs waits in a queue is stopped as a system fault and
+   * queued again once.
+   */
+  readonly watchdogGraceMs: number
+  /** Allowance per series for reading and scoring (and, for algorithms, moving the mask). */
+  readonly watchdogSeriesMs: number
+  /** Per-series inference time limit the phase states (INFERENCE_TIME_LIMIT_MS). */
+  readonly inferenceTimeLimitMs: number
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
@@ -26,6 +38,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, overrides
     lockDurationMs: positiveInt(env, 'WORKER_LOCK_MS', 30_000, 1000),
     reconcileIntervalMs: positiveInt(env, 'RECONCILE_INTERVAL_MS', 60_000, 100),
     reconcileGraceMs: positiveInt(env, 'RECONCILE_GRACE_MS', 30_000, 0),
+    watchdogGraceMs: positiveInt(env, 'WATCHDOG_GRACE_MS', 300_000, 0),
+    watchdogSeriesMs: positiveInt(env, 'WATCHDOG_SERIES_MS', 120_000, 1),
+    inferenceTimeLimitMs: loadInferenceLimits(env).timeLimitMs,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   }
 }

@@ -134,3 +134,48 @@ export async function markFailed(prisma: PrismaClient, evaluationId: string, kin
   })
 }
 
+
+/** `errorKind` of an evaluation the watchdog stopped: a system fault, never the participant's. */
+export const STALLED = 'stalled'
+
+/**
+ * The watchdog's verdict on a running evaluation that made no progress: it fails as a system
+ * fault (`errorKind` "stalled"). The first time for a submission, a new evaluation of the
+ * same test set is created (returned as `requeued`; the caller enqueues it) and the
+ * submission goes back to "queued"; the second time on that test set, the submission fails and, unless it had
+ * succeeded before, does not count against the limit. Null when the evaluation was no longer
+ * running (another watchdog, a cancel or its end came first).
+ */
+export async function markStalled(prisma: PrismaClient, evaluationId: string, reason: string): Promise<{ requeued: string | null } | null> {
+  return prisma.$transaction(async (tx) => {
+    const evaluation = await tx.evaluation.findUnique({ where: { id: evaluationId }, select: { submissionId: true, testSetId: true, profile: true, scorerVersion: true, progressTotal: true } })
+    if (!evaluation) return null
+    const { count } = await tx.evaluation.updateMany({
+      where: { id: evaluationId, status: 'running' },
+      data: { status: 'failed', errorKind: STALLED, error: `stopped by the watchdog: ${reason}`, finishedAt: new Date() },
+    })
+    if (count === 0) return null
+    const newest = await isNewestOfSubmission(tx, evaluationId, evaluation.submissionId)
+    const earlier = await tx.evaluation.count({ where: { submissionId: evaluation.submissionId, testSetId: evaluation.testSetId, errorKind: STALLED, id: { not: evaluationId } } })
+    if (earlier === 0) {
+      const created = await tx.evaluation.create({
+        data: { submissionId: evaluation.submissionId, testSetId: evaluation.testSetId, profile: evaluation.profile, scorerVersion: evaluation.scorerVersion, status: 'queued', progressTotal: evaluation.progressTotal },
+        select: { id: true },
+      })
+      if (newest) await tx.submission.updateMany({ where: { id: evaluation.submissionId, status: { in: ['queued', 'running'] } }, data: { status: 'queued', error: null } })
+      return { requeued: created.id }
+    }
+    if (newest) {
+      const succeededBefore = await tx.evaluation.count({ where: { submissionId: evaluation.submissionId, status: 'succeeded' } })
+      await tx.submission.updateMany({
+        where: { id: evaluation.submissionId, status: { not: 'cancelled' } },
+        data: {
+          status: 'failed',
+          error: failureMessage('system', `the evaluation made no progress twice and was stopped: ${reason}`),
+          ...(succeededBefore === 0 ? { countsTowardLimit: false } : {}),
+        },
+      })
+    }
+    return { requeued: null }
+  })
+}

@@ -3,10 +3,11 @@
  * and the reconciler in this process. `spider-bench serve` calls it next to the API;
  * `spider-bench worker` runs it alone (start one per machine to scale out).
  */
+import { hostname } from 'node:os'
 import { FlowProducer, Queue, type Job, type Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import { pino, type Logger } from 'pino'
-import { leaderboardChannel, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
+import { JOB_TIMINGS_KEEP, JOB_TIMINGS_TTL_SECONDS, jobTimingsKey, leaderboardChannel, QUEUE_NAMES, queueName, stopEvaluationChannel, workerName, type JobTiming } from '@spider-bench/contracts'
 import type { PrismaClient } from '@spider-bench/db'
 import type { Storage } from '@spider-bench/storage'
 import { loadWorkerConfig, type WorkerConfig } from './config.ts'
@@ -14,6 +15,7 @@ import type { WorkerContext } from './context.ts'
 import { failureHandler } from './failure-handler.ts'
 import { ScoringPool } from './processors/scoring-pool.ts'
 import { reconcile, type ReconcileReport } from './reconciler.ts'
+import { watchdog, type WatchdogReport } from './watchdog.ts'
 import { startEvaluationWorker } from './workers/evaluation.ts'
 import { startFinalizeWorker } from './workers/finalize.ts'
 import { startScoreSeriesWorker } from './workers/score-series.ts'
@@ -21,6 +23,7 @@ import { startScoreSeriesWorker } from './workers/score-series.ts'
 export { loadWorkerConfig, type WorkerConfig } from './config.ts'
 export { recomputeLeaderboard, type SnapshotSummary } from './leaderboard/recompute.ts'
 export { reconcile, type ReconcileReport } from './reconciler.ts'
+export { watchdog, type WatchdogReport } from './watchdog.ts'
 export { InputFault } from './faults.ts'
 export type { WorkerContext } from './context.ts'
 
@@ -43,6 +46,8 @@ export interface RunningWorkers {
   readonly config: WorkerConfig
   /** Runs the reconciler now (it also runs at start and every reconcileIntervalMs). */
   reconcile(graceMs?: number): Promise<ReconcileReport>
+  /** Runs the watchdog now (it also runs after every reconciler run). */
+  watchdog(): Promise<WatchdogReport>
   /** Stops taking jobs, lets running ones finish, closes queues, threads and Redis. */
   close(): Promise<void>
 }
@@ -78,7 +83,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     evaluation: new Queue(names.evaluation, { connection }),
     scoreSeries: new Queue(names.scoreSeries, { connection }),
     finalize: new Queue(names.finalize, { connection }),
+    inference: new Queue(names.inference, { connection }),
   }
+  // Workers are named by role (Queue.getWorkers() lists them), so the API can tell a
+  // participant that no inference worker is connected instead of showing a silent "running".
+  const host = hostname()
   const ctx: WorkerContext = {
     prisma: options.prisma,
     storage: options.storage,
@@ -88,6 +97,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     names,
     config,
     log,
+    workerName: (role, concurrency) => workerName({ role, host, pid: process.pid, concurrency }),
+    async stopEvaluation(evaluationId) {
+      await connection.publish(stopEvaluationChannel(prefix), evaluationId).catch((err: Error) => log.warn({ err: err.message, evaluationId }, 'could not ask the workers to stop an evaluation'))
+    },
     onLeaderboard(phaseId) {
       options.onLeaderboard?.(phaseId)
       // API processes drop their cached board on this; they also expire it by themselves.
@@ -103,15 +116,28 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   let inference: { close(): Promise<void> } | null = null
   if (options.inference) {
     const { startInferenceWorker } = await import('./workers/inference.ts')
-    const started = startInferenceWorker(ctx, connection)
+    const started = await startInferenceWorker(ctx, connection, prefix)
     workers.push([started.worker, 'inference'])
-    inference = started.runners
+    inference = started
   }
   // Deferred fallback records of failed flows; dropped at close (the reconciler covers them).
   const pendingFailures = new Set<NodeJS.Timeout>()
   for (const [worker, queue] of workers) {
     const onFailed = failureHandler(ctx, queue, pendingFailures)
-    worker.on('completed', (job) => log.info(jobLogFields(queue, job), 'job completed'))
+    const timings = jobTimingsKey(worker.name)
+    worker.on('completed', (job) => {
+      log.info(jobLogFields(queue, job), 'job completed')
+      // Recent wait and run times, for GET /api/v1/status and queue-position estimates.
+      if (job.processedOn === undefined || job.finishedOn === undefined) return
+      const timing: JobTiming = { at: job.finishedOn, waitMs: Math.max(0, job.processedOn - job.timestamp), runMs: job.finishedOn - job.processedOn }
+      connection
+        .multi()
+        .lpush(timings, JSON.stringify(timing))
+        .ltrim(timings, 0, JOB_TIMINGS_KEEP - 1)
+        .expire(timings, JOB_TIMINGS_TTL_SECONDS)
+        .exec()
+        .catch((err: Error) => log.warn({ err: err.message }, 'could not record job timings'))
+    })
     worker.on('failed', (job, err) => {
       log.warn({ ...(job ? jobLogFields(queue, job) : { queue }), err: err.message }, 'job failed')
       void onFailed(job, err)
@@ -125,16 +151,25 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     reconciling = run.catch((err: unknown) => log.warn({ err: (err as Error).message }, 'reconciler failed; next run in a minute'))
     return run
   }
+  const runWatchdog = (): Promise<WatchdogReport> => {
+    const run = reconciling.then(() => watchdog(ctx))
+    reconciling = run.catch((err: unknown) => log.warn({ err: (err as Error).message }, 'watchdog failed; next run in a minute'))
+    return run
+  }
   // Threads load the scorer now rather than during the first evaluation.
   await ctx.pool.warm()
   void runReconcile().catch(() => undefined)
-  const timer = setInterval(() => void runReconcile().catch(() => undefined), config.reconcileIntervalMs)
+  const timer = setInterval(() => {
+    void runReconcile().catch(() => undefined)
+    void runWatchdog().catch(() => undefined)
+  }, config.reconcileIntervalMs)
   log.info({ concurrency: config.concurrency, queues: names }, 'workers started')
 
   let closing: Promise<void> | null = null
   return {
     config,
     reconcile: runReconcile,
+    watchdog: runWatchdog,
     close() {
       closing ??= (async () => {
         clearInterval(timer)

@@ -22,14 +22,15 @@ export interface StartServerOptions {
   readonly overrides?: Partial<Config>
   /** Without the in-process evaluation worker. */
   readonly apiOnly?: boolean
-  /** The in-process worker also runs algorithm submissions (the inference queue). */
+  /** The in-process worker also runs algorithm submissions (the inference queue); default true. */
   readonly inference?: boolean
   readonly logger: Logger
 }
 
 /**
  * Opens the database (applying pending migrations), builds the API and, unless apiOnly, starts
- * the evaluation worker in this process, then listens. Used by `serve` and `demo`.
+ * the scoring workers and (unless `inference: false`) the inference worker in this process,
+ * then listens. Used by `serve` and `demo`.
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, db } = await openServerEnv(options.overrides)
@@ -56,7 +57,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         redisUrl: config.redisUrl,
         queuePrefix: config.queuePrefix,
         logger,
-        ...(options.inference ? { inference: true } : {}),
+        inference: options.inference ?? true,
       })
     }
     await app.listen({ port: config.port, host: config.host })

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net'
 import { resolve } from 'node:path'
+import { DEFAULT_INFERENCE_LIMITS, InferenceLimitsError, loadInferenceLimits, type InferenceLimits } from './inference-limits.ts'
 
 /** Server configuration, read once from the environment at start-up and validated. */
 export interface Config {
@@ -21,10 +23,39 @@ export interface Config {
   /** Queue-name prefix (tests run on private queues). */
   readonly queuePrefix: string
   /**
-   * Behind a reverse proxy: take the client address from X-Forwarded-For, so that the
-   * failed-authentication limit applies per client rather than to the proxy.
+   * Behind a reverse proxy: which X-Forwarded-For hops to trust, so that the
+   * failed-authentication limit applies per client rather than to the proxy. `false`: none
+   * (the socket address); a number: that many proxies in front (the client is the entry that
+   * many hops from the socket); a list: proxy addresses or CIDR ranges (or `loopback`,
+   * `linklocal`, `uniquelocal`). Never "trust every hop": the leftmost entry is the client's to
+   * choose.
    */
-  readonly trustProxy: boolean
+  readonly trustProxy: false | number | readonly string[]
+  /** A secret that authorises `GET /metrics` as a Bearer token besides admin tokens; null: admins only. */
+  readonly metricsToken: string | null
+  /** HMAC key of queue-dashboard session cookies; null: a random key per process (sessions end on restart). */
+  readonly sessionSecret: string | null
+  /** Lifetime of a queue-dashboard session cookie. */
+  readonly dashboardSessionSeconds: number
+  /**
+   * Under perSeriesVisibility "organisers", participants see only means and counts, and no
+   * value computed over fewer series than this.
+   */
+  readonly minAggregateSeries: number
+  /** Most seconds an upload's body may take to arrive (408 after); Node's requestTimeout is this plus requestTimeoutSeconds. */
+  readonly uploadTimeoutSeconds: number
+  /** An upload that brings fewer than this many bytes per second over a progress window is cut off (408); 0 disables. */
+  readonly uploadMinBytesPerSecond: number
+  /** The window (seconds) over which the minimum upload rate is checked. */
+  readonly uploadProgressWindowSeconds: number
+  /** Most seconds the body of any other (non-multipart) request may take to arrive (408 after). */
+  readonly requestTimeoutSeconds: number
+  /** Open submission event streams per user (429 beyond), per API process. */
+  readonly maxEventStreamsPerUser: number
+  /** Open submission event streams in all (429 beyond), per API process. */
+  readonly maxEventStreams: number
+  /** What an algorithm gets per test series (INFERENCE_*), stated in every phase document. */
+  readonly inference: InferenceLimits
 }
 
 /** A configuration problem; the message names the variable and the offending value. */
@@ -43,11 +74,51 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value
 }
 
-function flag(env: NodeJS.ProcessEnv, name: string): boolean {
-  const raw = (env[name] ?? '').trim().toLowerCase()
-  if (raw === '' || raw === '0' || raw === 'false') return false
-  if (raw === '1' || raw === 'true') return true
-  throw new ConfigError(`${name} must be 1, true, 0 or false, got "${env[name]}"`)
+/**
+ * TRUST_PROXY: a hop count or a comma-separated list of proxy addresses / CIDR ranges
+ * (Fastify's `trustProxy` forms). `true` is refused: trusting every hop lets any client pick
+ * its address with X-Forwarded-For.
+ */
+function trustProxy(env: NodeJS.ProcessEnv): false | number | string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim()
+  if (raw === '' || raw.toLowerCase() === 'false') return false
+  if (raw.toLowerCase() === 'true') {
+    throw new ConfigError(
+      'TRUST_PROXY=true would trust every X-Forwarded-For entry, so any client could choose its address; give the number of proxies in front of the API (e.g. TRUST_PROXY=1) or their addresses (e.g. TRUST_PROXY=10.0.0.5,172.16.0.0/12)',
+    )
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw)
+    if (hops > 16) throw new ConfigError(`TRUST_PROXY as a hop count must be between 0 and 16, got ${hops}`)
+    return hops === 0 ? false : hops
+  }
+  const entries = raw.split(',').map((e) => e.trim())
+  const bad = entries.filter((e) => !isProxyAddress(e))
+  if (bad.length > 0) {
+    throw new ConfigError(`TRUST_PROXY must be a hop count or a comma-separated list of IP addresses or CIDR ranges, got ${bad.map((b) => `"${b}"`).join(', ')}`)
+  }
+  return entries
+}
+
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true
+  const slash = entry.indexOf('/')
+  const address = slash < 0 ? entry : entry.slice(0, slash)
+  const version = isIP(address)
+  if (version === 0) return false
+  if (slash < 0) return true
+  const bits = entry.slice(slash + 1)
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128)
+}
+
+/** A secret from the environment, or null; a short one is refused (it could be guessed). */
+function secret(env: NodeJS.ProcessEnv, name: string, minLength: number): string | null {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return null
+  if (raw.length < minLength) throw new ConfigError(`${name} must be at least ${minLength} characters long (got ${raw.length})`)
+  return raw
 }
 
 function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | null {
@@ -63,6 +134,14 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
     throw new ConfigError(`${name} must use ${protocols.map((p) => `${p}//`).join(' or ')}, got "${parsed.protocol}//"`)
   }
   return raw
+}
+
+function inferenceLimits(env: NodeJS.ProcessEnv): InferenceLimits {
+  try {
+    return loadInferenceLimits(env)
+  } catch (err) {
+    throw err instanceof InferenceLimitsError ? new ConfigError(err.message) : err
+  }
 }
 
 /** Reads and validates the configuration; throws ConfigError naming every problem found. */
@@ -89,7 +168,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     authFailureLimit: attempt(() => integer(env, 'AUTH_FAILURE_LIMIT', 10, 1), 10),
     authFailureWindowSeconds: attempt(() => integer(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1), 60),
     queuePrefix: env.SPIDER_QUEUE_PREFIX ?? '',
-    trustProxy: attempt(() => flag(env, 'TRUST_PROXY'), false),
+    trustProxy: attempt(() => trustProxy(env), false),
+    metricsToken: attempt(() => secret(env, 'METRICS_TOKEN', 16), null),
+    sessionSecret: attempt(() => secret(env, 'SESSION_SECRET', 32), null),
+    dashboardSessionSeconds: attempt(() => integer(env, 'DASHBOARD_SESSION_SECONDS', 3600, 60, 7 * 24 * 3600), 3600),
+    minAggregateSeries: attempt(() => integer(env, 'MIN_AGGREGATE_SERIES', 5, 1), 5),
+    uploadTimeoutSeconds: attempt(() => integer(env, 'UPLOAD_TIMEOUT_SECONDS', 3600, 1), 3600),
+    uploadMinBytesPerSecond: attempt(() => integer(env, 'UPLOAD_MIN_BYTES_PER_SECOND', 2048, 0), 2048),
+    uploadProgressWindowSeconds: attempt(() => integer(env, 'UPLOAD_PROGRESS_WINDOW_SECONDS', 30, 1, 3600), 30),
+    requestTimeoutSeconds: attempt(() => integer(env, 'REQUEST_TIMEOUT_SECONDS', 60, 1, 3600), 60),
+    maxEventStreamsPerUser: attempt(() => integer(env, 'MAX_EVENT_STREAMS_PER_USER', 10, 1), 10),
+    maxEventStreams: attempt(() => integer(env, 'MAX_EVENT_STREAMS', 1000, 1), 1000),
+    inference: attempt(() => inferenceLimits(env), DEFAULT_INFERENCE_LIMITS),
     ...overrides,
   }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)

@@ -1,3 +1,5 @@
 export * from './queues.ts'
 export * from './job-options.ts'
 export * from './events.ts'
+export * from './workers.ts'
+export * from './evaluation-jobs.ts'

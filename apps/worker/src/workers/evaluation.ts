@@ -75,6 +75,7 @@ export async function execEvaluationJob(ctx: WorkerContext, job: Job<EvaluationJ
 export function startEvaluationWorker(ctx: WorkerContext, connection: Redis): Worker<EvaluationJobData> {
   return new Worker<EvaluationJobData>(ctx.names.evaluation, (job) => execEvaluationJob(ctx, job), {
     connection,
+    name: ctx.workerName('scoring', 2),
     concurrency: 2,
     lockDuration: ctx.config.lockDurationMs,
     stalledInterval: ctx.config.lockDurationMs,

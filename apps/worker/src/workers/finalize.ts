@@ -59,6 +59,7 @@ export async function execFinalizeJob(ctx: WorkerContext, job: Job<FinalizeJobDa
 export function startFinalizeWorker(ctx: WorkerContext, connection: Redis): Worker<FinalizeJobData> {
   return new Worker<FinalizeJobData>(ctx.names.finalize, (job) => execFinalizeJob(ctx, job), {
     connection,
+    name: ctx.workerName('scoring', 2),
     concurrency: 2,
     lockDuration: ctx.config.lockDurationMs,
     stalledInterval: ctx.config.lockDurationMs,

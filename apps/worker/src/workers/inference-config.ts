@@ -1,6 +1,7 @@
-import { EXECUTION_PROVIDERS, type ExecutionProvider } from '@spider-bench/inference'
+import { loadInferenceLimits } from '@spider-bench/config'
+import type { ExecutionProvider } from '@spider-bench/inference'
 
-/** Settings of `worker --inference`, read once from the environment and validated. */
+/** Settings of the inference worker, read once from the environment and validated. */
 export interface InferenceWorkerConfig {
   /** Wall-clock limit per series (model process killed on breach). */
   readonly timeLimitMs: number
@@ -12,25 +13,12 @@ export interface InferenceWorkerConfig {
   readonly threads: number
 }
 
-function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const raw = env[name]?.trim()
-  if (raw === undefined || raw === '') return fallback
-  if (!/^\d+$/.test(raw) || Number(raw) < min) throw new Error(`${name} must be a whole number >= ${min}, got "${raw}"`)
-  return Number(raw)
-}
-
+/** The limits the API states in phase documents (packages/config), plus this machine's thread count. */
 export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): InferenceWorkerConfig {
-  const raw = env.INFERENCE_PROVIDERS?.trim() || 'cuda,webgpu,cpu'
-  const providers = raw.split(',').map((p) => p.trim())
-  for (const p of providers) {
-    if (!(EXECUTION_PROVIDERS as readonly string[]).includes(p)) throw new Error(`INFERENCE_PROVIDERS: unknown provider "${p}" (expected a list of ${EXECUTION_PROVIDERS.join(', ')})`)
-  }
-  return {
-    timeLimitMs: whole(env, 'INFERENCE_TIME_LIMIT_MS', 600_000, 1000),
-    memoryLimitMb: whole(env, 'INFERENCE_MEMORY_LIMIT_MB', 16_384, 256),
-    providers: providers as ExecutionProvider[],
-    threads: whole(env, 'INFERENCE_THREADS', 0, 0),
-  }
+  const limits = loadInferenceLimits(env)
+  const raw = env.INFERENCE_THREADS?.trim()
+  if (raw !== undefined && raw !== '' && !/^\d+$/.test(raw)) throw new Error(`INFERENCE_THREADS must be a whole number >= 0, got "${raw}"`)
+  return { timeLimitMs: limits.timeLimitMs, memoryLimitMb: limits.memoryLimitMb, providers: [...limits.providers], threads: raw ? Number(raw) : 0 }
 }
 
 /** The config's preference order, restricted to what this machine offers; never empty (CPU last resort). */

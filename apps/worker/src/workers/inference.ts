@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
-import type { InferenceJobData } from '@spider-bench/contracts'
+import { stopEvaluationChannel, type InferenceJobData } from '@spider-bench/contracts'
 import { InferenceError, ModelRunner, parseAlgorithmConfig, type ExecutionProvider, type SeriesTimings } from '@spider-bench/inference'
 import type { WorkerContext } from '../context.ts'
 import { isTerminal } from '../evaluation-store.ts'
@@ -33,6 +33,8 @@ export interface InferenceJobResult {
 /** Keeps the model of the submission being run loaded between its series; one model at a time. */
 export class RunnerCache {
   private current: { submissionId: string; runner: ModelRunner } | null = null
+  /** The evaluation whose series the model process is running now, if any. */
+  running: string | null = null
 
   constructor(private readonly config: InferenceWorkerConfig) {}
 
@@ -54,6 +56,13 @@ export class RunnerCache {
   async close(): Promise<void> {
     await this.current?.runner.close()
     this.current = null
+  }
+
+  /** Kills the model process when it is running a series of this evaluation (cancel, watchdog). */
+  async stop(evaluationId: string): Promise<boolean> {
+    if (this.running !== evaluationId) return false
+    await this.close()
+    return true
   }
 }
 
@@ -84,14 +93,20 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
   try {
     const outPath = join(workDir, `${series.name}.mha`)
     let result
+    runners.running = evaluationId
     try {
       result = await runners.get(submission.id, modelPath, algorithm).predict({ imagePath, outPath, sequence: series.sequence })
     } catch (err) {
+      // Cancelled or stopped by the watchdog while the model ran (its process was killed).
+      const now = await ctx.prisma.evaluation.findUnique({ where: { id: evaluationId }, select: { status: true } })
+      if (!now || isTerminal(now.status)) return { skipped: `evaluation ${now?.status ?? 'deleted'}` }
       if (err instanceof InferenceError) {
         ctx.log.warn({ evaluationId, series: visibility === 'public' ? series.name : seriesId, code: err.code }, 'model failed on a series')
         throw new InputFault(`algorithm failed on ${visibility === 'public' ? `public series ${series.name}` : 'a hidden test series'}: ${err.reportFor(visibility)}`)
       }
       throw err
+    } finally {
+      runners.running = null
     }
     await ctx.storage.put(predictionKey, createReadStream(outPath))
     ctx.log.info({ evaluationId, seriesId, provider: result.provider, totalMs: Math.round(result.timings.total), onnxMs: Math.round(result.timings.onnx) }, 'series inferred')
@@ -101,15 +116,40 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
   }
 }
 
-export function startInferenceWorker(ctx: WorkerContext, connection: Redis, config: InferenceWorkerConfig = loadInferenceConfig()): { worker: Worker<InferenceJobData>; runners: RunnerCache } {
+/**
+ * The inference worker, its model processes, and a subscription to stop requests (cancel,
+ * watchdog): the model process running a series of a stopped evaluation is killed at once.
+ */
+export async function startInferenceWorker(
+  ctx: WorkerContext,
+  connection: Redis,
+  prefix: string,
+  config: InferenceWorkerConfig = loadInferenceConfig(),
+): Promise<{ worker: Worker<InferenceJobData>; runners: RunnerCache; close(): Promise<void> }> {
   const runners = new RunnerCache(config)
+  const subscriber = connection.duplicate()
+  subscriber.on('error', (err) => ctx.log.warn({ err: err.message }, 'stop-evaluation subscription error'))
+  subscriber.on('message', (_channel: string, evaluationId: string) => {
+    void runners.stop(evaluationId).then((stopped) => {
+      if (stopped) ctx.log.info({ evaluationId }, 'model process killed: the evaluation was stopped')
+    })
+  })
+  await subscriber.subscribe(stopEvaluationChannel(prefix))
   const worker = new Worker<InferenceJobData>(ctx.names.inference, (job) => execInferenceJob(ctx, runners, job), {
     connection,
+    name: ctx.workerName('inference', 1),
     // One model per GPU at a time: parallelism comes from more inference workers.
     concurrency: 1,
     lockDuration: ctx.config.lockDurationMs,
     stalledInterval: ctx.config.lockDurationMs,
     maxStalledCount: 3,
   })
-  return { worker, runners }
+  return {
+    worker,
+    runners,
+    async close() {
+      await runners.close()
+      await subscriber.quit().catch(() => subscriber.disconnect())
+    },
+  }
 }

@@ -64,6 +64,7 @@ export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSerie
 export function startScoreSeriesWorker(ctx: WorkerContext, connection: Redis): Worker<ScoreSeriesJobData> {
   return new Worker<ScoreSeriesJobData>(ctx.names.scoreSeries, (job) => execScoreSeriesJob(ctx, job), {
     connection,
+    name: ctx.workerName('scoring', ctx.config.concurrency),
     // One job more than scoring threads: the next series is fetched and prepared (database
     // reads, file paths) while the threads are busy, so no thread waits between series.
     concurrency: ctx.config.concurrency + 1,
