@@ -101,7 +101,8 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
       const now = await ctx.prisma.evaluation.findUnique({ where: { id: evaluationId }, select: { status: true } })
       if (!now || isTerminal(now.status)) return { skipped: `evaluation ${now?.status ?? 'deleted'}` }
       if (err instanceof InferenceError) {
-        ctx.log.warn({ evaluationId, series: visibility === 'public' ? series.name : seriesId, code: err.code }, 'model failed on a series')
+        // The full message (onnxruntime's text, server paths) is for the organisers' log only; participants get reportFor.
+        ctx.log.warn({ evaluationId, series: visibility === 'public' ? series.name : seriesId, code: err.code, detail: err.message }, 'model failed on a series')
         throw new InputFault(`algorithm failed on ${visibility === 'public' ? `public series ${series.name}` : 'a hidden test series'}: ${err.reportFor(visibility)}`)
       }
       throw err

@@ -34,7 +34,7 @@ async function handle(msg: ParentMessage): Promise<void> {
       const v = await validateAlgorithm(msg.modelPath, msg.config, msg.file)
       send({ type: 'validated', config: v.config, inputName: v.inputName, outputName: v.outputName })
     } catch (err) {
-      if (err instanceof AlgorithmValidationError) send({ type: 'invalid', part: err.part, message: err.message })
+      if (err instanceof AlgorithmValidationError) send({ type: 'invalid', part: err.part, message: err.message, ...(err.detail !== undefined ? { detail: err.detail } : {}) })
       else send({ type: 'failed', ...classify(err) })
     }
     return

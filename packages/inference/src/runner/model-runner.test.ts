@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { link, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -7,7 +7,9 @@ import type { AlgorithmConfig } from '../config/algorithm-config-schema.ts'
 import { AlgorithmValidationError, InferenceError } from '../errors.ts'
 import { seededRandom } from '../seeded-random.ts'
 import { fastModel, halfSizeModel, memoryHogModel, nanModel, slowModel } from '../testing/test-models.ts'
+import { encodeModel } from '../onnx/model-proto.ts'
 import { ModelRunner } from './model-runner.ts'
+import { modelProcessIdentity, Sandbox } from './sandbox.ts'
 
 const config: AlgorithmConfig = {
   schemaVersion: 1,
@@ -132,8 +134,15 @@ describe('ModelRunner (model in a child process)', () => {
     await writeFile(bad, 'garbage')
     const runner = new ModelRunner({ modelPath: bad, config, timeLimitMs: 30_000, memoryLimitMb: 2048 })
     const err = await expectCode(runner.start(), 'model-error')
-    expect(err.message).toMatch(/^no execution provider could load the model \(cpu: /)
+    expect(err.message).toBe('model.onnx: not a valid ONNX model (malformed protobuf: field 12 at byte 0 has wire type 7, which ONNX does not use)')
     await runner.close()
+    // Well-formed protobuf that onnxruntime refuses: its reason comes through.
+    const unknownOp = join(dir, 'unknown-op.onnx')
+    await writeFile(unknownOp, encodeModel({ name: 'u', inputs: [{ name: 'x', elemType: 'float32', shape: [1] }], outputs: [{ name: 'y', elemType: 'float32', shape: [1] }], nodes: [{ op: 'NoSuchOp', inputs: ['x'], outputs: ['y'] }] }))
+    const runner2 = new ModelRunner({ modelPath: unknownOp, config, timeLimitMs: 30_000, memoryLimitMb: 2048 })
+    const err2 = await expectCode(runner2.start(), 'model-error')
+    expect(err2.message).toMatch(/^no execution provider could load the model \(cpu: .*NoSuchOp/)
+    await runner2.close()
   })
 
   it('validates an upload in a child process: same verdicts as in-process, a hanging model is stopped', async () => {
@@ -149,4 +158,66 @@ describe('ModelRunner (model in a child process)', () => {
     expect(slow).toBeInstanceOf(AlgorithmValidationError)
     expect((slow as Error).message).toBe('slow.onnx: validation failed (timeout: no result within the time limit of 8000 ms (validating the model))')
   }, 120_000)
+
+  it('runs the model process in an empty private directory, with a minimal environment, as nobody when the server is root', async () => {
+    const planted = { DATABASE_URL: 'postgresql://u:pw@db/spider', REDIS_URL: 'redis://:pw@redis:6379', DATA_DIR: '/srv/spider/data', SPIDER_ADMIN_TOKEN: 'sb_secret' }
+    const saved = Object.fromEntries(Object.keys(planted).map((k) => [k, process.env[k]]))
+    Object.assign(process.env, planted)
+    const runner = new ModelRunner({ modelPath: models.fast, config, timeLimitMs: 30_000, memoryLimitMb: 2048, threads: 1, env: { CUDA_VISIBLE_DEVICES: '3' } })
+    try {
+      await runner.predict(request('sandboxed'))
+      const pid = (runner as unknown as { child: { pid: number } }).child.pid
+      const cwd = await readlink(`/proc/${pid}/cwd`)
+      expect(cwd.startsWith(join(tmpdir(), 'spider-model-'))).toBe(true)
+      // The model is there; the series and the mask were moved in and out.
+      const entries = await readdir(cwd)
+      expect(entries).toContain('model.onnx')
+      expect(entries.filter((n) => /^(input|output)/.test(n))).toEqual([])
+      const env = Object.fromEntries((await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+      for (const name of Object.keys(planted)) expect(env[name]).toBeUndefined()
+      expect(Object.keys(env).sort()).toEqual(expect.arrayContaining(['CUDA_VISIBLE_DEVICES', 'HOME', 'PATH', 'TMPDIR']))
+      expect(Object.keys(env).filter((k) => !k.startsWith('NODE_CHANNEL_') && !['PATH', 'LD_LIBRARY_PATH', 'CUDA_VISIBLE_DEVICES', 'CUDA_DEVICE_ORDER', 'NVIDIA_VISIBLE_DEVICES', 'LANG', 'TZ', 'HOME', 'TMPDIR'].includes(k))).toEqual([])
+      expect(env).toMatchObject({ HOME: cwd, TMPDIR: cwd, CUDA_VISIBLE_DEVICES: '3' })
+      const who = await modelProcessIdentity()
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1])
+      if (process.getuid?.() === 0) {
+        expect(who).not.toBeNull()
+        expect(uid).toBe(who?.uid)
+        expect(uid).not.toBe(0)
+        const model = await stat(join(cwd, 'model.onnx'))
+        expect([model.uid, model.mode & 0o777]).toEqual([who?.uid, 0o400])
+        expect(((await stat(cwd)).mode & 0o777).toString(8)).toBe('700')
+      } else {
+        expect(who).toBeNull()
+        expect(uid).toBe(process.getuid?.())
+      }
+      await runner.close()
+      await expect(stat(cwd)).rejects.toMatchObject({ code: 'ENOENT' })
+    } finally {
+      await runner.close()
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k]
+        else process.env[k] = v
+      }
+    }
+  })
+
+  it("takes back only a regular file of the model process's own as its output (no symbolic or hard link to a server file)", async () => {
+    const serverFile = join(dir, 'server-secret.txt')
+    await writeFile(serverFile, 'hidden reference mask')
+    const sandbox = await Sandbox.create()
+    try {
+      await symlink(serverFile, join(sandbox.dir, 'out.mha'))
+      await expect(sandbox.collect('out.mha', join(dir, 'taken.mha'))).rejects.toThrow('the model process left a symbolic link as its output out.mha')
+      await rm(join(sandbox.dir, 'out.mha'))
+      await link(serverFile, join(sandbox.dir, 'out.mha'))
+      await expect(sandbox.collect('out.mha', join(dir, 'taken.mha'))).rejects.toThrow(/^the model process's output out.mha is not (a regular file|its own file)$/)
+      await rm(join(sandbox.dir, 'out.mha'))
+      await expect(sandbox.collect('out.mha', join(dir, 'taken.mha'))).rejects.toThrow('the model process wrote no output out.mha (ENOENT)')
+      const staged = await sandbox.stage(serverFile, 'copy.txt')
+      await expect(readFile(staged, 'utf8')).resolves.toBe('hidden reference mask')
+    } finally {
+      await sandbox.remove()
+    }
+  })
 })

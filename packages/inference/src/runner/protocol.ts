@@ -19,4 +19,4 @@ export type ChildMessage =
   | { readonly type: 'done'; readonly id: number; readonly timings: SeriesTimings; readonly voxels: number }
   | { readonly type: 'failed'; readonly id?: number; readonly code: InferenceErrorCode; readonly message: string }
   | { readonly type: 'validated'; readonly config: AlgorithmConfig; readonly inputName: string; readonly outputName: string }
-  | { readonly type: 'invalid'; readonly part: 'config' | 'model'; readonly message: string }
+  | { readonly type: 'invalid'; readonly part: 'config' | 'model'; readonly message: string; readonly detail?: string }
