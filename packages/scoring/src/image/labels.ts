@@ -34,6 +34,16 @@ export function labelVolume(image: Image3D, file: string): LabelVolume {
   return denseLabels(data, file)
 }
 
+/** The distinct non-zero label values of a label volume, ascending (the file's values). */
+export function distinctLabels(volume: LabelVolume): number[] {
+  const { labels, values } = volume
+  const seen = new Uint8Array(65536)
+  for (let i = 0; i < labels.length; i++) seen[labels[i]] = 1
+  const out: number[] = []
+  for (let v = 1; v < seen.length; v++) if (seen[v]) out.push(values ? values[v] : v)
+  return out
+}
+
 /** Throws ImageError when the image is not a valid label image (see labelVolume). */
 export function validateLabelImage(image: Image3D, file: string): void {
   labelVolume(image, file)
@@ -50,8 +60,9 @@ function badVoxel(image: Image3D, file: string, index: number, value: number): I
 // "smallest label wins a tie" still holds on the ids), remembering each value.
 function denseLabels(data: ArrayLike<number>, file: string): LabelVolume {
   const distinct = new Set<number>([0])
-  for (let i = 0; i < data.length; i++) distinct.add(data[i])
-  if (distinct.size > 0x10000) throw new ImageError(file, `${distinct.size - 1} distinct labels, at most 65535 are supported`)
+  // Stops at the first label past the limit: the set never grows beyond 65537 values.
+  for (let i = 0; i < data.length && distinct.size <= 0x10000; i++) distinct.add(data[i])
+  if (distinct.size > 0x10000) throw new ImageError(file, 'more than 65535 distinct labels, at most 65535 are supported')
   const values = Float64Array.from(distinct).sort()
   const ids = new Map<number, number>()
   values.forEach((v, id) => ids.set(v, id))

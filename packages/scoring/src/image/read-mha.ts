@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { inflateSync } from 'node:zlib'
+import { MAX_META_HEADER, parseMetaFields } from './header-metaimage.ts'
 import { ImageError, PIXEL_ARRAYS, type ComponentType, type Image3D, type PixelArray } from './types.ts'
 
 /**
@@ -30,29 +31,9 @@ const ELEMENT_TYPES: Record<string, ComponentType> = {
   MET_DOUBLE: 'float64',
 }
 
-// The header is ASCII `Key = Value` lines; `ElementDataFile` is always the last one.
-const MAX_HEADER = 64 * 1024
-
 /** Parses an in-memory .mha file; null when the variant is left to itk-wasm. */
 export function parseMha(bytes: Buffer, file: string): Image3D | null {
-  const head = bytes.subarray(0, Math.min(bytes.length, MAX_HEADER)).toString('latin1')
-  const fields = new Map<string, string>()
-  let dataStart = -1
-  let pos = 0
-  while (pos < head.length) {
-    const eol = head.indexOf('\n', pos)
-    if (eol < 0) break
-    const line = head.slice(pos, eol).replace(/\r$/, '')
-    pos = eol + 1
-    const eq = line.indexOf('=')
-    if (eq < 0) continue
-    const key = line.slice(0, eq).trim()
-    fields.set(key, line.slice(eq + 1).trim())
-    if (key === 'ElementDataFile') {
-      dataStart = pos
-      break
-    }
-  }
+  const { fields, dataStart } = parseMetaFields(bytes.subarray(0, Math.min(bytes.length, MAX_META_HEADER)).toString('latin1'))
   if (dataStart < 0 || fields.get('ElementDataFile') !== 'LOCAL') return null
   if (fields.get('ObjectType') !== undefined && fields.get('ObjectType') !== 'Image') return null
   const msb = fields.get('BinaryDataByteOrderMSB') ?? fields.get('ElementByteOrderMSB') ?? 'False'
@@ -87,6 +68,7 @@ export function parseMha(bytes: Buffer, file: string): Image3D | null {
       // the output limit stops a corrupt stream from inflating without bound.
       raw = inflateSync(bytes.subarray(dataStart, end), { chunkSize: Math.max(64, byteLength), maxOutputLength: byteLength + 1 })
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ImageError(file, `compressed data decompresses to more than the ${byteLength} bytes its header declares`)
       throw new ImageError(file, `corrupt compressed data (${(err as Error).message})`)
     }
     if (raw.length !== byteLength) throw new ImageError(file, `corrupt compressed data: ${raw.length} bytes after decompression, expected ${byteLength}`)

@@ -1,3 +1,8 @@
+import { basename, dirname } from 'node:path'
+import { inflateBounded } from './bounded-inflate.ts'
+import { checkImageHeader, type ImageLimits } from './check-header.ts'
+import type { ImageHeader } from './header.ts'
+import { readImageHeader } from './read-header.ts'
 import { COMPONENT_TYPES, ImageError, type ComponentType, type Image3D, type PixelArray } from './types.ts'
 import { readMha } from './read-mha.ts'
 
@@ -14,18 +19,49 @@ export function imageBaseName(fileName: string): string | null {
 }
 
 /**
- * Reads a 3D scalar image (MetaImage, NIfTI, NRRD). Plain little-endian .mha files take the
- * fast native path (identical results, see read-mha.test.ts); everything else goes through itk-wasm.
+ * Reads a 3D scalar image (MetaImage, NIfTI, NRRD), header first: the header is read and
+ * checked (checkImageHeader: 3D, scalar, `limits`, a data length that fits the dimensions)
+ * before any pixel is decoded, and compressed data is inflated with an output bound of the
+ * size the header declares. Plain little-endian .mha files take the fast native path
+ * (identical results, see read-mha.test.ts); everything else goes through itk-wasm, which
+ * only sees files that passed these checks.
  */
-export async function readImage(file: string): Promise<Image3D> {
-  if (file.toLowerCase().endsWith('.mha')) {
+export async function readImage(file: string, limits: ImageLimits = {}): Promise<Image3D> {
+  const header = await readImageHeader(file)
+  checkImageHeader(header, file, limits)
+  if (header.native) {
     const fast = await readMha(file)
     if (fast) return fast
   }
-  return readImageItk(file)
+  if (header.data.encoding !== 'raw') await checkInflatedLength(header, file)
+  const image = await readImageItk(file)
+  if (image.size.some((v, i) => v !== header.size[i])) {
+    throw new ImageError(file, `cannot read image (it decodes to size ${image.size.join('x')}, its header declares ${header.size.join('x')})`)
+  }
+  return image
 }
 
-/** Reads a 3D scalar image through itk-wasm (every format it supports). */
+/**
+ * Streams the compressed data through zlib with a budget of what the header declares, so a
+ * stream that inflates to more (a bomb) or less is refused before itk-wasm decodes it.
+ */
+async function checkInflatedLength(header: ImageHeader, file: string): Promise<void> {
+  const { data, dataBytes } = header
+  const expected = data.skip + dataBytes
+  let produced: number
+  try {
+    ;({ produced } = await inflateBounded(data.file, { start: data.offset, length: data.declared ?? data.stored, encoding: data.encoding === 'zlib' ? 'zlib' : 'gzip', keep: 0, limit: expected }))
+  } catch (err) {
+    throw new ImageError(file, `corrupt compressed data (${(err as Error).message})`)
+  }
+  if (produced > expected) throw new ImageError(file, `compressed data decompresses to more than the ${expected} bytes its header declares`)
+  if (produced < expected) throw new ImageError(file, `corrupt compressed data: ${produced} bytes after decompression, expected ${expected}`)
+}
+
+/**
+ * Decodes a 3D scalar image with itk-wasm (every format it supports), without readImage's
+ * header checks: for files the caller trusts (tests compare the native readers with it).
+ */
 export async function readImageItk(file: string): Promise<Image3D> {
   // Loaded on first use: most reads take the native .mha path, and every scoring worker
   // thread would otherwise pay for loading itk-wasm at start-up.
@@ -34,7 +70,9 @@ export async function readImageItk(file: string): Promise<Image3D> {
   try {
     img = await readImageNode(file)
   } catch (err) {
-    throw new ImageError(file, `cannot read image (${(err as Error).message || 'corrupt or unsupported file'})`)
+    // itk-wasm's messages carry the absolute path; the caller names the file already.
+    const message = ((err as Error).message || 'corrupt or unsupported file').split(file).join(basename(file)).split(dirname(file)).join('.')
+    throw new ImageError(file, `cannot read image (${message})`)
   }
   const dim = img.imageType.dimension
   if (dim !== 3) throw new ImageError(file, `expected a 3D image, got ${dim}D`)
