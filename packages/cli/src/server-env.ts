@@ -20,7 +20,7 @@ export async function openServerEnv(overrides: Partial<Config> = {}): Promise<{ 
     const db = await openDatabase({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir })
     return { config, db }
   } catch (err) {
-    if (err instanceof DatabaseLockedError) throw new UsageError(err.message)
+    if (err instanceof DatabaseLockedError) throw new UsageError(err.message, { cause: err })
     throw err
   }
 }

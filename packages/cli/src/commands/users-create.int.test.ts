@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { openDatabase, parsePostgresUrl } from '@spider-bench/db'
+import { loadConfig } from '@spider-bench/config'
+import { FileStorage } from '@spider-bench/storage'
+import { buildApp } from '@spider-bench/api'
+import { writeServerInfo } from '../server-info.ts'
 import { command as usersCreate } from './users-create.ts'
 import { command as dbMigrate } from './db-migrate.ts'
 
@@ -73,6 +77,50 @@ describe('db migrate and users create', () => {
     try {
       await expect(usersCreate.run(['--name', 'other', '--role', 'admin'])).rejects.toThrow(/is already open in this process|is in use by process/)
     } finally {
+      await held.close()
+    }
+  })
+
+  it('beside a running server that holds the embedded database, goes through its API with an admin token, or says exactly how to', async () => {
+    delete process.env.DATABASE_URL
+    delete process.env.SPIDER_TOKEN
+    delete process.env.SPIDER_URL
+    const dataDir = await mkdtemp(join(tmpdir(), 'cli-'))
+    dirs.push(dataDir)
+    process.env.DATA_DIR = dataDir
+    const admin = (await capture(() => usersCreate.run(['--name', 'admin', '--role', 'admin']))).out.at(-1) ?? ''
+    const participant = (await capture(() => usersCreate.run(['--name', 'pat', '--role', 'participant']))).out.at(-1) ?? ''
+    // What `serve` does: hold the database, listen, and say where in DATA_DIR/server.json.
+    const held = await openDatabase({ dataDir })
+    const app = await buildApp({ config: loadConfig({ DATA_DIR: dataDir }, { queuePrefix: `test-${randomUUID()}` }), prisma: held.prisma, storage: new FileStorage(join(dataDir, 'storage')) })
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      const address = app.server.address()
+      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+      await writeServerInfo(dataDir, url)
+
+      const how = await usersCreate.run(['--name', 'bob', '--role', 'participant']).then(
+        () => '',
+        (err: Error) => err.message,
+      )
+      expect(how).toContain(`The server there listens on ${url}; create the user through its API with an admin's token:`)
+      expect(how).toContain('spider-bench users create --name bob --role participant --token ADMIN_TOKEN')
+      expect(how).toContain(`curl -sS --fail-with-body -X POST ${url}/api/v1/users -H "Authorization: Bearer ADMIN_TOKEN"`)
+      expect(how).toContain('No admin yet? Stop the server')
+
+      const created = await capture(() => usersCreate.run(['--name', 'bob', '--role', 'participant', '--token', admin]))
+      expect(created.code).toBe(0)
+      expect(created.out[0]).toMatch(/^created participant "bob" \(.+\); API token \(shown once\):$/)
+      const token = created.out.at(-1) ?? ''
+      const row = await held.prisma.apiToken.findFirstOrThrow({ where: { user: { name: 'bob' } } })
+      expect(row.tokenHash).toBe(createHash('sha256').update(token).digest('hex'))
+
+      process.env.SPIDER_TOKEN = participant
+      await expect(usersCreate.run(['--name', 'eve', '--role', 'admin'])).rejects.toThrow(`the server at ${url} refused: this action needs the role admin; you are participant (the token is not an admin's)`)
+      await expect(usersCreate.run(['--name', 'bob', '--role', 'participant', '--token', admin])).rejects.toThrow('a user named "bob" already exists')
+    } finally {
+      delete process.env.SPIDER_TOKEN
+      await app.close()
       await held.close()
     }
   })
