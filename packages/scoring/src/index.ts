@@ -10,7 +10,7 @@ export { PROFILES, PROFILE_NAMES, profileMetrics, isProfileName, type ProfileNam
 export { sequenceOf, SEQUENCES, type Sequence } from './sequence.ts'
 export { structureClass, type StructureClass } from './structures.ts'
 export type { SeriesResult, StructureResult, ResultDocument, Aggregates, MetricAggregate } from './result.ts'
-export { scoreImages } from './score-images.ts'
+export { scoreImages, type ScoreOptions } from './score-images.ts'
 export { scoreSeriesFiles, type SeriesFiles } from './score-series-files.ts'
 export { aggregateSeries, aggregateValues } from './aggregate.ts'
 export { buildResultDocument } from './document.ts'
