@@ -3,11 +3,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import core, { type CoreOptions } from './plugins/external/core.ts'
 import errorHandler from './plugins/external/error-handler.ts'
 import multipart from './plugins/external/multipart.ts'
+import requestTimeouts, { serverTimeouts } from './plugins/external/request-timeouts.ts'
 import queue from './plugins/external/queue.ts'
 import swagger from './plugins/external/swagger.ts'
 import metrics from './plugins/external/metrics.ts'
 import adminQueues from './plugins/app/admin-queues.ts'
 import auth from './plugins/app/auth.ts'
+import eventStreams from './plugins/app/event-streams.ts'
+import uploadSlots from './plugins/app/upload-slots.ts'
 import autoloadRoutes from './routes/autoload.ts'
 import { ErrorSchema } from './schemas/common.ts'
 import './types.ts'
@@ -27,6 +30,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Uploads are streamed by multipart; JSON bodies stay small.
     bodyLimit: 1024 * 1024,
+    ...serverTimeouts(options.config),
     trustProxy: options.config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -35,10 +39,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errorHandler)
   await app.register(queue)
   await app.register(multipart)
+  await app.register(requestTimeouts)
   await app.register(swagger)
   await app.register(metrics)
   await app.register(auth)
   await app.register(adminQueues)
+  await app.register(uploadSlots)
+  await app.register(eventStreams)
   await app.register(autoloadRoutes)
   return app as unknown as FastifyInstance
 }

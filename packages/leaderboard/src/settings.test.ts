@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { parseRankingSettings, RankingSettingsError } from './settings.ts'
+import { parseRankingSettings, parseStabilitySettings, RankingSettingsError } from './settings.ts'
 
 const ok = { method: 'mean-position', entries: 'best', columns: [{ key: 'DiceVertebrae', order: 'desc' }] }
 
@@ -29,5 +29,20 @@ describe('parseRankingSettings', () => {
       expect((err as RankingSettingsError).code).toBe('INVALID_RANKING_SETTINGS')
       expect((err as RankingSettingsError).field).toBe('method')
     }
+  })
+})
+
+describe('parseStabilitySettings', () => {
+  it('accepts bootstrap samples from 100 to 10 000 and a level in (0, 1)', () => {
+    expect(parseStabilitySettings({ samples: 1000, alpha: 0.05 })).toEqual({ samples: 1000, alpha: 0.05 })
+    expect(parseStabilitySettings({ samples: 100, alpha: 0.5 })).toEqual({ samples: 100, alpha: 0.5 })
+  })
+
+  it('names the offending field and value', () => {
+    expect(() => parseStabilitySettings({ samples: 99, alpha: 0.05 })).toThrow(/bootstrapSamples: got 99, expected an integer from 100 to 10000/)
+    expect(() => parseStabilitySettings({ samples: 1000.5, alpha: 0.05 })).toThrow(/bootstrapSamples: got 1000\.5/)
+    expect(() => parseStabilitySettings({ samples: '1000', alpha: 0.05 })).toThrow(/bootstrapSamples: got "1000"/)
+    expect(() => parseStabilitySettings({ samples: 1000, alpha: 1 })).toThrow(/significanceLevel: got 1, expected a number between 0 and 1/)
+    expect(() => parseStabilitySettings({ samples: 1000, alpha: null })).toThrow(/significanceLevel: got null/)
   })
 })

@@ -50,3 +50,29 @@ export function parseRankingSettings(raw: RawRankingSettings, metrics?: readonly
   })
   return { method: raw.method as RankingMethod, entries: raw.entries as EntryMode, columns }
 }
+
+/** Bootstrap samples and significance level when a phase does not set them. */
+export const DEFAULT_BOOTSTRAP_SAMPLES = 1000
+export const DEFAULT_SIGNIFICANCE_LEVEL = 0.05
+/** Bounds of a phase's bootstrap samples: enough for a 95 % interval, cheap enough per snapshot. */
+export const MIN_BOOTSTRAP_SAMPLES = 100
+export const MAX_BOOTSTRAP_SAMPLES = 10_000
+
+export interface StabilitySettings {
+  /** Bootstrap samples per snapshot. */
+  readonly samples: number
+  /** Significance level of the Holm-adjusted pairwise tests. */
+  readonly alpha: number
+}
+
+/** Validates a phase's stability settings (`bootstrapSamples`, `significanceLevel`). */
+export function parseStabilitySettings(raw: { readonly samples: unknown; readonly alpha: unknown }): StabilitySettings {
+  const { samples, alpha } = raw
+  if (typeof samples !== 'number' || !Number.isInteger(samples) || samples < MIN_BOOTSTRAP_SAMPLES || samples > MAX_BOOTSTRAP_SAMPLES) {
+    throw new RankingSettingsError('bootstrapSamples', `got ${JSON.stringify(samples)}, expected an integer from ${MIN_BOOTSTRAP_SAMPLES} to ${MAX_BOOTSTRAP_SAMPLES}`)
+  }
+  if (typeof alpha !== 'number' || !(alpha > 0 && alpha < 1)) {
+    throw new RankingSettingsError('significanceLevel', `got ${JSON.stringify(alpha)}, expected a number between 0 and 1 (exclusive)`)
+  }
+  return { samples, alpha }
+}

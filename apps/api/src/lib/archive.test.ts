@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { extractArchive, normaliseEntryPath, ArchiveError } from './archive.ts'
+import { extractArchive, normaliseEntryPath, predictionArchiveLimits, ArchiveError } from './archive.ts'
 import { writeTarGz, writeZip, type TestEntry } from '../testing/archives.ts'
 
 let dir: string
@@ -103,8 +103,31 @@ for (const [format, write] of Object.entries(writers)) {
       expect(err.status).toBe(413)
       expect(err.message).toBe('the archive has more than MAX_ARCHIVE_ENTRIES (10) entries')
     })
+
+    it('refuses an entry whose declared size passes maxEntryBytes before writing a byte of it', async () => {
+      await write(archive(), [
+        { name: 'a.mha', data: 'small' },
+        { name: 'bomb.mha', data: Buffer.alloc(2_000_000) },
+      ])
+      const err = await problemsOf(extractArchive(archive(), join(dir, 'out'), { maxEntries: 10, maxBytes: 10_000_000, maxEntryBytes: 1000, reason: 'the most 1 series can need' }))
+      expect(err.status).toBe(413)
+      expect(err.message).toBe('bomb.mha: expands to more than 1000 bytes, the most 1 series can need')
+      expect((await readdir(join(dir, 'out'))).filter((f) => f.includes('bomb'))).toEqual([])
+    })
   })
 }
+
+describe('predictionArchiveLimits', () => {
+  it('allows what one label image per test series can need, capped by the configured limits', () => {
+    const limits = predictionArchiveLimits([[10, 10, 2], [20, 10, 1]], { maxEntries: 10_000, maxBytes: 16 * 1024 ** 3 })
+    expect(limits.maxBytes).toBe(200 * 8 + 65536 + 200 * 8 + 65536)
+    expect(limits.maxEntryBytes).toBe(200 * 8 + 65536)
+    expect(limits.maxEntries).toBe(3 * 2 + 64)
+    expect(limits.reason).toBe('the most that predictions for the 2 test series can need (voxels × 8 bytes + 64 KiB per series)')
+    const capped = predictionArchiveLimits([[512, 512, 100]], { maxEntries: 5, maxBytes: 1000 })
+    expect([capped.maxBytes, capped.maxEntryBytes, capped.maxEntries]).toEqual([1000, 1000, 5])
+  })
+})
 
 describe('extractArchive (other input)', () => {
   it('refuses files that are not archives', async () => {

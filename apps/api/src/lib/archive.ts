@@ -12,6 +12,35 @@ export interface ArchiveLimits {
   readonly maxEntries: number
   /** Most bytes the archive may expand to, counted while extracting (zip bombs). */
   readonly maxBytes: number
+  /** Most bytes one entry may expand to; unlimited (up to maxBytes) when absent. */
+  readonly maxEntryBytes?: number
+  /** Why the limits are what they are, for the messages (default: the MAX_ARCHIVE_* settings). */
+  readonly reason?: string
+}
+
+/** The widest scalar voxel (float64): no label image needs more bytes per voxel. */
+export const MAX_BYTES_PER_VOXEL = 8
+/** Allowance per image for its header (MetaImage text, NIfTI header and extensions). */
+export const IMAGE_HEADER_SLACK = 64 * 1024
+/** Entries allowed per series beyond its file (folders, __MACOSX/._* copies), plus a fixed allowance. */
+const ENTRIES_PER_SERIES = 3
+const ENTRY_SLACK = 64
+
+/**
+ * Limits for a predictions archive: what one label image per test series can need at most
+ * (voxels × 8 bytes + a header allowance each; per entry, the largest series'), never more
+ * than the configured limits. A zip bomb then stops after writing a test set's worth of
+ * bytes, not MAX_ARCHIVE_BYTES.
+ */
+export function predictionArchiveLimits(seriesSizes: ReadonlyArray<readonly number[]>, configured: ArchiveLimits): ArchiveLimits {
+  const perSeries = seriesSizes.map((size) => size.reduce((a, b) => a * b, 1) * MAX_BYTES_PER_VOXEL + IMAGE_HEADER_SLACK)
+  const n = seriesSizes.length
+  return {
+    maxBytes: Math.min(configured.maxBytes, perSeries.reduce((a, b) => a + b, 0)),
+    maxEntries: Math.min(configured.maxEntries, ENTRIES_PER_SERIES * n + ENTRY_SLACK),
+    maxEntryBytes: Math.min(configured.maxBytes, Math.max(0, ...perSeries)),
+    reason: `the most that predictions for the ${n} test series can need (voxels × ${MAX_BYTES_PER_VOXEL} bytes + ${IMAGE_HEADER_SLACK / 1024} KiB per series)`,
+  }
 }
 
 /** One extracted regular file. */
@@ -62,15 +91,24 @@ async function detectFormat(file: string): Promise<'zip' | 'tar.gz'> {
   throw new ArchiveError('the upload is neither a .zip nor a .tar.gz archive')
 }
 
-/** Counts bytes across all entries and aborts once the total passes the limit. */
+/** Counts bytes across all entries (and per entry) and aborts once a total passes its limit. */
 class Budget {
   total = 0
   constructor(private readonly limits: ArchiveLimits) {}
-  meter(): Transform {
+  /** Refuses, before a byte is written, an entry whose declared size already passes a limit. */
+  check(path: string, declaredSize: number): ArchiveError | null {
+    if (this.limits.maxEntryBytes !== undefined && declaredSize > this.limits.maxEntryBytes) return entryTooLarge(this.limits, path)
+    if (this.total + declaredSize > this.limits.maxBytes) return tooLarge(this.limits)
+    return null
+  }
+  meter(path: string): Transform {
+    let entry = 0
     return new Transform({
       transform: (chunk: Buffer, _enc, done) => {
         this.total += chunk.length
-        if (this.total > this.limits.maxBytes) done(tooLarge(this.limits))
+        entry += chunk.length
+        if (this.limits.maxEntryBytes !== undefined && entry > this.limits.maxEntryBytes) done(entryTooLarge(this.limits, path))
+        else if (this.total > this.limits.maxBytes) done(tooLarge(this.limits))
         else done(null, chunk)
       },
     })
@@ -78,8 +116,19 @@ class Budget {
 }
 
 const tooLarge = (limits: ArchiveLimits) =>
-  new ArchiveError(`the archive expands to more than MAX_ARCHIVE_BYTES (${limits.maxBytes} bytes)`, [], 413)
-const tooMany = (limits: ArchiveLimits) => new ArchiveError(`the archive has more than MAX_ARCHIVE_ENTRIES (${limits.maxEntries}) entries`, [], 413)
+  new ArchiveError(
+    limits.reason ? `the archive expands to more than ${limits.maxBytes} bytes, ${limits.reason}` : `the archive expands to more than MAX_ARCHIVE_BYTES (${limits.maxBytes} bytes)`,
+    [],
+    413,
+  )
+const entryTooLarge = (limits: ArchiveLimits, path: string) =>
+  new ArchiveError(`${path}: expands to more than ${limits.maxEntryBytes} bytes${limits.reason ? `, ${limits.reason}` : ''}`, [], 413)
+const tooMany = (limits: ArchiveLimits) =>
+  new ArchiveError(
+    limits.reason ? `the archive has more than ${limits.maxEntries} entries, ${limits.reason}` : `the archive has more than MAX_ARCHIVE_ENTRIES (${limits.maxEntries}) entries`,
+    [],
+    413,
+  )
 
 /** File names on disk: an index plus the base name, so extensions survive for the image readers. */
 function diskName(dest: string, index: number, path: string): string {
@@ -87,8 +136,8 @@ function diskName(dest: string, index: number, path: string): string {
   return join(dest, `${index}-${base}`)
 }
 
-async function writeEntry(source: NodeJS.ReadableStream, target: string, budget: Budget): Promise<void> {
-  await pipeline(source, budget.meter(), createWriteStream(target, { flags: 'wx' }))
+async function writeEntry(source: NodeJS.ReadableStream, target: string, budget: Budget, path: string): Promise<void> {
+  await pipeline(source, budget.meter(path), createWriteStream(target, { flags: 'wx' }))
 }
 
 const S_IFMT = 0o170000
@@ -146,11 +195,12 @@ async function extractZip(file: string, dest: string, limits: ArchiveLimits): Pr
         problems.push(`${normal.path}: encrypted entries are not supported`)
         return zip.readEntry()
       }
-      if (budget.total + entry.uncompressedSize > limits.maxBytes) return fail(tooLarge(limits))
+      const refused = budget.check(normal.path, entry.uncompressedSize)
+      if (refused) return fail(refused)
       const target = diskName(dest, index++, normal.path)
       zip.openReadStream(entry, (err, stream) => {
         if (err) return fail(err)
-        writeEntry(stream, target, budget).then(() => {
+        writeEntry(stream, target, budget, normal.path).then(() => {
           files.push({ path: normal.path, file: target, size: entry.uncompressedSize })
           zip.readEntry()
         }, fail)
@@ -197,9 +247,12 @@ async function extractTarGz(file: string, dest: string, limits: ArchiveLimits): 
       problems.push(`${normal.path}: only regular files are allowed, this entry is a ${type}`)
       return skip()
     }
+    // A tar header's size is exact: an entry too large is refused before a byte is written.
+    const refused = budget.check(normal.path, header.size ?? 0)
+    if (refused) return abort(refused)
     const target = diskName(dest, entries, normal.path)
     // tar-stream's entries are streamx streams: pipe them into a Node pipeline.
-    const meter = budget.meter()
+    const meter = budget.meter(normal.path)
     stream.on('error', (err: Error) => meter.destroy(err))
     stream.pipe(meter)
     pipeline(meter, createWriteStream(target, { flags: 'wx' })).then(() => {

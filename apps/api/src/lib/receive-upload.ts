@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FastifyRequest } from 'fastify'
 import { ApiError, badRequest, payloadTooLarge } from '../errors.ts'
@@ -22,10 +23,42 @@ export interface ReceivedUpload {
   cleanup(): Promise<void>
 }
 
+/** 408 for an upload cut off by a timeout; the connection is closed after the answer. */
+const uploadTimeout = (message: string) => new ApiError(408, 'request_timeout', message, undefined, { connection: 'close' })
+
+/**
+ * Watches an upload's progress on its socket: `onTrip` is called (once) when the body has not
+ * arrived within UPLOAD_TIMEOUT_SECONDS, or when fewer than UPLOAD_MIN_BYTES_PER_SECOND ×
+ * UPLOAD_PROGRESS_WINDOW_SECONDS bytes arrived in a window (a trickled or stalled upload).
+ * Returns the function that stops watching.
+ */
+function watchUpload(request: FastifyRequest, onTrip: (err: ApiError) => void): () => void {
+  const { uploadTimeoutSeconds, uploadMinBytesPerSecond: rate, uploadProgressWindowSeconds: window } = request.server.config
+  const socket = request.raw.socket
+  const minBytes = rate * window
+  let mark = socket.bytesRead
+  const overall = setTimeout(() => onTrip(uploadTimeout(`the upload did not arrive within UPLOAD_TIMEOUT_SECONDS (${uploadTimeoutSeconds} s) and was cancelled`)), uploadTimeoutSeconds * 1000)
+  const progress =
+    minBytes > 0
+      ? setInterval(() => {
+          const now = socket.bytesRead
+          if (now - mark < minBytes) {
+            onTrip(uploadTimeout(`the upload is too slow and was cancelled: ${now - mark} bytes arrived in ${window} s, at least ${minBytes} are needed (UPLOAD_MIN_BYTES_PER_SECOND=${rate} over UPLOAD_PROGRESS_WINDOW_SECONDS=${window})`))
+          }
+          mark = now
+        }, window * 1000)
+      : null
+  return () => {
+    clearTimeout(overall)
+    if (progress) clearInterval(progress)
+  }
+}
+
 /**
  * Streams a multipart request's files to a private temp dir (never into memory), enforcing
- * MAX_UPLOAD_BYTES per file as it streams. Only the named file fields are accepted. On any
- * failure the temp dir is removed before the error propagates.
+ * MAX_UPLOAD_BYTES per file as it streams. Only the named file fields are accepted. A body
+ * that stalls, trickles or takes longer than UPLOAD_TIMEOUT_SECONDS is cut off with 408. On
+ * any failure the temp dir is removed before the error propagates.
  */
 export async function receiveUpload(request: FastifyRequest, tmpRoot: string, fileFields: readonly string[]): Promise<ReceivedUpload> {
   if (!request.isMultipart()) throw new ApiError(415, 'unsupported_media_type', `expected a multipart/form-data upload with file field${fileFields.length > 1 ? 's' : ''} ${fileFields.map((f) => `"${f}"`).join(', ')}`)
@@ -34,8 +67,24 @@ export async function receiveUpload(request: FastifyRequest, tmpRoot: string, fi
   const cleanup = () => rm(dir, { recursive: true, force: true })
   const fields: Record<string, string> = {}
   const files: Record<string, ReceivedFile> = {}
+  // A timeout ends the wait for the next part, or destroys the file being written.
+  let timedOut: ApiError | null = null
+  let currentFile: Readable | null = null
+  let rejectTimeout: (err: ApiError) => void = () => undefined
+  const timeout = new Promise<never>((_, reject) => (rejectTimeout = reject))
+  timeout.catch(() => undefined)
+  const stopWatching = watchUpload(request, (err) => {
+    if (timedOut) return
+    timedOut = err
+    currentFile?.destroy(err)
+    rejectTimeout(err)
+  })
   try {
-    for await (const part of request.parts()) {
+    const parts = request.parts()[Symbol.asyncIterator]()
+    for (;;) {
+      const next = await Promise.race([parts.next(), timeout])
+      if (next.done) break
+      const part = next.value
       if (part.type === 'field') {
         if (typeof part.value !== 'string') throw badRequest(`field "${part.fieldname}" must be text`)
         fields[part.fieldname] = part.value
@@ -51,16 +100,20 @@ export async function receiveUpload(request: FastifyRequest, tmpRoot: string, fi
       }
       const target = join(dir, `upload-${part.fieldname}`)
       try {
+        currentFile = part.file
         await pipeline(part.file, createWriteStream(target, { flags: 'wx' }))
       } catch (err) {
         if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(part.fieldname, request)
-        throw err
+        throw timedOut ?? err
+      } finally {
+        currentFile = null
       }
       if (part.file.truncated) throw tooLarge(part.fieldname, request)
       files[part.fieldname] = { path: target, filename: part.filename, size: (await stat(target)).size }
     }
   } catch (err) {
     await cleanup()
+    if (timedOut) throw timedOut
     if (err instanceof ApiError) throw err
     const code = (err as { code?: string }).code
     if (code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge('upload', request)
@@ -68,6 +121,8 @@ export async function receiveUpload(request: FastifyRequest, tmpRoot: string, fi
       throw badRequest(`the multipart upload could not be read: ${(err as Error).message}`)
     }
     throw err
+  } finally {
+    stopWatching()
   }
   return { fields, files, dir, cleanup }
 }

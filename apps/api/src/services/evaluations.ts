@@ -85,13 +85,9 @@ export async function reevaluatePhase(db: PrismaClient, queue: Queue<EvaluationJ
   )
 }
 
-/** Status and progress of a submission: its newest evaluation's. */
-export async function submissionProgress(db: PrismaClient, submissionId: string) {
-  const submission = await db.submission.findUnique({
-    where: { id: submissionId },
-    select: { id: true, status: true, error: true, updatedAt: true, evaluations: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 1 } },
-  })
-  if (!submission) return null
+const PROGRESS_SELECT = { id: true, status: true, error: true, updatedAt: true, evaluations: { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }], take: 1 } }
+
+function progressOf(submission: { id: string; status: string; error: string | null; evaluations: Array<{ id: string; status: string; progressDone: number; progressTotal: number }> }) {
   const evaluation = submission.evaluations[0]
   return {
     submissionId: submission.id,
@@ -101,4 +97,17 @@ export async function submissionProgress(db: PrismaClient, submissionId: string)
     evaluationStatus: evaluation?.status ?? null,
     progress: { done: evaluation?.progressDone ?? 0, total: evaluation?.progressTotal ?? 0 },
   }
+}
+export type SubmissionProgress = ReturnType<typeof progressOf>
+
+/** Status and progress of a submission: its newest evaluation's. */
+export async function submissionProgress(db: PrismaClient, submissionId: string): Promise<SubmissionProgress | null> {
+  const submission = await db.submission.findUnique({ where: { id: submissionId }, select: PROGRESS_SELECT })
+  return submission ? progressOf(submission) : null
+}
+
+/** Status and progress of several submissions in one read; ids with no submission are absent. */
+export async function submissionProgressMany(db: PrismaClient, submissionIds: string[]): Promise<Map<string, SubmissionProgress>> {
+  const rows = await db.submission.findMany({ where: { id: { in: submissionIds } }, select: PROGRESS_SELECT })
+  return new Map(rows.map((r) => [r.id, progressOf(r)]))
 }

@@ -7,7 +7,7 @@ import type { Prisma, PrismaClient } from '@spider-bench/db'
 import { evaluationJobOptions } from '@spider-bench/contracts'
 import { ImageError, imageBaseName, IMAGE_EXTENSIONS, readImage, SCORER_VERSION, validateLabelImage } from '@spider-bench/scoring'
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../errors.ts'
-import { extractArchive } from '../lib/archive.ts'
+import { extractArchive, predictionArchiveLimits } from '../lib/archive.ts'
 import { receiveUpload, type ReceivedUpload } from '../lib/receive-upload.ts'
 import type { SubmissionView } from '../schemas/submission.ts'
 import type { AuthUser } from '../types.ts'
@@ -59,7 +59,12 @@ async function admissionChecks(db: Pick<PrismaClient, 'submission'>, phase: Phas
 async function preparePredictions(app: FastifyInstance, upload: ReceivedUpload, testSet: CurrentTestSet, prefix: string): Promise<PreparedSubmission> {
   const archive = upload.files.predictions
   if (!archive) throw badRequest('missing file field "predictions" (a .zip or .tar.gz with one mask per test series)')
-  const files = await extractArchive(archive.path, join(upload.dir, 'x'), { maxEntries: app.config.maxArchiveEntries, maxBytes: app.config.maxArchiveBytes }).catch(archiveFailure)
+  // Bounded by what the test set can need, not by MAX_ARCHIVE_BYTES: a zip bomb stops early.
+  const limits = predictionArchiveLimits(
+    testSet.series.map((s) => s.size as number[]),
+    { maxEntries: app.config.maxArchiveEntries, maxBytes: app.config.maxArchiveBytes },
+  )
+  const files = await extractArchive(archive.path, join(upload.dir, 'x'), limits).catch(archiveFailure)
   const expected = new Map(testSet.series.map((s) => [s.name, s]))
   const problems: string[] = []
   const matched = new Map<string, (typeof files)[number]>()
@@ -153,8 +158,15 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
   const testSet = await currentTestSet(app.db, phase.id)
   if (!testSet) throw conflict(`phase "${phase.slug}" has no test set yet; submissions open once the organisers upload one`)
   await admissionChecks(app.db, phase, user, new Date())
-
-  const upload = await receiveUpload(request, join(app.config.dataDir, 'tmp'), ['predictions', 'model', 'config'])
+  // One upload per participant and phase in flight (received, validated, stored), across API processes; before the body is read.
+  const slot = await app.uploadSlots.acquire(
+    `submission:${phase.id}:${user.id}`,
+    `you already have an upload to phase "${phase.slug}" in progress (being received or validated); wait for its answer before submitting again`,
+  )
+  const upload = await receiveUpload(request, join(app.config.dataDir, 'tmp'), ['predictions', 'model', 'config']).catch(async (err: unknown) => {
+    await slot.release()
+    throw err
+  })
   const id = randomUUID()
   const prefix = `submissions/${phase.id}/${id}`
   let stored = false
@@ -197,7 +209,7 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
     return { id, status: 'queued' }
   } finally {
     if (stored) await app.storage.deletePrefix(prefix).catch((err: unknown) => request.log.error({ err }, 'could not remove the files of a rejected submission'))
-    await upload.cleanup()
+    await upload.cleanup().finally(() => slot.release())
   }
 }
 

@@ -133,7 +133,15 @@ export async function importTestSet(
 ): Promise<TestSetImportResult> {
   const phase = await findPhase(app.db, challengeSlug, phaseSlug)
   assertCanManage(user, phase.challenge)
-  const upload = await receiveUpload(request, join(app.config.dataDir, 'tmp'), ['archive'])
+  // One test-set upload per phase in flight (hidden or public), across API processes; before the body is read.
+  const slot = await app.uploadSlots.acquire(
+    `test-set:${phase.id}`,
+    `a test-set upload to phase "${phase.slug}" is already in progress (being received or validated); wait for its answer before uploading again`,
+  )
+  const upload = await receiveUpload(request, join(app.config.dataDir, 'tmp'), ['archive']).catch(async (err: unknown) => {
+    await slot.release()
+    throw err
+  })
   const testSetId = randomUUID()
   const prefix = `testsets/${phase.id}/${testSetId}`
   let stored = false
@@ -189,7 +197,7 @@ export async function importTestSet(
     if (stored) await app.storage.deletePrefix(prefix).catch((e) => request.log.error({ err: e }, 'could not remove the files of a failed test-set import'))
     throw err
   } finally {
-    await upload.cleanup()
+    await upload.cleanup().finally(() => slot.release())
   }
 }
 

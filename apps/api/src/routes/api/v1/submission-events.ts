@@ -1,87 +1,45 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { requireUser } from '../../../plugins/app/auth.ts'
 import { errorResponses } from '../../../schemas/common.ts'
 import { SubmissionIdParams } from '../../../schemas/evaluation.ts'
-import { assertCanSee, findSubmission, submissionProgress } from '../../../services/evaluations.ts'
-
-const POLL_MS = 500
-const HEARTBEAT_MS = 15_000
-const TERMINAL = ['succeeded', 'failed', 'cancelled']
+import { assertCanSee, findSubmission } from '../../../services/evaluations.ts'
 
 /**
- * Server-sent events of a submission's status and progress. The database is polled (the
- * worker may run on another machine); an event is sent on every change, then `end` once the
- * submission and its newest evaluation have finished.
+ * Server-sent events of a submission's status and progress: an event on every change, then
+ * `end` once the submission and its newest evaluation have finished. The polling is shared by
+ * all streams (plugins/app/event-streams.ts), which are capped per user and in all (429).
  */
 const submissionEvents: FastifyPluginAsyncTypebox = async (app) => {
-  const open = new Set<() => void>()
-  app.addHook('onClose', async () => {
-    for (const stop of open) stop()
-  })
-
   app.get(
     '/submissions/:id/events',
     {
       schema: {
         tags: ['submissions'],
         params: SubmissionIdParams,
-        description: 'text/event-stream: `progress` events ({ submissionId, status, error, evaluationId, evaluationStatus, progress: { done, total } }), then `end`',
-        response: { 200: Type.String({ description: 'an event stream' }), ...errorResponses(401, 403, 404) },
+        description:
+          'text/event-stream: `progress` events ({ submissionId, status, error, evaluationId, evaluationStatus, progress: { done, total } }), then `end`. 429 beyond MAX_EVENT_STREAMS_PER_USER open streams per user or MAX_EVENT_STREAMS in all.',
+        response: { 200: Type.String({ description: 'an event stream' }), ...errorResponses(401, 403, 404, 429) },
       },
     },
     async (request, reply) => {
       const submission = await findSubmission(app.db, request.params.id)
       assertCanSee(request.user, submission)
-      reply.hijack()
+      const user = requireUser(request)
       const res = reply.raw
+      const close = app.eventStreams.open(user.id, submission.id, {
+        write: (chunk) => {
+          if (!res.writableEnded && !res.destroyed) res.write(chunk)
+        },
+        end: () => {
+          if (!res.writableEnded) res.end()
+        },
+      })
+      reply.hijack()
+      res.on('error', (err) => request.log.debug({ err }, 'submission event stream: write failed'))
+      res.on('close', close)
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' })
-      let closed = false
-      let wake: (() => void) | null = null
-      const stop = () => {
-        closed = true
-        wake?.()
-      }
-      open.add(stop)
-      request.raw.on('close', stop)
-      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-      let last = ''
-      let lastWrite = Date.now()
-      try {
-        while (!closed) {
-          const state = await submissionProgress(app.db, submission.id)
-          if (!state) {
-            send('end', { submissionId: submission.id, status: 'deleted' })
-            break
-          }
-          const text = JSON.stringify(state)
-          if (text !== last) {
-            send('progress', state)
-            last = text
-            lastWrite = Date.now()
-          } else if (Date.now() - lastWrite >= HEARTBEAT_MS) {
-            res.write(': keep-alive\n\n')
-            lastWrite = Date.now()
-          }
-          if (TERMINAL.includes(state.status) && (state.evaluationStatus === null || TERMINAL.includes(state.evaluationStatus))) {
-            send('end', state)
-            break
-          }
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, POLL_MS)
-            wake = () => {
-              clearTimeout(t)
-              resolve()
-            }
-          })
-          wake = null
-        }
-      } catch (err) {
-        request.log.warn({ err }, 'submission event stream failed')
-        if (!closed) send('error', { message: 'the status stream failed; reconnect to resume' })
-      } finally {
-        open.delete(stop)
-        res.end()
-      }
+      if (request.raw.socket.destroyed) close()
     },
   )
 }

@@ -24,7 +24,7 @@ const testSets: FastifyPluginAsyncTypebox = async (app) => {
         description: 'multipart/form-data with one file field "archive": a .zip or .tar.gz of images/ + masks/ [+ overview.csv]. Creates a new version.',
         consumes: ['multipart/form-data'],
         params: PhaseParams,
-        response: { 200: TestSetImportSchema, ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+        response: { 200: TestSetImportSchema, ...errorResponses(400, 401, 403, 404, 408, 409, 413, 415, 422) },
       },
     },
     async (request) => {
@@ -42,7 +42,7 @@ const testSets: FastifyPluginAsyncTypebox = async (app) => {
           'Public sanity cases of the phase, uploaded like a test set (multipart file field "archive"). An algorithm submission first runs on the newest version (the canary run), where its full error output is shown to the participant; only then does it run on the hidden test set. Creates a new version.',
         consumes: ['multipart/form-data'],
         params: PhaseParams,
-        response: { 200: TestSetImportSchema, ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+        response: { 200: TestSetImportSchema, ...errorResponses(400, 401, 403, 404, 408, 409, 413, 415, 422) },
       },
     },
     async (request) => {
