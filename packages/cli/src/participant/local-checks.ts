@@ -28,7 +28,7 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
  * label image (integers >= 0), one file per series name; when the phase publishes its series,
  * no unknown name, none missing, and each with the series' voxel grid size.
  */
-export async function checkPredictions(dir: string, expected: readonly PublicSeries[] | null, onFile?: (done: number, total: number) => void): Promise<PredictionsCheck> {
+export async function checkPredictions(dir: string, expected: readonly PublicSeries[] | null, onFile?: (done: number, total: number) => void, listOnly = false): Promise<PredictionsCheck> {
   let all: string[]
   try {
     if (!(await stat(dir)).isDirectory()) return { files: [], ignored: [], problems: [`${dir}: not a folder`] }
@@ -36,16 +36,15 @@ export async function checkPredictions(dir: string, expected: readonly PublicSer
   } catch (err) {
     return { files: [], ignored: [], problems: [`${dir}: cannot read the folder (${(err as { code?: string }).code ?? (err as Error).message})`] }
   }
+  const ignored = all.filter((path) => !imageBaseName(basename(path)))
+  const images = all.filter((path) => imageBaseName(basename(path)))
+  // Only the list of image files to pack (--skip-checks): the server checks them all.
+  if (listOnly) return { files: images, ignored, problems: [] }
   const problems: string[] = []
-  const ignored: string[] = []
   const byName = new Map<string, string>()
   const files: string[] = []
-  for (const path of all) {
-    const name = imageBaseName(basename(path))
-    if (!name) {
-      ignored.push(path)
-      continue
-    }
+  for (const path of images) {
+    const name = imageBaseName(basename(path)) as string
     const prior = byName.get(name)
     if (prior) {
       problems.push(`${path}: series "${name}" already has a prediction (${prior})`)
