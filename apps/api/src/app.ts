@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from '@spider-bench/config'
 import core, { type CoreOptions } from './plugins/external/core.ts'
 import errorHandler from './plugins/external/error-handler.ts'
 import multipart from './plugins/external/multipart.ts'
@@ -12,6 +13,7 @@ import auth from './plugins/app/auth.ts'
 import eventStreams from './plugins/app/event-streams.ts'
 import uploadSlots from './plugins/app/upload-slots.ts'
 import autoloadRoutes from './routes/autoload.ts'
+import { serializeRequest } from './lib/redact-url.ts'
 import { ErrorSchema } from './schemas/common.ts'
 import './types.ts'
 
@@ -21,17 +23,30 @@ export interface AppOptions extends CoreOptions {
 }
 
 /**
+ * Fastify's trustProxy from TRUST_PROXY. A hop count becomes a function: Fastify ignores a
+ * plain number (it cannot check the immediate peer), and `true` (trust every hop) is never
+ * configured. With n hops the client is the address n entries from the socket, so the
+ * X-Forwarded-For entries a client writes itself (to the left) are never taken.
+ */
+export function trustProxyOption(setting: Config['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (setting === false) return false
+  if (typeof setting === 'number') return (_address, hop) => hop < setting
+  return [...setting]
+}
+
+/**
  * Builds the Fastify app: external plugins (config/db/storage, errors, queue, multipart,
  * OpenAPI), then app plugins (auth), then every route module under routes/.
  * The caller owns the database and storage and closes them after `app.close()`.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Request log lines carry the path without its query string (tokens must never be logged).
+    ...(options.logger ? { loggerInstance: options.logger.child({}, { serializers: { req: serializeRequest } }) } : { logger: false }),
     // Uploads are streamed by multipart; JSON bodies stay small.
     bodyLimit: 1024 * 1024,
     ...serverTimeouts(options.config),
-    trustProxy: options.config.trustProxy,
+    trustProxy: trustProxyOption(options.config.trustProxy),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.addSchema(ErrorSchema)

@@ -63,8 +63,13 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     const cases = (): Case[] => [
       { method: 'GET', route: '/healthz', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/healthz') },
       { method: 'GET', route: '/readyz', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/readyz') },
-      // Operational routes outside the OpenAPI document: Prometheus metrics (public, like /healthz) and the admin-only queue dashboard.
-      { method: 'GET', route: '/metrics', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/metrics') },
+      // Operational routes outside the OpenAPI document: Prometheus metrics and the queue dashboard, both admin-only.
+      {
+        method: 'GET',
+        route: '/metrics',
+        expect: { admin: 200, owner: 403, otherOrganiser: 403, participant: 403, otherParticipant: 403, anonymous: 401 },
+        send: (r) => api.json(tok(r), 'GET', '/metrics'),
+      },
       {
         method: 'GET',
         route: '/admin/queues',
@@ -223,15 +228,18 @@ describe('failed authentications are rate-limited', () => {
     await h?.close()
   })
 
-  it('answers 429 with Retry-After after the limit, even for a valid token, while anonymous reads still work', async () => {
+  it('answers 429 with Retry-After to failures after the limit, while valid tokens and anonymous reads still work', async () => {
     const { token } = await h.user('admin', 'admin')
     const bad = 'sbk_' + 'A'.repeat(43)
     for (let i = 0; i < 3; i++) expect((await fetch(`${h.url}/api/v1/challenges`, { method: 'POST', headers: { authorization: `Bearer ${bad}` } })).status).toBe(401)
-    const blocked = await fetch(`${h.url}/api/v1/challenges`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"slug":"x","title":"x"}' })
+    const blocked = await fetch(`${h.url}/api/v1/challenges`, { method: 'POST', headers: { authorization: `Bearer ${bad}`, 'content-type': 'application/json' }, body: '{"slug":"x","title":"x"}' })
     expect(blocked.status).toBe(429)
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(50)
     expect(((await blocked.json()) as { error: { message: string } }).error.message).toMatch(/^too many failed authentications from 127\.0\.0\.1; retry in \d+ s$/)
-    expect((await fetch(`${h.url}/api/v1/challenges`)).status).toBe(200)
     expect(await h.db.prisma.challenge.count()).toBe(0)
+    // Only failures are refused: the admin's valid token from the same address works.
+    const valid = await fetch(`${h.url}/api/v1/challenges`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"slug":"x","title":"x"}' })
+    expect(valid.status).toBe(201)
+    expect((await fetch(`${h.url}/api/v1/challenges`)).status).toBe(200)
   })
 })
