@@ -66,6 +66,8 @@ describe('npm run demo', () => {
     const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', SPIDER_QUEUE_PREFIX: `test-${randomUUID()}`, DATABASE_URL: '' }
     const demo = startDemo(env)
     const out = await demo.serving
+    // Tokens stay in the state file: none is printed (least of all in a URL).
+    expect(out).not.toContain('sbk_')
     const url = /Server: (http:\/\/\S+)/.exec(out)?.[1]
     expect(url).toBeDefined()
     const board = (await (await fetch(`${url}/api/v1/challenges/spider-demo/phases/test/leaderboard`)).json()) as Board

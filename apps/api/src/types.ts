@@ -29,5 +29,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth plugin: null for anonymous callers. */
     user: AuthUser | null
+    /** Set by the auth plugin: the caller presented METRICS_TOKEN on a route that accepts it. */
+    metricsScraper: boolean
+  }
+  interface FastifyContextConfig {
+    /** The route also accepts METRICS_TOKEN as a Bearer token (see the auth plugin). */
+    metricsToken?: boolean
   }
 }

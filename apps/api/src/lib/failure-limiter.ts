@@ -36,3 +36,22 @@ export class FailureLimiter {
     for (const [k, w] of this.windows) if (t >= w.resetAt) this.windows.delete(k)
   }
 }
+
+/**
+ * The limiter key of a client address: an IPv4 address as is (IPv4-mapped IPv6 included), an
+ * IPv6 address by its /64 network, since one host commonly holds a whole /64 and could
+ * otherwise take a fresh address for every guess.
+ */
+export function addressKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
+  if (mapped) return mapped[1]
+  if (!ip.includes(':')) return ip
+  const [head, tail] = ip.split('%')[0].split('::')
+  const left = head ? head.split(':') : []
+  const right = tail !== undefined && tail !== '' ? tail.split(':') : []
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`
+}

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '@spider-bench/config'
 import { openDatabase, parsePostgresUrl, type Database } from '@spider-bench/db'
 import { FileStorage } from '@spider-bench/storage'
@@ -30,9 +30,10 @@ export interface Harness {
 /**
  * A real server for integration tests: a private Postgres schema (dropped on close) or a
  * PGlite database in a temp dir, a temp DATA_DIR, a private queue prefix on the real Redis,
- * and the app listening on an ephemeral port.
+ * and the app listening on an ephemeral port. `options.logger`: a pino logger for the app (tests
+ * that read the server's log lines); without one the app does not log.
  */
-export async function startHarness(backend: Backend, overrides: Partial<Config> = {}): Promise<Harness> {
+export async function startHarness(backend: Backend, overrides: Partial<Config> = {}, options: { readonly logger?: FastifyBaseLogger } = {}): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'spider-api-'))
   const schema = `test_${randomUUID().replace(/-/g, '')}`
   const base = process.env.DATABASE_URL || DEFAULT_DATABASE_URL
@@ -43,7 +44,7 @@ export async function startHarness(backend: Backend, overrides: Partial<Config> 
   )
   const db = await openDatabase({ databaseUrl: databaseUrl ?? undefined, dataDir })
   const storage = new FileStorage(join(dataDir, 'storage'))
-  const app = await buildApp({ config, prisma: db.prisma, storage })
+  const app = await buildApp({ config, prisma: db.prisma, storage, ...(options.logger ? { logger: options.logger } : {}) })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('server has no TCP address')

@@ -260,13 +260,13 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     say(`Leaderboard of ${DEMO_CHALLENGE}/${DEMO_PHASE}:`)
     say(formatLeaderboard(board))
     say('')
-    const admin = state.users['demo-admin'].token
+    // No token in a printed URL: it would end up in terminal scrollback, browser history and logs.
     say('Browse:')
     say(`  leaderboard   ${server.url}/api/v1/challenges/${DEMO_CHALLENGE}/phases/${DEMO_PHASE}/leaderboard`)
     say(`  challenges    ${server.url}/api/v1/challenges`)
     say(`  API docs      ${server.url}/docs`)
-    say(`  metrics       ${server.url}/metrics`)
-    say(`  queues        ${server.url}/admin/queues?token=${admin}   (admin)`)
+    say(`  metrics       ${server.url}/metrics   (admin: "Authorization: Bearer <demo-admin token>")`)
+    say(`  queues        ${server.url}/admin/queues/login   (log in with the demo-admin token)`)
     say(`Tokens of the demo users are in ${stateFile}.`)
     return { server, redis, board, close }
   } catch (err) {

@@ -1,6 +1,19 @@
 import fp from 'fastify-plugin'
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import { ApiError } from '../../errors.ts'
+import { redactUrl } from '../../lib/redact-url.ts'
+
+/** The documented body of an ApiError: `{ error: { code, message, details? } }`. */
+export function apiErrorBody(err: ApiError): { error: { code: string; message: string; details?: unknown } } {
+  const body: { code: string; message: string; details?: unknown } = { code: err.code, message: err.message }
+  if (err.details !== undefined) body.details = err.details
+  return { error: body }
+}
+
+function sendApiError(reply: FastifyReply, err: ApiError): FastifyReply {
+  if (err.headers) reply.headers(err.headers)
+  return reply.status(err.statusCode).send(apiErrorBody(err))
+}
 
 /**
  * One error handler: 4xx answers carry the message and a stable code, 5xx a generic message
@@ -9,12 +22,7 @@ import { ApiError } from '../../errors.ts'
 export default fp(
   async function errorHandler(app: FastifyInstance) {
     app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
-      if (err instanceof ApiError) {
-        if (err.headers) reply.headers(err.headers)
-        const body: { code: string; message: string; details?: unknown } = { code: err.code, message: err.message }
-        if (err.details !== undefined) body.details = err.details
-        return reply.status(err.statusCode).send({ error: body })
-      }
+      if (err instanceof ApiError) return sendApiError(reply, err)
       if (err.validation) {
         return reply.status(400).send({
           error: { code: 'bad_request', message: `invalid request: ${err.message}`, details: err.validation.map((v) => ({ path: v.instancePath, message: v.message })) },
@@ -22,7 +30,7 @@ export default fp(
       }
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
       if (status >= 500) {
-        request.log.error({ err, request: { method: request.method, url: request.url } }, 'request failed')
+        request.log.error({ err, request: { method: request.method, url: redactUrl(request.url) } }, 'request failed')
         return reply.status(500).send({ error: { code: 'internal_error', message: 'internal server error' } })
       }
       const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 404 ? 'not_found' : 'bad_request'

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { Queue } from 'bullmq'
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { QUEUE_NAMES, queueName } from '@spider-bench/contracts'
+import { forbidden, unauthorized } from '../../errors.ts'
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'] as const
 const QUANTILES = [0.5, 0.9, 0.99] as const
@@ -19,7 +20,8 @@ export function quantile(sorted: readonly number[], q: number): number {
  * Prometheus metrics at `/metrics`: HTTP latency per route, queue depth per queue and state,
  * evaluations per status, evaluation failures per kind and evaluation durations. Queue and
  * evaluation figures are read at scrape time from Redis and the database, so they cover every
- * worker process, not only one that may run inside this one.
+ * worker process, not only one that may run inside this one. Admins (Bearer API token) and
+ * scrapers holding METRICS_TOKEN (Bearer) may read it; anyone else gets 401/403.
  */
 export default fp(
   async function metrics(app: FastifyInstance) {
@@ -104,7 +106,12 @@ export default fp(
       },
     })
 
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    // Not public: per-route status counts and queue depths describe other users' activity.
+    app.get('/metrics', { schema: { hide: true }, config: { metricsToken: true } }, async (request, reply) => {
+      if (!request.metricsScraper) {
+        if (!request.user) throw unauthorized('/metrics needs "Authorization: Bearer <token>" with an admin API token or METRICS_TOKEN')
+        if (request.user.role !== 'admin') throw forbidden(`/metrics is for admins and the METRICS_TOKEN scraper; you are ${request.user.role}`)
+      }
       reply.header('content-type', register.contentType)
       return register.metrics()
     })
