@@ -11,6 +11,11 @@ export const LeaderboardRowSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   rankScore: Nullable(Type.Number()),
   metrics: Type.Record(Type.String(), Nullable(Type.Number()), { description: 'every aggregate metric of the profile: its mean over series' }),
+  withheld: Type.Optional(
+    Type.Array(Type.String(), {
+      description: 'metrics shown as null because, with per-series results for the organisers, their value was computed over fewer than MIN_AGGREGATE_SERIES series',
+    }),
+  ),
 })
 
 export const LeaderboardSchema = Type.Object(

@@ -12,8 +12,17 @@ export const SubmissionSchema = Type.Object({
   progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }),
   error: Type.Optional(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),
-  /** When the submission succeeded: the scorer's aggregates ({ metric: { mean, std, ... } }). */
-  aggregates: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /**
+   * When the submission succeeded: the scorer's aggregates ({ metric: { mean, std, median, min,
+   * max, count } }). Where per-series results are for the organisers, participants get
+   * { metric: { mean, count, withheld? } } and mean is null below MIN_AGGREGATE_SERIES series.
+   */
+  aggregates: Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), {
+      description:
+        'per metric: { mean, std, median, min, max, count }; under perSeriesVisibility "organisers", participants get { mean, count } only, and mean is null with a "withheld" reason when computed over fewer than MIN_AGGREGATE_SERIES series',
+    }),
+  ),
 })
 export type SubmissionView = Static<typeof SubmissionSchema>
 

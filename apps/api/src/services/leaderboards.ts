@@ -6,6 +6,7 @@ import { isProfileName, profileMetrics } from '@spider-bench/scoring'
 import { recomputeLeaderboard } from '@spider-bench/worker'
 import { badRequest } from '../errors.ts'
 import type { LeaderboardView } from '../schemas/leaderboard.ts'
+import { publicValueAllowed } from './aggregate-visibility.ts'
 import { findPhase } from './challenges.ts'
 
 type Row = LeaderboardView['rows'][number]
@@ -19,11 +20,53 @@ export function parseAt(at: string | undefined): Date | null {
   return d
 }
 
+/** A stored snapshot row: what the API shows, plus the number of series behind each value. */
+type StoredRow = Row & { readonly counts?: Record<string, number> }
+
+/**
+ * Series counts of rows stored before snapshots recorded them: those of the newest successful
+ * hidden evaluation of each submission.
+ */
+async function fallbackCounts(db: PrismaClient, submissionIds: string[]): Promise<Map<string, Record<string, number>>> {
+  const evaluations = await db.evaluation.findMany({
+    where: { submissionId: { in: submissionIds }, status: 'succeeded', testSet: { public: false } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    select: { submissionId: true, aggregates: true },
+  })
+  const out = new Map<string, Record<string, number>>()
+  for (const e of evaluations) {
+    if (out.has(e.submissionId)) continue
+    const table = (e.aggregates ?? {}) as Record<string, { count?: unknown } | undefined>
+    out.set(e.submissionId, Object.fromEntries(Object.entries(table).map(([k, v]) => [k, typeof v?.count === 'number' ? v.count : 0])))
+  }
+  return out
+}
+
+/**
+ * Rows as the public may see them. Where per-series results are for the organisers, a value
+ * computed over fewer than `minSeries` series is replaced by null and listed in `withheld`
+ * (and so is an absolute ranking's rank score, which is the first column's value).
+ */
+async function publicRows(db: PrismaClient, stored: StoredRow[], perSeriesVisibility: string, method: string, columns: Column[], minSeries: number): Promise<Row[]> {
+  const missing = stored.filter((r) => r.counts === undefined).map((r) => r.submissionId)
+  const fallback = perSeriesVisibility !== 'owner' && missing.length > 0 ? await fallbackCounts(db, missing) : new Map<string, Record<string, number>>()
+  return stored.map(({ counts: stored, ...row }) => {
+    if (perSeriesVisibility === 'owner') return row
+    const counts = stored ?? fallback.get(row.submissionId) ?? {}
+    const withheld = Object.keys(row.metrics).filter((k) => row.metrics[k] !== null && !publicValueAllowed(perSeriesVisibility, counts[k], minSeries))
+    if (withheld.length === 0) return row
+    const metrics = Object.fromEntries(Object.entries(row.metrics).map(([k, v]) => [k, withheld.includes(k) ? null : v]))
+    const rankScore = method === 'absolute' && columns[0] && withheld.includes(columns[0].key) ? null : row.rankScore
+    return { ...row, rankScore, metrics, withheld }
+  })
+}
+
 /**
  * The snapshot of the phase in force at `at` (the newest computed at or before it; the
  * newest of all without `at`). No snapshot yet: an empty board under the current settings.
+ * `minSeries`: MIN_AGGREGATE_SERIES (see `publicRows`).
  */
-export async function getLeaderboard(db: PrismaClient, challengeSlug: string, phaseSlug: string, at: Date | null): Promise<LeaderboardView> {
+export async function getLeaderboard(db: PrismaClient, challengeSlug: string, phaseSlug: string, at: Date | null, minSeries: number): Promise<LeaderboardView> {
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   const snapshot = await db.leaderboardSnapshot.findFirst({
     where: { phaseId: phase.id, ...(at ? { computedAt: { lte: at } } : {}) },
@@ -47,10 +90,11 @@ export async function getLeaderboard(db: PrismaClient, challengeSlug: string, ph
     }
   }
   // jsonb does not keep key order: give the metrics back in the profile's order.
-  const rows = (snapshot.rows as unknown as Row[]).map((r) => ({
+  const ordered = (snapshot.rows as unknown as StoredRow[]).map((r) => ({
     ...r,
     metrics: Object.fromEntries([...specs.map((s) => [s.key, r.metrics[s.key] ?? null]), ...Object.entries(r.metrics).filter(([k]) => !specs.some((s) => s.key === k))]),
   }))
+  const rows = await publicRows(db, ordered, phase.perSeriesVisibility, snapshot.method, snapshot.columns as unknown as Column[], minSeries)
   return {
     challenge: challengeSlug,
     phase: phaseSlug,
@@ -70,7 +114,12 @@ interface RankingUpdate {
   readonly scoringProfile?: string
   readonly ranking?: { readonly method: string; readonly metrics: unknown }
   readonly entries?: string
+  readonly perSeriesVisibility?: string
 }
+
+/** Announced on the leaderboard channel when a phase's perSeriesVisibility changes. */
+export const VISIBILITY_CHANGED = 'visibility-changed'
+
 
 /** In-process signal that a board changed (the routes' cache listens; other processes hear Redis). */
 export const leaderboardChanges = new EventEmitter()
@@ -80,6 +129,11 @@ export const leaderboardChanges = new EventEmitter()
  * under the new settings; earlier snapshots stay readable with `?at=`.
  */
 export async function recomputeAfterSettingsChange(app: FastifyInstance, challengeSlug: string, phaseSlug: string, body: RankingUpdate): Promise<void> {
+  if (body.perSeriesVisibility !== undefined) {
+    // What the public board may show changed, past snapshots included: every cached board goes.
+    leaderboardChanges.emit('visibility')
+    await app.redis.publish(leaderboardChannel(app.config.queuePrefix), VISIBILITY_CHANGED).catch((err: unknown) => app.log.warn({ err }, 'could not announce the visibility change'))
+  }
   if (body.ranking === undefined && body.entries === undefined && body.scoringProfile === undefined) return
   const phase = await findPhase(app.db, challengeSlug, phaseSlug)
   await recomputeLeaderboard(app.db, phase.id)

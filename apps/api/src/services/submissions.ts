@@ -12,6 +12,7 @@ import { receiveUpload, type ReceivedUpload } from '../lib/receive-upload.ts'
 import type { SubmissionView } from '../schemas/submission.ts'
 import type { AuthUser } from '../types.ts'
 import { canManage, findPhase, type PhaseWithChallenge } from './challenges.ts'
+import { restrictAggregates, seesFullAggregates } from './aggregate-visibility.ts'
 import { assertCanSee, findSubmission } from './evaluations.ts'
 import { assertNoActiveSubmission, assertPhaseOpen, assertWithinLimit } from './submission-rules.ts'
 import { archiveFailure } from './test-sets.ts'
@@ -215,7 +216,11 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
 
 type SubmissionRow = Awaited<ReturnType<typeof findSubmission>>
 
-async function submissionView(db: PrismaClient, s: SubmissionRow & { phase: { slug: string } }): Promise<SubmissionView> {
+/**
+ * `minSeries`: MIN_AGGREGATE_SERIES. Where per-series results are for the organisers, other
+ * callers get only means and counts of the aggregates (see aggregate-visibility.ts).
+ */
+async function submissionView(db: PrismaClient, s: SubmissionRow & { phase: { slug: string } }, user: AuthUser | null, minSeries: number): Promise<SubmissionView> {
   const latest = await db.evaluation.findFirst({ where: { submissionId: s.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { progressDone: true, progressTotal: true } })
   const view: SubmissionView = {
     id: s.id,
@@ -230,16 +235,19 @@ async function submissionView(db: PrismaClient, s: SubmissionRow & { phase: { sl
   if (s.error) view.error = s.error
   if (s.status === 'succeeded') {
     const ok = await db.evaluation.findFirst({ where: { submissionId: s.id, status: 'succeeded', testSet: { public: false } }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { aggregates: true } })
-    if (ok?.aggregates && typeof ok.aggregates === 'object' && !Array.isArray(ok.aggregates)) view.aggregates = ok.aggregates as Record<string, unknown>
+    if (ok?.aggregates && typeof ok.aggregates === 'object' && !Array.isArray(ok.aggregates)) {
+      const aggregates = ok.aggregates as Record<string, unknown>
+      view.aggregates = seesFullAggregates(user, s.phase) ? aggregates : restrictAggregates(aggregates, minSeries)
+    }
   }
   return view
 }
 
 /** Only the participant, the challenge's organiser and admins see a submission (others: 403, anonymous: 404). */
-export async function getSubmission(db: PrismaClient, user: AuthUser | null, id: string): Promise<SubmissionView> {
+export async function getSubmission(db: PrismaClient, user: AuthUser | null, id: string, minSeries: number): Promise<SubmissionView> {
   const s = await findSubmission(db, id)
   assertCanSee(user, s)
-  return submissionView(db, s)
+  return submissionView(db, s, user, minSeries)
 }
 
 /** Per-series results of the newest evaluation with results, as the phase's perSeriesVisibility allows. */
@@ -262,7 +270,7 @@ export async function getSubmissionSeries(db: PrismaClient, user: AuthUser | nul
 }
 
 /** The caller's own submissions; organisers of the challenge and admins see all unless `mine`. */
-export async function listSubmissions(db: PrismaClient, user: AuthUser | null, challengeSlug: string, phaseSlug: string, mine: boolean): Promise<SubmissionView[]> {
+export async function listSubmissions(db: PrismaClient, user: AuthUser | null, challengeSlug: string, phaseSlug: string, mine: boolean, minSeries: number): Promise<SubmissionView[]> {
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   if (!user) throw notFound(`sign in to list submissions of phase "${phaseSlug}"`)
   const all = canManage(user, phase.challenge) && !mine
@@ -271,7 +279,7 @@ export async function listSubmissions(db: PrismaClient, user: AuthUser | null, c
     include: { phase: { include: { challenge: { select: { ownerId: true, slug: true } } } }, participant: { select: { name: true } } },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
   })
-  return Promise.all(rows.map((r) => submissionView(db, r)))
+  return Promise.all(rows.map((r) => submissionView(db, r, user, minSeries)))
 }
 
 /** Cancels a queued or running submission (its participant, the organiser, an admin). */
@@ -288,5 +296,5 @@ export async function cancelSubmission(app: FastifyInstance, user: AuthUser, id:
   if (evaluations === null) throw conflict(`submission ${id} is ${(await app.db.submission.findUniqueOrThrow({ where: { id } })).status}; only queued or running submissions can be cancelled`)
   // A waiting job is removed; a running one sees the cancelled status and stops.
   for (const evaluationId of evaluations) await app.evaluationQueue.remove(evaluationId).catch(() => undefined)
-  return getSubmission(app.db, user, id)
+  return getSubmission(app.db, user, id, app.config.minAggregateSeries)
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { candidateMetrics } from './candidate-metrics.ts'
+import { candidateCounts, candidateMetrics } from './candidate-metrics.ts'
 
 describe('candidateMetrics', () => {
   const specs = [
@@ -17,5 +17,11 @@ describe('candidateMetrics', () => {
 
   it('tolerates a missing aggregates document', () => {
     expect(candidateMetrics(specs, null)).toEqual({ DiceVertebrae: null, ASDVertebrae: null, HD95Discs: null })
+  })
+
+  it('records the number of series behind each value, 0 when missing', () => {
+    const aggregates = { DiceVertebrae: { mean: 0.91, count: 3 }, ASDVertebrae: { mean: null, count: 0 }, HD95Discs: { mean: 2 } }
+    expect(candidateCounts(specs, aggregates)).toEqual({ DiceVertebrae: 3, ASDVertebrae: 0, HD95Discs: 0 })
+    expect(candidateCounts(specs, null)).toEqual({ DiceVertebrae: 0, ASDVertebrae: 0, HD95Discs: 0 })
   })
 })

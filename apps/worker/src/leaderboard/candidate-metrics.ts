@@ -13,3 +13,14 @@ export function candidateMetrics(specs: readonly MetricSpec[], aggregates: unkno
     }),
   )
 }
+
+/** The number of series behind each metric's value (0 when absent). */
+export function candidateCounts(specs: readonly MetricSpec[], aggregates: unknown): Record<string, number> {
+  const table = (aggregates ?? {}) as Record<string, { count?: unknown } | undefined>
+  return Object.fromEntries(
+    specs.map(({ key }) => {
+      const count = table[key]?.count
+      return [key, typeof count === 'number' && Number.isInteger(count) && count >= 0 ? count : 0]
+    }),
+  )
+}

@@ -5,7 +5,7 @@
 import type { Prisma, PrismaClient } from '@spider-bench/db'
 import { parseRankingSettings, rankLeaderboard, type Candidate } from '@spider-bench/leaderboard'
 import { isProfileName, profileMetrics, SCORER_VERSION } from '@spider-bench/scoring'
-import { candidateMetrics } from './candidate-metrics.ts'
+import { candidateCounts, candidateMetrics } from './candidate-metrics.ts'
 
 export interface SnapshotSummary {
   readonly id: string
@@ -50,7 +50,9 @@ export async function recomputeLeaderboard(prisma: PrismaClient, phaseId: string
         createdAt: e.submission.createdAt.toISOString(),
         metrics: candidateMetrics(specs, e.aggregates),
       }))
-      const rows = rankLeaderboard(candidates, settings)
+      // Each row also records over how many series each value was computed, so that the API can
+      // withhold values over too few series where per-series results are for the organisers.
+      const rows = rankLeaderboard(candidates, settings).map((row) => ({ ...row, counts: candidateCounts(specs, newest.get(row.submissionId)?.aggregates) }))
       const used = [...newest.values()].filter((e) => rows.some((r) => r.submissionId === e.submissionId))
       const scorerVersions = [...new Set(used.map((e) => e.scorerVersion))].sort()
       const testSetVersions = used.map((e) => e.testSet.version)

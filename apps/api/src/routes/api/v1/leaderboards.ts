@@ -4,7 +4,7 @@ import { leaderboardChannel } from '@spider-bench/contracts'
 import { errorResponses } from '../../../schemas/common.ts'
 import { PhaseParams } from '../../../schemas/challenge.ts'
 import { LeaderboardQuery, LeaderboardSchema, type LeaderboardView } from '../../../schemas/leaderboard.ts'
-import { getLeaderboard, leaderboardChanges, parseAt } from '../../../services/leaderboards.ts'
+import { getLeaderboard, leaderboardChanges, parseAt, VISIBILITY_CHANGED } from '../../../services/leaderboards.ts'
 
 /**
  * Boards are cached, serialized, per phase: a board changes only when an evaluation finishes
@@ -34,14 +34,22 @@ const leaderboards: FastifyPluginAsyncTypebox = async (app) => {
     // Reads begun before the change must not be joined by requests made after it.
     for (const key of loading.keys()) if (key.endsWith('/latest')) loading.delete(key)
   }
+  // A phase's perSeriesVisibility decides what its boards show, past ones included.
+  const dropAll = () => {
+    generation++
+    cache.clear()
+    loading.clear()
+  }
   leaderboardChanges.on('changed', dropLatest)
+  leaderboardChanges.on('visibility', dropAll)
   const subscriber = new Redis(app.config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true })
   subscriber.on('error', (err) => app.log.warn({ err }, 'leaderboard announcements: redis connection error'))
-  subscriber.on('message', dropLatest)
+  subscriber.on('message', (_channel: string, message: string) => (message === VISIBILITY_CHANGED ? dropAll() : dropLatest()))
   // Subscribing waits in the offline queue while Redis is down; the TTL covers that time.
   subscriber.subscribe(leaderboardChannel(app.config.queuePrefix)).catch((err: unknown) => app.log.warn({ err }, 'leaderboard announcements unavailable; boards expire by TTL'))
   app.addHook('onClose', async () => {
     leaderboardChanges.off('changed', dropLatest)
+    leaderboardChanges.off('visibility', dropAll)
     subscriber.disconnect()
   })
   app.get(
@@ -55,13 +63,13 @@ const leaderboards: FastifyPluginAsyncTypebox = async (app) => {
       const hit = cacheable ? cache.get(key) : undefined
       reply.type('application/json; charset=utf-8')
       if (hit && (at !== null || Date.now() - hit.at < LATEST_TTL_MS)) return reply.send(preSerialized(hit.json))
-      if (!cacheable) return reply.send(preSerialized(JSON.stringify(await getLeaderboard(app.db, challenge, phase, at))))
+      if (!cacheable) return reply.send(preSerialized(JSON.stringify(await getLeaderboard(app.db, challenge, phase, at, app.config.minAggregateSeries))))
       // Single flight: concurrent misses of one board share one database read, so a burst
       // after an invalidation costs one query, not one per request.
       let pending = loading.get(key)
       if (!pending) {
         const readAt = generation
-        pending = getLeaderboard(app.db, challenge, phase, at)
+        pending = getLeaderboard(app.db, challenge, phase, at, app.config.minAggregateSeries)
           .then((board) => {
             const json = JSON.stringify(board)
             if (readAt === generation) {

@@ -32,14 +32,14 @@ const submissions: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       requireUser(request)
       const mine = request.query.mine === '1' || request.query.mine === 'true'
-      return listSubmissions(app.db, request.user, request.params.challenge, request.params.phase, mine)
+      return listSubmissions(app.db, request.user, request.params.challenge, request.params.phase, mine, app.config.minAggregateSeries)
     },
   )
 
   app.get(
     '/submissions/:id',
     { schema: { tags: ['submissions'], params: SubmissionParams, response: { 200: SubmissionSchema, ...errorResponses(401, 403, 404) } } },
-    async (request) => getSubmission(app.db, request.user, request.params.id),
+    async (request) => getSubmission(app.db, request.user, request.params.id, app.config.minAggregateSeries),
   )
 
   app.get(
