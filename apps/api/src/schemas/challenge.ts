@@ -48,7 +48,23 @@ export type CreatePhase = Static<typeof CreatePhaseSchema>
 export const UpdatePhaseSchema = Type.Partial(Type.Object(phaseFields, { additionalProperties: false }), { additionalProperties: false, minProperties: 1 })
 export type UpdatePhase = Static<typeof UpdatePhaseSchema>
 
-export const TestSetSummarySchema = Type.Object({ version: Type.Integer(), count: Type.Integer(), createdAt: Type.String({ format: 'date-time' }) })
+export const PublicSeriesSchema = Type.Object({ name: Type.String(), sequence: Type.String(), size: Type.Array(Type.Integer()) })
+
+export const TestSetSummarySchema = Type.Object({
+  version: Type.Integer(),
+  count: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+  /** In phases that accept predictions: each series' name, sequence and voxel grid size (what a prediction must match). */
+  series: Type.Optional(Type.Array(PublicSeriesSchema)),
+})
+
+/** What an algorithm submission gets per test series, and the largest model accepted. */
+export const PhaseResourcesSchema = Type.Object({
+  inferenceTimePerSeriesMs: Type.Integer({ description: 'wall-clock limit per test series; the model process is killed after it' }),
+  memoryLimitMb: Type.Integer({ description: 'resident memory limit of the model process, MiB' }),
+  executionProviders: Type.Array(Type.String(), { description: 'onnxruntime execution providers offered, in order; the config\'s executionProviders pick among them, CPU last' }),
+  maxModelBytes: Type.Integer({ description: 'largest model file accepted' }),
+})
 
 export const PhaseSchema = Type.Object({
   slug: Type.String(),
@@ -61,8 +77,9 @@ export const PhaseSchema = Type.Object({
   opensAt: Nullable(Type.String({ format: 'date-time' })),
   closesAt: Nullable(Type.String({ format: 'date-time' })),
   perSeriesVisibility: Type.String(),
-  /** The current hidden test set: version and series count only, never its content. */
+  /** The current hidden test set: version, series count and (predictions phases) series names and sizes, never its content. */
   testSet: Nullable(TestSetSummarySchema),
+  resources: PhaseResourcesSchema,
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 })

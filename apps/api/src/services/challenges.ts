@@ -1,17 +1,20 @@
+import type { Config } from '@spider-bench/config'
 import { Prisma, type PrismaClient } from '@spider-bench/db'
 import { isProfileName, profileMetrics } from '@spider-bench/scoring'
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts'
 import type { AuthUser } from '../types.ts'
 import type { ChallengeView, CreateChallenge, CreatePhase, PhaseView, UpdatePhase } from '../schemas/challenge.ts'
 
-type PhaseRow = Prisma.PhaseGetPayload<{ include: { testSets: true } }>
-type ChallengeRow = Prisma.ChallengeGetPayload<{ include: { owner: true; phases: { include: { testSets: true } } } }>
+type PhaseRow = Prisma.PhaseGetPayload<{ include: { testSets: { include: { series: { select: { name: true; sequence: true; size: true } } } } } }>
+type ChallengeRow = Prisma.ChallengeGetPayload<{ include: { owner: true; phases: { include: { testSets: { include: { series: { select: { name: true; sequence: true; size: true } } } } } } } }>
 export type PhaseWithChallenge = Prisma.PhaseGetPayload<{ include: { challenge: true } }>
 
-const phaseInclude = { testSets: { where: { public: false }, orderBy: { version: 'desc' as const }, take: 1 } }
+const phaseInclude = {
+  testSets: { where: { public: false }, orderBy: { version: 'desc' as const }, take: 1, include: { series: { select: { name: true, sequence: true, size: true }, orderBy: { name: 'asc' as const } } } },
+}
 const challengeInclude = { owner: true, phases: { include: phaseInclude, orderBy: { createdAt: 'asc' as const } } }
 
-export function phaseView(p: PhaseRow): PhaseView {
+export function phaseView(p: PhaseRow, resources: PhaseView['resources']): PhaseView {
   const current = p.testSets[0]
   return {
     slug: p.slug,
@@ -24,14 +27,34 @@ export function phaseView(p: PhaseRow): PhaseView {
     opensAt: p.opensAt?.toISOString() ?? null,
     closesAt: p.closesAt?.toISOString() ?? null,
     perSeriesVisibility: p.perSeriesVisibility,
-    testSet: current ? { version: current.version, count: current.seriesCount, createdAt: current.createdAt.toISOString() } : null,
+    testSet: current
+      ? {
+          version: current.version,
+          count: current.seriesCount,
+          createdAt: current.createdAt.toISOString(),
+          // Participants who upload predictions hold the test images, so names and voxel grid
+          // sizes are theirs already (a 422 lists them too); an algorithm-only phase keeps them.
+          ...(p.submissionKinds.includes('predictions') ? { series: current.series.map((s) => ({ name: s.name, sequence: s.sequence, size: s.size as number[] })) } : {}),
+        }
+      : null,
+    resources,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   }
 }
 
-function challengeView(c: ChallengeRow): ChallengeView {
-  return { slug: c.slug, title: c.title, description: c.description, owner: c.owner.name, createdAt: c.createdAt.toISOString(), phases: c.phases.map(phaseView) }
+/** What an algorithm gets on this server (the same for every phase): INFERENCE_* and the upload limit. */
+export function phaseResources(config: Config): PhaseView['resources'] {
+  return {
+    inferenceTimePerSeriesMs: config.inference.timeLimitMs,
+    memoryLimitMb: config.inference.memoryLimitMb,
+    executionProviders: [...config.inference.providers],
+    maxModelBytes: config.maxUploadBytes,
+  }
+}
+
+function challengeView(c: ChallengeRow, resources: PhaseView['resources']): ChallengeView {
+  return { slug: c.slug, title: c.title, description: c.description, owner: c.owner.name, createdAt: c.createdAt.toISOString(), phases: c.phases.map((p) => phaseView(p, resources)) }
 }
 
 /** Admins manage everything; organisers the challenges they own. */
@@ -45,9 +68,9 @@ export function assertCanManage(user: AuthUser, challenge: { ownerId: string; sl
 
 const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002'
 
-export async function listChallenges(db: PrismaClient): Promise<ChallengeView[]> {
+export async function listChallenges(db: PrismaClient, resources: PhaseView['resources']): Promise<ChallengeView[]> {
   const rows = await db.challenge.findMany({ include: challengeInclude, orderBy: { createdAt: 'asc' } })
-  return rows.map(challengeView)
+  return rows.map((c) => challengeView(c, resources))
 }
 
 export async function findChallenge(db: PrismaClient, slug: string) {
@@ -56,16 +79,16 @@ export async function findChallenge(db: PrismaClient, slug: string) {
   return c
 }
 
-export async function getChallenge(db: PrismaClient, slug: string): Promise<ChallengeView> {
+export async function getChallenge(db: PrismaClient, slug: string, resources: PhaseView['resources']): Promise<ChallengeView> {
   const c = await db.challenge.findUnique({ where: { slug }, include: challengeInclude })
   if (!c) throw notFound(`no challenge "${slug}"`)
-  return challengeView(c)
+  return challengeView(c, resources)
 }
 
-export async function createChallenge(db: PrismaClient, user: AuthUser, body: CreateChallenge): Promise<ChallengeView> {
+export async function createChallenge(db: PrismaClient, user: AuthUser, body: CreateChallenge, resources: PhaseView['resources']): Promise<ChallengeView> {
   try {
     const c = await db.challenge.create({ data: { slug: body.slug, title: body.title, description: body.description ?? null, ownerId: user.id }, include: challengeInclude })
-    return challengeView(c)
+    return challengeView(c, resources)
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`a challenge with slug "${body.slug}" already exists`)
     throw err
@@ -124,7 +147,7 @@ function checkWindow(opensAt: Date | null | undefined, closesAt: Date | null | u
   }
 }
 
-export async function createPhase(db: PrismaClient, user: AuthUser, challengeSlug: string, body: CreatePhase): Promise<PhaseView> {
+export async function createPhase(db: PrismaClient, user: AuthUser, challengeSlug: string, body: CreatePhase, resources: PhaseView['resources']): Promise<PhaseView> {
   const challenge = await findChallenge(db, challengeSlug)
   assertCanManage(user, challenge)
   const data = phaseData(body)
@@ -149,14 +172,14 @@ export async function createPhase(db: PrismaClient, user: AuthUser, challengeSlu
       },
       include: phaseInclude,
     })
-    return phaseView(p)
+    return phaseView(p, resources)
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`challenge "${challengeSlug}" already has a phase "${body.slug}"`)
     throw err
   }
 }
 
-export async function updatePhase(db: PrismaClient, user: AuthUser, challengeSlug: string, phaseSlug: string, body: UpdatePhase): Promise<PhaseView> {
+export async function updatePhase(db: PrismaClient, user: AuthUser, challengeSlug: string, phaseSlug: string, body: UpdatePhase, resources: PhaseView['resources']): Promise<PhaseView> {
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   assertCanManage(user, phase.challenge)
   const data = phaseData(body)
@@ -166,7 +189,7 @@ export async function updatePhase(db: PrismaClient, user: AuthUser, challengeSlu
   if (body.ranking || body.scoringProfile) checkRankingKeys(body.scoringProfile ?? phase.scoringProfile, body.ranking?.metrics ?? (phase.rankingMetrics as Array<{ key: string }>))
   try {
     const p = await db.phase.update({ where: { id: phase.id }, data, include: phaseInclude })
-    return phaseView(p)
+    return phaseView(p, resources)
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`challenge "${challengeSlug}" already has a phase "${body.slug}"`)
     throw err

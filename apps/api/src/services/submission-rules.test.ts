@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import { ApiError } from '../errors.ts'
-import { assertNoActiveSubmission, assertPhaseOpen, assertWithinLimit } from './submission-rules.ts'
+import { assertNoActiveSubmission, assertPhaseOpen, assertWithinLimit, limitState } from './submission-rules.ts'
 
 const at = (iso: string) => new Date(iso)
 function caught(fn: () => void): ApiError {
@@ -34,6 +34,14 @@ describe('submission rules', () => {
     expect(err.message).toBe('submission limit reached (2 per 24 h); the next submission is allowed at 2030-01-03T01:00:00.000Z')
     expect(err.headers).toEqual({ 'retry-after': String(13 * 3600) })
     assertWithinLimit({ count: null, periodHours: null }, [now, now, now], now)
+  })
+
+  it('states used, remaining and the next allowed time (the quota route)', () => {
+    const now = at('2030-01-02T12:00:00Z')
+    const limit = { count: 2, periodHours: 24 }
+    expect(limitState(limit, [], now)).toEqual({ used: 0, remaining: 2, nextAt: null })
+    expect(limitState(limit, [at('2030-01-01T11:00:00Z'), at('2030-01-02T10:00:00Z')], now)).toEqual({ used: 1, remaining: 1, nextAt: null })
+    expect(limitState(limit, [at('2030-01-02T10:00:00Z'), at('2030-01-02T01:00:00Z')], now)).toEqual({ used: 2, remaining: 0, nextAt: at('2030-01-03T01:00:00Z') })
   })
 
   it('refuses a second active submission', () => {

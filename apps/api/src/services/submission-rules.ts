@@ -19,15 +19,26 @@ export function assertNoActiveSubmission(active: { id: string; status: string } 
 }
 
 /**
+ * Where a participant stands against `limit.count` submissions per `limit.periodHours`:
+ * counted submissions in the window, what remains, and (when none remains) when the oldest
+ * of them leaves the window, which allows the next one.
+ */
+export function limitState(limit: { count: number; periodHours: number }, recent: Date[], now: Date): { used: number; remaining: number; nextAt: Date | null } {
+  const periodMs = limit.periodHours * 3_600_000
+  const inWindow = recent.filter((d) => d.getTime() > now.getTime() - periodMs).sort((a, b) => a.getTime() - b.getTime())
+  const remaining = Math.max(0, limit.count - inWindow.length)
+  const nextAt = remaining > 0 ? null : new Date(inWindow[inWindow.length - limit.count].getTime() + periodMs)
+  return { used: inWindow.length, remaining, nextAt }
+}
+
+/**
  * 429 when `limit.count` counted submissions fall within the last `limit.periodHours`;
  * the next one is allowed when the oldest of them leaves the window.
  */
 export function assertWithinLimit(limit: { count: number | null; periodHours: number | null }, recent: Date[], now: Date): void {
   if (limit.count == null || limit.periodHours == null) return
-  const periodMs = limit.periodHours * 3_600_000
-  const inWindow = recent.filter((d) => d.getTime() > now.getTime() - periodMs).sort((a, b) => a.getTime() - b.getTime())
-  if (inWindow.length < limit.count) return
-  const next = new Date(inWindow[inWindow.length - limit.count].getTime() + periodMs)
+  const { nextAt: next } = limitState({ count: limit.count, periodHours: limit.periodHours }, recent, now)
+  if (next === null) return
   throw tooManyRequests(
     `submission limit reached (${limit.count} per ${limit.periodHours} h); the next submission is allowed at ${next.toISOString()}`,
     (next.getTime() - now.getTime()) / 1000,
