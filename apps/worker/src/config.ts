@@ -22,13 +22,22 @@ export interface WorkerConfig {
   readonly watchdogSeriesMs: number
   /** Per-series inference time limit the phase states (INFERENCE_TIME_LIMIT_MS). */
   readonly inferenceTimeLimitMs: number
+  /**
+   * JavaScript heap limit of each scoring thread, MB (SCORING_THREAD_MEMORY_MB). The scorer's
+   * typed arrays live outside this heap; their size is bounded by the scorer itself.
+   */
+  readonly scoringThreadMemoryMb: number
+  /** Predictions with more distinct non-zero labels fail their series as an input fault (MAX_PREDICTION_LABELS, as the API's upload check). */
+  readonly maxPredictionLabels: number
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
   const value = Number(raw.trim())
-  if (!/^\d+$/.test(raw.trim()) || value < min) throw new Error(`${name} must be a whole number >= ${min}, got "${raw}"`)
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}, got "${raw}"`)
+  }
   return value
 }
 
@@ -38,6 +47,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, overrides
     lockDurationMs: positiveInt(env, 'WORKER_LOCK_MS', 30_000, 1000),
     reconcileIntervalMs: positiveInt(env, 'RECONCILE_INTERVAL_MS', 60_000, 100),
     reconcileGraceMs: positiveInt(env, 'RECONCILE_GRACE_MS', 30_000, 0),
+    // The scorer's own heap stays near 10 MB on the 97 series of bench:score; the rest of a
+    // thread's memory is typed arrays, bounded by the scorer (README, configuration).
+    scoringThreadMemoryMb: positiveInt(env, 'SCORING_THREAD_MEMORY_MB', 256, 64),
+    maxPredictionLabels: positiveInt(env, 'MAX_PREDICTION_LABELS', 1000, 1, 65_535),
     watchdogGraceMs: positiveInt(env, 'WATCHDOG_GRACE_MS', 300_000, 0),
     watchdogSeriesMs: positiveInt(env, 'WATCHDOG_SERIES_MS', 120_000, 1),
     inferenceTimeLimitMs: loadInferenceLimits(env).timeLimitMs,

@@ -91,7 +91,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const ctx: WorkerContext = {
     prisma: options.prisma,
     storage: options.storage,
-    pool: new ScoringPool(config.concurrency),
+    pool: new ScoringPool(config.concurrency, { memoryMb: config.scoringThreadMemoryMb }),
     flows: new FlowProducer({ connection }),
     queues,
     names,

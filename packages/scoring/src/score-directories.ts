@@ -15,6 +15,11 @@ export interface ScoreDirectoriesOptions {
   readonly profile?: ProfileName
   /** Threads scoring at once, the calling thread included (it works while the others start); default: all cores. */
   readonly threads?: number
+  /**
+   * JavaScript heap limit of each worker thread, MB (default 256; the scorer's own heap stays
+   * near 10 MB, its typed arrays are bounded by the scorer). The calling thread has none.
+   */
+  readonly threadMemoryMb?: number
   /** Missing predictions still make error series, but no longer exit code 2. */
   readonly allowMissing?: boolean
   readonly onProgress?: (done: number, total: number, name: string) => void
@@ -36,6 +41,8 @@ export async function scoreDirectories(options: ScoreDirectoriesOptions): Promis
   const profile = options.profile ?? 'spider'
   const threads = options.threads ?? availableParallelism()
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`)
+  const memoryMb = options.threadMemoryMb ?? DEFAULT_THREAD_MEMORY_MB
+  if (!Number.isInteger(memoryMb) || memoryMb < 1) throw new RangeError(`threadMemoryMb must be a positive integer, got ${memoryMb}`)
   const { pairs, extraPredictions } = await pairFiles(options.truthDir, options.predDir)
   // Largest first, so that a big series does not start last and leave the other threads idle.
   const sizes = new Map(await Promise.all(pairs.map(async (p) => [p.name, (await stat(p.truthPath)).size] as const)))
@@ -46,7 +53,7 @@ export async function scoreDirectories(options: ScoreDirectoriesOptions): Promis
   const series =
     Math.min(threads, tasks.length) <= 1
       ? await scoreInThisThread(tasks, progress)
-      : await scoreOnWorkers(tasks, Math.min(threads, tasks.length), progress)
+      : await scoreOnWorkers(tasks, Math.min(threads, tasks.length), memoryMb, progress)
   const failed = series.filter((s) => s.status === 'error')
   const missingOnly = failed.every((s) => pairs.find((p) => p.name === s.name)?.predPath === null)
   const exitCode = failed.length === 0 || (options.allowMissing === true && missingOnly) ? 0 : 2
@@ -54,6 +61,8 @@ export async function scoreDirectories(options: ScoreDirectoriesOptions): Promis
 }
 
 type Task = SeriesPair & { profile: ProfileName }
+
+const DEFAULT_THREAD_MEMORY_MB = 256
 
 async function scoreInThisThread(tasks: Task[], progress: (r: SeriesResult) => void): Promise<SeriesResult[]> {
   const out: SeriesResult[] = []
@@ -67,11 +76,11 @@ async function scoreInThisThread(tasks: Task[], progress: (r: SeriesResult) => v
 
 // Workers run the TypeScript sources: each registers tsx before importing score-worker.ts,
 // which works the same under `npx spider-bench`, `node bin/run-ts.js` and vitest.
-function startWorker(): Worker {
+function startWorker(memoryMb: number): Worker {
   const tsx = import.meta.resolve('tsx/esm/api')
   const entry = new URL('./score-worker.ts', import.meta.url).href
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}) })`
-  return new Worker(boot, { eval: true })
+  return new Worker(boot, { eval: true, resourceLimits: { maxOldGenerationSizeMb: memoryMb } })
 }
 
 /**
@@ -79,7 +88,7 @@ function startWorker(): Worker {
  * a worker needs about a second to load tsx and the scorer, during which this thread has
  * already scored dozens of series, so the start-up cost is hidden rather than added.
  */
-function scoreOnWorkers(tasks: Task[], threads: number, progress: (r: SeriesResult) => void): Promise<SeriesResult[]> {
+function scoreOnWorkers(tasks: Task[], threads: number, memoryMb: number, progress: (r: SeriesResult) => void): Promise<SeriesResult[]> {
   return new Promise((resolve, reject) => {
     const results: SeriesResult[] = []
     const workers: Worker[] = []
@@ -97,14 +106,17 @@ function scoreOnWorkers(tasks: Task[], threads: number, progress: (r: SeriesResu
       progress(result)
       if (results.length === tasks.length) finish()
     }
+    const current = new Map<Worker, number>()
     const feed = (worker: Worker) => {
+      current.delete(worker)
       if (next < tasks.length) {
         const id = next++
+        current.set(worker, id)
         worker.postMessage({ id, ...tasks[id] })
       }
     }
     for (let t = 0; t < threads - 1; t++) {
-      const worker = startWorker()
+      const worker = startWorker(memoryMb)
       workers.push(worker)
       worker.on('message', (reply: WorkerReply) => {
         if ('error' in reply) {
@@ -115,7 +127,11 @@ function scoreOnWorkers(tasks: Task[], threads: number, progress: (r: SeriesResu
         record(reply.result)
         feed(worker)
       })
-      worker.on('error', (err) => finish(err))
+      worker.on('error', (err: Error & { code?: string }) => {
+        const id = current.get(worker)
+        if (err.code === 'ERR_WORKER_OUT_OF_MEMORY' && id !== undefined) finish(new Error(`a scoring thread reached its ${memoryMb} MB heap limit (starting, or scoring ${tasks[id].name})`))
+        else finish(err)
+      })
       worker.on('exit', (code) => {
         if (!finished) finish(new Error(`a scoring worker exited unexpectedly (code ${code})`))
       })

@@ -1,12 +1,20 @@
-import type { ProfileName, SeriesResult } from '@spider-bench/scoring'
+import type { ProfileName, ScoreOptions, SeriesResult } from '@spider-bench/scoring'
 
-/** One series to score in a thread: file paths only, the thread reads the images itself. */
-export interface ScoreTask {
-  readonly id: number
+/** One series to score: file paths only, the thread reads the images itself. */
+export interface ScoreInput {
   readonly name: string
   readonly truthPath: string
   readonly predPath: string | null
   readonly profile: ProfileName
+  /** How messages name the prediction (its upload name, never a storage path). */
+  readonly predLabel?: string
+  /** The prediction label cap and memory bounds of the scorer. */
+  readonly options?: ScoreOptions
+}
+
+/** A ScoreInput as sent to a thread. */
+export interface ScoreTask extends ScoreInput {
+  readonly id: number
 }
 
 export type ThreadReply =

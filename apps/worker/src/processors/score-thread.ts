@@ -12,7 +12,8 @@ const port = parentPort
 port.on('message', async (task: ScoreTask) => {
   let reply: ThreadReply
   try {
-    const result = await scoreSeriesFiles({ name: task.name, truthPath: task.truthPath, predPath: task.predPath, profile: task.profile })
+    const { id: _id, ...files } = task
+    const result = await scoreSeriesFiles(files)
     reply = { id: task.id, ok: true, result }
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err))

@@ -1,10 +1,15 @@
-/** Stand-in thread body for scoring-pool tests: echoes, fails or crashes on request. */
+/** Stand-in thread body for scoring-pool tests: echoes, fails, crashes or fills its heap on request. */
 import { parentPort, threadId } from 'node:worker_threads'
 import type { ScoreTask } from './score-task.ts'
 
 const port = parentPort
 port?.on('message', (task: ScoreTask) => {
   if (task.name === 'crash') process.exit(3)
+  if (task.name === 'oom') {
+    // Live JavaScript objects until the thread's heap limit stops it.
+    const keep: number[][] = []
+    for (;;) keep.push(Array.from({ length: 100_000 }, (_, i) => i + keep.length))
+  }
   if (task.name === 'throw') {
     port.postMessage({ id: task.id, ok: false, error: { name: 'ImageError', message: `cannot read ${task.truthPath}` } })
     return

@@ -3,6 +3,7 @@
  * flow. Scores the series in a scoring thread and upserts its result. Many such jobs run at
  * once, in this process (`concurrency`) and in every other worker sharing Redis.
  */
+import { basename } from 'node:path'
 import { Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { isProfileName, type SeriesResult } from '@spider-bench/scoring'
@@ -10,6 +11,7 @@ import type { ScoreSeriesJobData } from '@spider-bench/contracts'
 import type { WorkerContext } from '../context.ts'
 import { isTerminal, storedSeriesResult, storeSeriesResult } from '../evaluation-store.ts'
 import { InputFault } from '../faults.ts'
+import { ThreadMemoryError } from '../processors/scoring-pool.ts'
 
 /** The prediction's storage key: an uploaded file, or what the inference child produced. */
 async function predictionKey(job: Job<ScoreSeriesJobData>, kind: string, files: unknown, seriesName: string): Promise<string | null> {
@@ -49,7 +51,28 @@ export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSerie
     const truthPath = await ctx.storage.localPath(series.maskKey)
     const predPath = predKey === null ? null : await ctx.storage.localPath(predKey)
     const started = performance.now()
-    const scored = await ctx.pool.score({ name: series.name, truthPath, predPath, profile: evaluation.profile })
+    const scored = await ctx.pool
+      .score({
+        name: series.name,
+        truthPath,
+        predPath,
+        profile: evaluation.profile,
+        // Messages name the uploaded file, never its place in storage.
+        ...(predKey === null ? {} : { predLabel: basename(predKey) }),
+        options: { maxPredictionLabels: ctx.config.maxPredictionLabels },
+      })
+      .catch((err: unknown) => {
+        // The scorer's memory is bounded for any valid input, so a thread that outgrew its
+        // limit on a prediction was fed one the participant must fix; without a prediction
+        // (the reference alone) it is a system fault, retried.
+        if (err instanceof ThreadMemoryError && predKey !== null) {
+          throw new InputFault(
+            `prediction for series ${series.name} could not be scored: scoring it exceeded the scoring thread's memory limit (${err.limitMb} MB); ` +
+              'a prediction must be a label mask like the reference (SPIDER masks have fewer than 100 structures); fix the file and submit again',
+          )
+        }
+        throw err
+      })
     await storeSeriesResult(ctx.prisma, evaluationId, scored, performance.now() - started)
     result = scored
   }
