@@ -12,6 +12,7 @@ import adminQueues from './plugins/app/admin-queues.ts'
 import auth from './plugins/app/auth.ts'
 import eventStreams from './plugins/app/event-streams.ts'
 import uploadSlots from './plugins/app/upload-slots.ts'
+import imageValidator from './plugins/app/image-validator.ts'
 import autoloadRoutes from './routes/autoload.ts'
 import { serializeRequest } from './lib/redact-url.ts'
 import { ErrorSchema } from './schemas/common.ts'
@@ -60,6 +61,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auth)
   await app.register(adminQueues)
   await app.register(uploadSlots)
+  await app.register(imageValidator)
   await app.register(eventStreams)
   await app.register(autoloadRoutes)
   return app as unknown as FastifyInstance

@@ -17,6 +17,17 @@ export interface Config {
   readonly maxArchiveEntries: number
   /** Most bytes an uploaded archive may expand to (zip bombs). */
   readonly maxArchiveBytes: number
+  /**
+   * Most voxels an image of an uploaded test set may have (MAX_IMAGE_VOXELS), checked on its
+   * header before any pixel is decoded. Predictions are held to their test series' size.
+   */
+  readonly maxImageVoxels: number
+  /** Most distinct non-zero labels an uploaded prediction image may have (MAX_PREDICTION_LABELS). */
+  readonly maxPredictionLabels: number
+  /** Worker threads that decode and check uploaded images, at most, in each API process (IMAGE_VALIDATION_THREADS). */
+  readonly imageValidationThreads: number
+  /** JavaScript heap limit of each image-validation thread, MB (IMAGE_VALIDATION_HEAP_MB). */
+  readonly imageValidationHeapMb: number
   /** Failed authentications allowed per client address and window before 429. */
   readonly authFailureLimit: number
   readonly authFailureWindowSeconds: number
@@ -165,6 +176,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     maxUploadBytes: attempt(() => integer(env, 'MAX_UPLOAD_BYTES', 4 * GIB, 1), 4 * GIB),
     maxArchiveEntries: attempt(() => integer(env, 'MAX_ARCHIVE_ENTRIES', 10_000, 1), 10_000),
     maxArchiveBytes: attempt(() => integer(env, 'MAX_ARCHIVE_BYTES', 16 * GIB, 1), 16 * GIB),
+    // 2^27 voxels (a 512³ volume, 256 MiB as int16): far more than a lumbar MRI series holds.
+    maxImageVoxels: attempt(() => integer(env, 'MAX_IMAGE_VOXELS', 2 ** 27, 1), 2 ** 27),
+    // SPIDER masks have fewer than 100 structures; the scorer's cost grows with the label count.
+    maxPredictionLabels: attempt(() => integer(env, 'MAX_PREDICTION_LABELS', 1000, 1, 65_535), 1000),
+    imageValidationThreads: attempt(() => integer(env, 'IMAGE_VALIDATION_THREADS', 2, 1, 64), 2),
+    imageValidationHeapMb: attempt(() => integer(env, 'IMAGE_VALIDATION_HEAP_MB', 256, 32), 256),
     authFailureLimit: attempt(() => integer(env, 'AUTH_FAILURE_LIMIT', 10, 1), 10),
     authFailureWindowSeconds: attempt(() => integer(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1), 60),
     queuePrefix: env.SPIDER_QUEUE_PREFIX ?? '',

@@ -5,10 +5,11 @@ import { join } from 'node:path'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Prisma, PrismaClient } from '@spider-bench/db'
 import { evaluationJobOptions } from '@spider-bench/contracts'
-import { ImageError, imageBaseName, IMAGE_EXTENSIONS, readImage, SCORER_VERSION, validateLabelImage } from '@spider-bench/scoring'
+import { imageBaseName, IMAGE_EXTENSIONS, SCORER_VERSION } from '@spider-bench/scoring'
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../errors.ts'
 import { extractArchive, predictionArchiveLimits } from '../lib/archive.ts'
 import { receiveUpload, type ReceivedUpload } from '../lib/receive-upload.ts'
+import { settleAll } from '../lib/settle-all.ts'
 import type { SubmissionView } from '../schemas/submission.ts'
 import type { AuthUser } from '../types.ts'
 import { canManage, findPhase, type PhaseWithChallenge } from './challenges.ts'
@@ -87,19 +88,14 @@ async function preparePredictions(app: FastifyInstance, upload: ReceivedUpload, 
     matched.set(base, f)
   }
   for (const name of expected.keys()) if (!matched.has(name)) problems.push(`missing prediction for series "${name}"`)
-  for (const [name, f] of matched) {
-    try {
-      const image = await readImage(f.file).catch((err: unknown) => {
-        throw err instanceof ImageError ? new ImageError(f.path, err.problem) : err
-      })
-      validateLabelImage(image, f.path)
-      const size = expected.get(name)?.size as number[]
-      if (image.size.some((v, i) => v !== size[i])) problems.push(`${f.path}: size ${image.size.join('x')} differs from the size of test series "${name}" (${size.join('x')})`)
-    } catch (err) {
-      if (err instanceof ImageError) problems.push(err.message)
-      else throw err
-    }
-  }
+  // Decoded and checked in image-validation threads, never on this event loop: header first
+  // (size of the series, data length), bounded decompression, labels (MAX_PREDICTION_LABELS).
+  const checks = await settleAll(
+    [...matched].map(([name, f]) =>
+      app.imageValidator.run({ kind: 'prediction', file: f.file, path: f.path, series: name, size: expected.get(name)?.size as number[], maxLabels: app.config.maxPredictionLabels }),
+    ),
+  )
+  for (const c of checks) if (c.problem) problems.push(c.problem)
   if (problems.length > 0) throw unprocessable(`the predictions have ${problems.length} problem${problems.length === 1 ? '' : 's'}`, { problems })
   const out: Array<{ key: string; file: string }> = []
   const filesJson: Record<string, string> = {}

@@ -4,12 +4,12 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Prisma } from '@spider-bench/db'
-import { checkPairGeometry, ImageError, imageBaseName, IMAGE_EXTENSIONS, readImage, sequenceOf, validateLabelImage, type Image3D } from '@spider-bench/scoring'
+import { imageBaseName, IMAGE_EXTENSIONS, sequenceOf } from '@spider-bench/scoring'
 import { ApiError, badRequest, unprocessable } from '../errors.ts'
 import { ArchiveError, extractArchive, type ExtractedFile } from '../lib/archive.ts'
 import { parseCsv } from '../lib/csv.ts'
-import { distinctLabels } from '../lib/labels.ts'
 import { receiveUpload } from '../lib/receive-upload.ts'
+import { settleAll } from '../lib/settle-all.ts'
 import type { AuthUser } from '../types.ts'
 import { assertCanManage, findPhase } from './challenges.ts'
 
@@ -85,14 +85,7 @@ export function planTestSet(files: ExtractedFile[]): { series: PlannedSeries[]; 
   return { series, overview, problems }
 }
 
-async function readChecked(file: ExtractedFile): Promise<Image3D> {
-  try {
-    return await readImage(file.file)
-  } catch (err) {
-    if (err instanceof ImageError) throw new ImageError(file.path, err.problem)
-    throw err
-  }
-}
+type Geometry = { size: number[]; spacing: number[]; origin: number[]; direction: number[] }
 
 /** overview.csv rows keyed by the series name found in any of their cells. */
 async function readOverview(file: ExtractedFile, names: Set<string>, problems: string[]): Promise<Map<string, Record<string, string>>> {
@@ -151,21 +144,15 @@ export async function importTestSet(
     const files = await extractArchive(archive.path, join(upload.dir, 'x'), { maxEntries: app.config.maxArchiveEntries, maxBytes: app.config.maxArchiveBytes }).catch(archiveFailure)
     const plan = planTestSet(files)
     const problems = [...plan.problems]
-    const checked: Array<PlannedSeries & { geometry: Image3D; labels: number[] }> = []
-    for (const s of plan.series) {
-      try {
-        const mask = await readChecked(s.mask)
-        validateLabelImage(mask, s.mask.path)
-        const image = await readChecked(s.image)
-        checkPairGeometry(image, mask, 'spider', s.mask.path)
-        const labels = distinctLabels(mask, s.mask.path)
-        if (labels.length === 0) throw new ImageError(s.mask.path, 'the mask has no labelled structure (all voxels are 0)')
-        checked.push({ ...s, geometry: { ...mask, data: new Uint8Array(0) }, labels })
-      } catch (err) {
-        if (err instanceof ImageError) problems.push(err.message)
-        else throw err
-      }
-    }
+    // Decoded and checked in image-validation threads, never on this event loop: headers first
+    // (MAX_IMAGE_VOXELS, data length, mask and image on one grid), bounded decompression.
+    const results = await settleAll(plan.series.map((s) => app.imageValidator.run({ kind: 'test-series', image: s.image, mask: s.mask, maxVoxels: app.config.maxImageVoxels })))
+    const checked: Array<PlannedSeries & { geometry: Geometry; labels: number[] }> = []
+    plan.series.forEach((s, i) => {
+      const r = results[i]
+      if (r.problem === null) checked.push({ ...s, geometry: r.geometry, labels: r.labels })
+      else problems.push(r.problem)
+    })
     const meta = plan.overview ? await readOverview(plan.overview, new Set(plan.series.map((s) => s.name)), problems) : new Map()
     if (checked.length === 0 && problems.length === 0) problems.push('the archive holds no series')
     if (problems.length > 0) throw unprocessable(`the test set has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, { problems })
