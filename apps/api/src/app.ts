@@ -10,8 +10,10 @@ import swagger from './plugins/external/swagger.ts'
 import metrics from './plugins/external/metrics.ts'
 import adminQueues from './plugins/app/admin-queues.ts'
 import auth from './plugins/app/auth.ts'
+import queueState from './plugins/app/queue-state.ts'
 import eventStreams from './plugins/app/event-streams.ts'
 import uploadSlots from './plugins/app/upload-slots.ts'
+import modelValidations from './plugins/app/model-validations.ts'
 import imageValidator from './plugins/app/image-validator.ts'
 import autoloadRoutes from './routes/autoload.ts'
 import { serializeRequest } from './lib/redact-url.ts'
@@ -61,7 +63,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auth)
   await app.register(adminQueues)
   await app.register(uploadSlots)
+  await app.register(modelValidations)
   await app.register(imageValidator)
+  await app.register(queueState)
   await app.register(eventStreams)
   await app.register(autoloadRoutes)
   return app as unknown as FastifyInstance

@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startHarness, type Backend, type Harness } from '../testing/harness.ts'
 import { apiClient, PHASE_BODY } from '../testing/client.ts'
 import { mhaBytes } from '../testing/images.ts'
+import { issueToken } from '../services/users.ts'
 
 const ROLES = ['admin', 'owner', 'otherOrganiser', 'participant', 'otherParticipant', 'anonymous'] as const
 type Role = (typeof ROLES)[number]
@@ -24,6 +25,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     let api: ReturnType<typeof apiClient>
     const tokens: Partial<Record<Role, string>> = {}
     let submissionId = ''
+    let participantId = ''
     let image: Buffer
     let mask: Buffer
     const ph = '/api/v1/challenges/spine/phases'
@@ -42,7 +44,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       tokens.admin = (await h.user('root', 'admin')).token
       tokens.owner = (await h.user('owner', 'organiser')).token
       tokens.otherOrganiser = (await h.user('rival', 'organiser')).token
-      tokens.participant = (await h.user('alice', 'participant')).token
+      const alice = await h.user('alice', 'participant')
+      tokens.participant = alice.token
+      participantId = alice.id
       tokens.otherParticipant = (await h.user('bob', 'participant')).token
       image = await mhaBytes('image')
       mask = await mhaBytes('mask')
@@ -162,6 +166,39 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         route: '/api/v1/challenges/{challenge}/phases/{phase}/leaderboard',
         expect: all(200),
         send: (r) => api.json(tok(r), 'GET', `${ph}/final/leaderboard`),
+      },
+      {
+        method: 'POST',
+        route: '/api/v1/users',
+        expect: { admin: 201, owner: 403, otherOrganiser: 403, participant: 403, otherParticipant: 403, anonymous: 401 },
+        send: (r) => api.json(tok(r), 'POST', '/api/v1/users', { name: `u-${r.toLowerCase()}-${n++}`, role: 'participant' }),
+      },
+      {
+        method: 'GET',
+        route: '/api/v1/users',
+        expect: { admin: 200, owner: 403, otherOrganiser: 403, participant: 403, otherParticipant: 403, anonymous: 401 },
+        send: (r) => api.json(tok(r), 'GET', '/api/v1/users'),
+      },
+      {
+        method: 'POST',
+        route: '/api/v1/users/{id}/tokens',
+        expect: { admin: 201, owner: 403, otherOrganiser: 403, participant: 403, otherParticipant: 403, anonymous: 401 },
+        send: (r) => api.json(tok(r), 'POST', `/api/v1/users/${participantId}/tokens`),
+      },
+      {
+        method: 'DELETE',
+        route: '/api/v1/tokens/{id}',
+        expect: { admin: 200, owner: 403, otherOrganiser: 403, participant: 403, otherParticipant: 403, anonymous: 401 },
+        // A fresh spare token of the participant each time: their own token keeps working.
+        send: async (r) => api.json(tok(r), 'DELETE', `/api/v1/tokens/${(await issueToken(h.db.prisma, participantId)).id}`),
+      },
+      { method: 'GET', route: '/api/v1/me', expect: { ...all(200), anonymous: 401 }, send: (r) => api.json(tok(r), 'GET', '/api/v1/me') },
+      { method: 'GET', route: '/api/v1/status', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/api/v1/status') },
+      {
+        method: 'GET',
+        route: '/api/v1/challenges/{challenge}/phases/{phase}/quota',
+        expect: { ...all(200), anonymous: 401 },
+        send: (r) => api.json(tok(r), 'GET', `${ph}/final/quota`),
       },
       {
         method: 'POST',

@@ -12,6 +12,14 @@ export const SubmissionSchema = Type.Object({
   progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }),
   error: Type.Optional(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),
+  /** While queued or running (GET /submissions/:id): evaluations ahead of this one plus 1; null once a series of it runs. */
+  queuePosition: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+  /** While queued: when it should start (from the work ahead and the last hour's median run time); null without data. */
+  estimatedStartAt: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+  /** While queued or running: why nothing happens, e.g. "no inference worker is connected: ..."; null when workers are there. */
+  waitingReason: Type.Optional(Nullable(Type.String())),
+  /** What happened to an earlier run, e.g. stopped by the watchdog and queued again; null otherwise. */
+  notice: Type.Optional(Nullable(Type.String())),
   /**
    * When the submission succeeded: the scorer's aggregates ({ metric: { mean, std, median, min,
    * max, count } }). Where per-series results are for the organisers, participants get

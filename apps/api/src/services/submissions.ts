@@ -108,7 +108,7 @@ async function preparePredictions(app: FastifyInstance, upload: ReceivedUpload, 
 }
 
 /** Algorithm submissions: the inference package validates model + config before anything is stored. */
-async function prepareAlgorithm(upload: ReceivedUpload, prefix: string): Promise<PreparedSubmission> {
+async function prepareAlgorithm(app: FastifyInstance, request: FastifyRequest, upload: ReceivedUpload, prefix: string): Promise<PreparedSubmission> {
   const model = upload.files.model
   const configFile = upload.files.config
   const missing = [!model && 'model (the ONNX file)', !configFile && 'config (the JSON algorithm config)'].filter(Boolean)
@@ -119,14 +119,22 @@ async function prepareAlgorithm(upload: ReceivedUpload, prefix: string): Promise
   } catch (err) {
     throw unprocessable(`config: ${configFile.filename || 'config'} is not valid JSON (${(err as Error).message})`)
   }
-  // In a model process of its own (time and memory limits): a hostile model cannot hang or crash the API.
+  // In a model process of its own (time and memory limits, private directory, unprivileged
+  // user): a hostile model cannot hang or crash the API; at most MAX_CONCURRENT_MODEL_VALIDATIONS at once (429 beyond).
+  const leave = app.modelValidations.enter()
   const { validateAlgorithmIsolated, AlgorithmValidationError } = await import('@spider-bench/inference')
   let validated
   try {
     validated = await validateAlgorithmIsolated(model.path, config, model.filename || 'model.onnx')
   } catch (err) {
-    if (err instanceof AlgorithmValidationError) throw unprocessable(err.message, { part: err.part })
+    if (err instanceof AlgorithmValidationError) {
+      // The message is safe for the participant; onnxruntime's raw text is for the server log only.
+      if (err.detail) request.log.warn({ detail: err.detail, part: err.part }, 'model validation failed')
+      throw unprocessable(err.message, { part: err.part })
+    }
     throw err
+  } finally {
+    leave()
   }
   return {
     kind: 'algorithm',
@@ -171,7 +179,7 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
     const kind = upload.fields.kind
     if (kind !== 'predictions' && kind !== 'algorithm') throw badRequest(`field "kind" must be "predictions" or "algorithm", got ${kind === undefined ? 'nothing' : `"${kind}"`}`)
     if (!phase.submissionKinds.includes(kind)) throw unprocessable(`phase "${phase.slug}" accepts ${phase.submissionKinds.map((k) => `"${k}"`).join(' and ')} submissions, not "${kind}"`)
-    const prepared = kind === 'predictions' ? await preparePredictions(app, upload, testSet, prefix) : await prepareAlgorithm(upload, prefix)
+    const prepared = kind === 'predictions' ? await preparePredictions(app, upload, testSet, prefix) : await prepareAlgorithm(app, request, upload, prefix)
 
     stored = true
     for (const f of prepared.files) await app.storage.put(f.key, createReadStream(f.file))
@@ -285,12 +293,15 @@ export async function cancelSubmission(app: FastifyInstance, user: AuthUser, id:
   const evaluations = await app.db.$transaction(async (tx) => {
     const changed = await tx.submission.updateMany({ where: { id, status: { in: ACTIVE } }, data: { status: 'cancelled' } })
     if (changed.count === 0) return null
-    const active = await tx.evaluation.findMany({ where: { submissionId: id, status: { in: ACTIVE } }, select: { id: true } })
+    const active = await tx.evaluation.findMany({ where: { submissionId: id, status: { in: ACTIVE } }, select: { id: true, testSet: { select: { series: { select: { id: true } } } } } })
     await tx.evaluation.updateMany({ where: { submissionId: id, status: { in: ACTIVE } }, data: { status: 'cancelled', finishedAt: new Date() } })
-    return active.map((e) => e.id)
+    return active.map((e) => ({ id: e.id, series: e.testSet.series.map((x) => x.id) }))
   })
   if (evaluations === null) throw conflict(`submission ${id} is ${(await app.db.submission.findUniqueOrThrow({ where: { id } })).status}; only queued or running submissions can be cancelled`)
-  // A waiting job is removed; a running one sees the cancelled status and stops.
-  for (const evaluationId of evaluations) await app.evaluationQueue.remove(evaluationId).catch(() => undefined)
+  // Every job of the flow that is not running is removed; workers are told, so a running model
+  // process is killed, and running jobs see the cancelled status and end (removed on completion).
+  for (const e of evaluations) {
+    await app.queueState.stopEvaluation(e.id, e.series).catch((err: unknown) => app.log.warn({ err, evaluationId: e.id }, 'could not remove the jobs of a cancelled evaluation'))
+  }
   return getSubmission(app.db, user, id, app.config.minAggregateSeries)
 }

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { ApiError, tooManyRequests } from '../../errors.ts'
 import { submissionProgressMany, type SubmissionProgress } from '../../services/evaluations.ts'
+import { NO_QUEUE_STATE } from './queue-state.ts'
 
 const POLL_MS = 500
 const HEARTBEAT_MS = 15_000
@@ -139,6 +140,8 @@ export default fp(
           const batch = ids.slice(i, i + BATCH)
           queries++
           const states = await submissionProgressMany(app.db, batch)
+          // Queue position, estimated start and waiting reason (one shared snapshot of the queues).
+          for (const [id, state] of states) states.set(id, { ...state, ...(await app.queueState.ofSubmission(id).catch(() => NO_QUEUE_STATE)) })
           for (const id of batch) deliver(id, states.get(id) ?? null)
         }
         failures = 0
@@ -206,5 +209,5 @@ export default fp(
       for (const w of [...watched.values()]) for (const s of [...w.streams]) close(s)
     })
   },
-  { name: 'event-streams', dependencies: ['config'] },
+  { name: 'event-streams', dependencies: ['config', 'queue-state'] },
 )

@@ -1,6 +1,7 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { requireRole, requireUser } from '../../../plugins/app/auth.ts'
+import { NO_QUEUE_STATE, stalledNoticeOf } from '../../../plugins/app/queue-state.ts'
 import { PhaseParams } from '../../../schemas/challenge.ts'
 import { errorResponses } from '../../../schemas/common.ts'
 import { AcceptedSubmissionSchema, ListSubmissionsQuery, SubmissionParams, SubmissionSchema, SubmissionSeriesSchema } from '../../../schemas/submission.ts'
@@ -39,7 +40,15 @@ const submissions: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/submissions/:id',
     { schema: { tags: ['submissions'], params: SubmissionParams, response: { 200: SubmissionSchema, ...errorResponses(401, 403, 404) } } },
-    async (request) => getSubmission(app.db, request.user, request.params.id, app.config.minAggregateSeries),
+    async (request) => {
+      const view = await getSubmission(app.db, request.user, request.params.id, app.config.minAggregateSeries)
+      // Honest queue state: position, estimated start, why it waits, what happened to a stalled run.
+      const queue = await app.queueState.ofSubmission(view.id).catch((err: unknown) => {
+        request.log.warn({ err }, 'queue state unavailable')
+        return NO_QUEUE_STATE
+      })
+      return { ...view, ...queue, notice: queue.notice ?? (await stalledNoticeOf(app.db, view.id)) }
+    },
   )
 
   app.get(
