@@ -11,6 +11,7 @@ export interface MeDocument {
 /** A test series the phase publishes: its name and voxel grid size (never its content). */
 export interface PublicSeries {
   readonly name: string
+  readonly sequence?: string
   readonly size: readonly number[]
 }
 
@@ -39,8 +40,14 @@ export interface QuotaDocument {
 
 /** Where a queued submission waits (GET /submissions/:id and its events). */
 export interface QueueState {
+  /** Evaluations ahead plus 1; null once a series of it runs. */
   readonly queuePosition?: number | null
+  /** When it should start (from the work ahead); null without data. */
+  readonly estimatedStartAt?: string | null
+  /** Why nothing happens (e.g. no inference worker connected); null when workers are there. */
   readonly waitingReason?: string | null
+  /** What happened to an earlier run (stopped by the watchdog and queued again). */
+  readonly notice?: string | null
 }
 
 /** GET /api/v1/submissions/:id */

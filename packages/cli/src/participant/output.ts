@@ -6,13 +6,23 @@ import { ParticipantError } from './errors.ts'
 
 /** "queued, position 3 in the queue (waiting for a free worker)" and the like. */
 export function describeState(state: { status: string; progress?: { done: number; total: number } } & QueueState): string {
+  const reason = state.waitingReason ? ` (${state.waitingReason})` : ''
+  const position = state.queuePosition != null ? `, position ${state.queuePosition} in the queue` : ''
   if (state.status === 'queued') {
-    const position = state.queuePosition != null ? `, position ${state.queuePosition} in the queue` : ''
-    const reason = state.waitingReason ? ` (${state.waitingReason})` : ''
-    return `queued${position}${reason}`
+    const start = state.estimatedStartAt ? `, expected to start at ${shortTime(state.estimatedStartAt)}` : ''
+    return `queued${position}${start}${reason}`
   }
-  if (state.status === 'running' && state.progress && state.progress.total > 0) return `running: ${state.progress.done}/${state.progress.total} series`
+  if (state.status === 'running') {
+    const progress = state.progress && state.progress.total > 0 ? `: ${state.progress.done}/${state.progress.total} series` : ''
+    return `running${progress}${position}${reason}`
+  }
   return state.status
+}
+
+/** HH:MM:SS local time of an ISO instant. */
+function shortTime(iso: string): string {
+  const d = new Date(iso)
+  return Number.isNaN(d.getTime()) ? iso : d.toTimeString().slice(0, 8)
 }
 
 /**
@@ -23,36 +33,40 @@ export function evaluationProgress(stream: NodeJS.WriteStream = process.stderr):
   const tty = stream.isTTY === true
   let lastLine = ''
   let lastKey = ''
+  let lastNotice = ''
   let drawn = false
-  return {
-    update(state) {
-      if (tty) {
-        const p = state.progress
-        const width = 30
-        const filled = p && p.total > 0 ? Math.round((p.done / p.total) * width) : 0
-        const line = `evaluating [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${describeState(state)}`
-        if (line === lastLine) return
-        stream.write(`\r${line.padEnd(Math.max(line.length, lastLine.length))}`)
-        lastLine = line
-        drawn = true
-        return
-      }
-      const key = `${state.status}|${state.queuePosition ?? ''}|${state.waitingReason ?? ''}|${state.progress?.total ?? ''}`
-      if (key === lastKey) return
-      lastKey = key
-      console.error(`evaluation: ${describeState(state)}`)
-    },
-    note(line) {
-      if (drawn) stream.write('\n')
-      drawn = false
-      lastLine = ''
-      console.error(line)
-    },
-    end() {
-      if (drawn) stream.write('\n')
-      drawn = false
-    },
+  const note = (line: string) => {
+    if (drawn) stream.write('\n')
+    drawn = false
+    lastLine = ''
+    console.error(line)
   }
+  const update = (state: ProgressEvent) => {
+    if (state.notice && state.notice !== lastNotice) {
+      lastNotice = state.notice
+      note(`note: ${state.notice}`)
+    }
+    if (tty) {
+      const p = state.progress
+      const width = 30
+      const filled = p && p.total > 0 ? Math.round((p.done / p.total) * width) : 0
+      const line = `evaluating [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${describeState(state)}`
+      if (line === lastLine) return
+      stream.write(`\r${line.padEnd(Math.max(line.length, lastLine.length))}`)
+      lastLine = line
+      drawn = true
+      return
+    }
+    const key = `${state.status}|${state.queuePosition ?? ''}|${state.waitingReason ?? ''}|${state.progress?.total ?? ''}`
+    if (key === lastKey) return
+    lastKey = key
+    console.error(`evaluation: ${describeState(state)}`)
+  }
+  const end = () => {
+    if (drawn) stream.write('\n')
+    drawn = false
+  }
+  return { update, note, end }
 }
 
 /** One line about a submission: id, where, kind, status, progress, time. */
