@@ -40,6 +40,8 @@ export interface StartWorkersOptions {
   readonly inference?: boolean
   /** Called after every stored leaderboard snapshot of a phase. */
   readonly onLeaderboard?: (phaseId: string) => void
+  /** Body of the scoring threads (module URL); tests pass a stand-in. Default: the scorer. */
+  readonly scoringThreadModule?: string
 }
 
 export interface RunningWorkers {
@@ -91,7 +93,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const ctx: WorkerContext = {
     prisma: options.prisma,
     storage: options.storage,
-    pool: new ScoringPool(config.concurrency, { memoryMb: config.scoringThreadMemoryMb }),
+    pool: new ScoringPool(config.concurrency, { memoryMb: config.scoringThreadMemoryMb, threadModule: options.scoringThreadModule }),
     flows: new FlowProducer({ connection }),
     queues,
     names,
