@@ -58,6 +58,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MIN_AGGREGATE_SERIES: '0' })).toThrow('MIN_AGGREGATE_SERIES must be between 1 and')
   })
 
+  it('reads MAX_CONCURRENT_MODEL_VALIDATIONS (default 2, at least 1)', () => {
+    expect(loadConfig({}).maxConcurrentModelValidations).toBe(2)
+    expect(loadConfig({ MAX_CONCURRENT_MODEL_VALIDATIONS: '5' }).maxConcurrentModelValidations).toBe(5)
+    expect(() => loadConfig({ MAX_CONCURRENT_MODEL_VALIDATIONS: '0' })).toThrow('MAX_CONCURRENT_MODEL_VALIDATIONS must be between 1 and')
+  })
+
   it('rejects out-of-range ports', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow('PORT must be between 0 and 65535, got 70000')
   })

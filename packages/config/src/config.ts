@@ -65,6 +65,8 @@ export interface Config {
   readonly maxEventStreamsPerUser: number
   /** Open submission event streams in all (429 beyond), per API process. */
   readonly maxEventStreams: number
+  /** Model validations (algorithm uploads) running at once in this API process; one more gets 429 with Retry-After. */
+  readonly maxConcurrentModelValidations: number
   /** What an algorithm gets per test series (INFERENCE_*), stated in every phase document. */
   readonly inference: InferenceLimits
 }
@@ -196,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     requestTimeoutSeconds: attempt(() => integer(env, 'REQUEST_TIMEOUT_SECONDS', 60, 1, 3600), 60),
     maxEventStreamsPerUser: attempt(() => integer(env, 'MAX_EVENT_STREAMS_PER_USER', 10, 1), 10),
     maxEventStreams: attempt(() => integer(env, 'MAX_EVENT_STREAMS', 1000, 1), 1000),
+    maxConcurrentModelValidations: attempt(() => integer(env, 'MAX_CONCURRENT_MODEL_VALIDATIONS', 2, 1), 2),
     inference: attempt(() => inferenceLimits(env), DEFAULT_INFERENCE_LIMITS),
     ...overrides,
   }

@@ -48,7 +48,7 @@ describe('algorithm submissions (postgres)', () => {
     expect(((await badJson.json()) as { error: { message: string } }).error.message).toMatch(/^config: config is not valid JSON \(/)
     const badModel = await api.multipart(participant, 'POST', url, { kind: 'algorithm', model: new Blob(['not a model']), config: new Blob([JSON.stringify(config)]) })
     expect(badModel.status).toBe(422)
-    expect(((await badModel.json()) as { error: { message: string } }).error.message).toMatch(/onnxruntime cannot load the model/)
+    expect(((await badModel.json()) as { error: { message: string } }).error.message).toBe('model: not a valid ONNX model (malformed protobuf: field 13 at byte 0 has wire type 6, which ONNX does not use)')
     const missing = await api.multipart(participant, 'POST', url, { kind: 'algorithm', config: new Blob([JSON.stringify(config)]) })
     expect(missing.status).toBe(400)
     expect(((await missing.json()) as { error: { message: string } }).error.message).toBe('missing file field model (the ONNX file)')
