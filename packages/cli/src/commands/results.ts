@@ -6,6 +6,7 @@ import { connect, participantCommand } from '../participant/command.ts'
 import type { SeriesDocument, SubmissionDocument } from '../participant/documents.ts'
 import { ParticipantError } from '../participant/errors.ts'
 import { failureReasons, formatSubmissionResults, toCsv } from '../participant/output.ts'
+import { textTable } from '../text-table.ts'
 
 const HELP = `usage: spider-bench results ID [--series] [--out FILE.json|FILE.csv] [--json]
 
@@ -38,10 +39,8 @@ export function aggregatesCsv(doc: SubmissionDocument): string {
 function seriesTable(doc: SeriesDocument, keys: string[]): string {
   const header = ['series', 'sequence', 'status', ...keys]
   const body = doc.series.map((s) => [s.name, s.sequence, s.status, ...keys.map((k) => (s.metrics[k] == null ? '-' : Number(s.metrics[k]).toFixed(3)))])
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()
   const errors = doc.series.filter((s) => s.error).map((s) => `  ${s.name}: ${s.error}`)
-  return [`per series (test set v${doc.testSetVersion ?? '-'}):`, line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(errors.length ? ['errors:', ...errors] : [])].join('\n')
+  return [`per series (test set v${doc.testSetVersion ?? '-'}):`, ...textTable(header, body, (i) => i >= 3), ...(errors.length ? ['errors:', ...errors] : [])].join('\n')
 }
 
 export const command: Command = {

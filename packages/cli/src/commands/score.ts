@@ -10,6 +10,7 @@ import {
   type ResultDocument,
 } from '@spider-bench/scoring'
 import { UsageError, type Command } from '../main.ts'
+import { textTable } from '../text-table.ts'
 
 const HELP = `usage: spider-bench score --truth DIR --pred DIR [options]
 
@@ -138,9 +139,7 @@ export function formatAggregatesTable(profile: ProfileName, columns: ReadonlyArr
       rows.push([group, metric, ...columns.map((c) => cell(c.aggregates[key]))])
     }
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+  return textTable(header, rows).join('\n')
 }
 
 function cell(agg: AggregatesLike[string]): string {

@@ -3,6 +3,7 @@ import { UsageError, type Command } from '../main.ts'
 import { connect, participantCommand } from '../participant/command.ts'
 import type { SubmissionDocument } from '../participant/documents.ts'
 import { describeState } from '../participant/output.ts'
+import { textTable } from '../text-table.ts'
 
 const HELP = `usage: spider-bench submissions [--challenge C --phase P] [--json]
 
@@ -16,9 +17,7 @@ export function formatSubmissions(rows: readonly SubmissionDocument[]): string {
   if (rows.length === 0) return 'no submissions'
   const header = ['id', 'phase', 'kind', 'status', 'created', 'error']
   const body = rows.map((s) => [s.id, `${s.challenge}/${s.phase}`, s.kind, describeState(s), s.createdAt, (s.error ?? '').replace(/\s+/g, ' ').slice(0, 80)])
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)))
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n')
+  return textTable(header, body).join('\n')
 }
 
 export const command: Command = {

@@ -1,3 +1,5 @@
+import { textTable } from '../text-table.ts'
+
 /** The parts of GET .../leaderboard the table shows. */
 export interface LeaderboardLike {
   readonly method: string
@@ -43,13 +45,9 @@ export function formatLeaderboard(board: LeaderboardLike): string {
     row.rankScore === null ? '-' : String(Number(row.rankScore.toFixed(3))),
     ...keys.map((k) => formatValue(k, row.metrics[k] ?? null)),
   ])
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
   const arrows = board.columns.map((c) => `${shortMetricName(c.key)} ${c.order === 'desc' ? '↑' : '↓'}`).join(', ')
   return [
     `ranking: ${board.method}, entries: ${board.entries}, snapshot v${board.version} (↑ higher is better, ↓ lower is better: ${arrows})`,
-    line(header),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...body.map(line),
+    ...textTable(header, body, (i) => i !== 1),
   ].join('\n')
 }
