@@ -109,6 +109,17 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       connection.publish(leaderboardChannel(prefix), phaseId).catch((err: Error) => log.warn({ err: err.message }, 'could not announce the new leaderboard'))
     },
   }
+  // Threads load the scorer now rather than during the first evaluation, before any job is
+  // taken: threads that cannot load it within SCORING_THREAD_MEMORY_MB stop the start here.
+  try {
+    await ctx.pool.warm()
+  } catch (err) {
+    await ctx.pool.close()
+    await ctx.flows.close()
+    await Promise.all(Object.values(queues).map((q) => q.close()))
+    await connection.quit().catch(() => connection.disconnect())
+    throw err
+  }
   const workers: Array<[Worker, 'evaluation' | 'scoreSeries' | 'finalize' | 'inference']> = [
     [startEvaluationWorker(ctx, connection), 'evaluation'],
     [startScoreSeriesWorker(ctx, connection), 'scoreSeries'],
@@ -158,8 +169,6 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     reconciling = run.catch((err: unknown) => log.warn({ err: (err as Error).message }, 'watchdog failed; next run in a minute'))
     return run
   }
-  // Threads load the scorer now rather than during the first evaluation.
-  await ctx.pool.warm()
   void runReconcile().catch(() => undefined)
   const timer = setInterval(() => {
     void runReconcile().catch(() => undefined)

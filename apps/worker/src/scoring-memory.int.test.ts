@@ -20,6 +20,8 @@ import { seedPhase, seedSubmission, writeFixtureFiles } from './testing/fixtures
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
 // Fills its heap on a series named "oom", exits with code 3 on one named "crash".
 const STAND_IN = new URL('./processors/test-thread.fixture.ts', import.meta.url).href
+// Fills its heap while loading.
+const OOM_ON_LOAD = new URL('./processors/test-thread-oom-load.fixture.ts', import.meta.url).href
 
 describe('a scoring thread that reaches its memory limit', () => {
   let env: TestEnv
@@ -91,5 +93,18 @@ describe('a scoring thread that reaches its memory limit', () => {
     const retried = await until('the retry', () => scoreSeries.getJob(crash.jobId), (job) => (job?.attemptsMade ?? 0) >= 1)
     expect(['delayed', 'waiting', 'active']).toContain(await retried?.getState())
     expect((await env.db.prisma.evaluation.findUniqueOrThrow({ where: { id: crash.evaluationId } })).status).toBe('running')
+  })
+
+  it('does not start when a thread cannot load the scorer within the limit (a setting, not a series fault)', async () => {
+    const start = startWorkers({
+      prisma: env.db.prisma,
+      storage: env.storage,
+      redisUrl: REDIS_URL,
+      queuePrefix: `${env.queuePrefix}-x`,
+      logger: pino({ level: 'silent' }),
+      scoringThreadModule: OOM_ON_LOAD,
+      config: { concurrency: 1, scoringThreadMemoryMb: 64, reconcileIntervalMs: 3_600_000 },
+    })
+    await expect(start).rejects.toThrow('a scoring thread ran out of memory while loading the scorer: its 64 MB limit is too small')
   })
 })
