@@ -3,7 +3,8 @@ import type { Config } from '@spider-bench/config'
 import type { Database } from '@spider-bench/db'
 
 /**
- * Loads the server configuration and opens its database for the server commands, turning
+ * Loads the server configuration, makes DATA_DIR private when running as root (protectDataDir),
+ * and opens its database for the server commands, turning
  * configuration problems and a busy embedded database into one-line errors (exit 1).
  */
 export async function openServerEnv(overrides: Partial<Config> = {}): Promise<{ config: Config; db: Database }> {
@@ -16,6 +17,9 @@ export async function openServerEnv(overrides: Partial<Config> = {}): Promise<{ 
     if (err instanceof ConfigError) throw new UsageError(err.message)
     throw err
   }
+  // Running as root, model processes run as nobody: DATA_DIR (hidden masks, database) must be out of their reach.
+  const { protectDataDir } = await import('@spider-bench/inference/sandbox')
+  await protectDataDir(config.dataDir)
   try {
     const db = await openDatabase({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir })
     return { config, db }

@@ -1,5 +1,5 @@
 import { constants, createWriteStream } from 'node:fs'
-import { chmod, chown, copyFile, mkdtemp, open, readFile, rm, stat, unlink } from 'node:fs/promises'
+import { chmod, chown, copyFile, mkdir, mkdtemp, open, readFile, rm, stat, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -44,6 +44,19 @@ export function modelProcessIdentity(): Promise<ProcessIdentity | null> {
     return { uid: id(uid), gid: id(gid) }
   })()
   return identity
+}
+
+/**
+ * When this process runs as root (model processes then run as `nobody`), makes `dataDir`
+ * (DATA_DIR: storage with the hidden masks, the embedded database) private to root, mode
+ * 0700, creating it if needed, so that a model process cannot read it whatever the modes of
+ * the files inside. Returns whether it did. Called by the server commands at start.
+ */
+export async function protectDataDir(dataDir: string): Promise<boolean> {
+  if ((await modelProcessIdentity()) === null) return false
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  await chmod(dataDir, 0o700)
+  return true
 }
 
 /**
