@@ -1,8 +1,11 @@
 import { detachedDataFile, fileSize, readPrefix, voxelCount, type DataLocation, type ImageHeader } from './header.ts'
 import { ImageError, type ComponentType } from './types.ts'
 
-/** MetaIO element types: ITK's pixel type (null: none the project reads) and bytes per component. */
-const ELEMENT_TYPES: Record<string, { type: ComponentType | null; bytes: number }> = {
+/**
+ * MetaIO element types: ITK's pixel type (null: none the project reads, `itk` naming it as
+ * itk-wasm does) and bytes per component.
+ */
+const ELEMENT_TYPES: Record<string, { type: ComponentType | null; bytes: number; itk?: string }> = {
   MET_CHAR: { type: 'int8', bytes: 1 },
   MET_UCHAR: { type: 'uint8', bytes: 1 },
   MET_SHORT: { type: 'int16', bytes: 2 },
@@ -10,10 +13,10 @@ const ELEMENT_TYPES: Record<string, { type: ComponentType | null; bytes: number 
   MET_INT: { type: 'int32', bytes: 4 },
   MET_UINT: { type: 'uint32', bytes: 4 },
   // ITK reads MET_LONG and MET_ULONG as 64-bit integers, which the project does not read.
-  MET_LONG: { type: null, bytes: 8 },
-  MET_ULONG: { type: null, bytes: 8 },
-  MET_LONG_LONG: { type: null, bytes: 8 },
-  MET_ULONG_LONG: { type: null, bytes: 8 },
+  MET_LONG: { type: null, bytes: 8, itk: 'int64' },
+  MET_ULONG: { type: null, bytes: 8, itk: 'uint64' },
+  MET_LONG_LONG: { type: null, bytes: 8, itk: 'int64' },
+  MET_ULONG_LONG: { type: null, bytes: 8, itk: 'uint64' },
   MET_FLOAT: { type: 'float32', bytes: 4 },
   MET_DOUBLE: { type: 'float64', bytes: 8 },
 }
@@ -98,7 +101,7 @@ export async function readMetaImageHeader(file: string): Promise<ImageHeader> {
     spacing,
     components,
     componentType: element.type,
-    pixelType: pixelType || 'none',
+    pixelType: element.itk ?? (pixelType || 'none'),
     voxels,
     dataBytes,
     data,

@@ -1,20 +1,23 @@
 import { detachedDataFile, fileSize, readPrefix, voxelCount, type ImageHeader } from './header.ts'
 import { ImageError, type ComponentType } from './types.ts'
 
-/** NRRD type names (teem's spellings) → ITK's pixel type (null: none the project reads) and bytes. */
-const TYPES: Array<[string[], ComponentType | null, number]> = [
+/**
+ * NRRD type names (teem's spellings) → ITK's pixel type (null: none the project reads, named
+ * as itk-wasm names it for messages) and bytes.
+ */
+const TYPES: Array<[string[], ComponentType | null, number, string?]> = [
   [['signed char', 'int8', 'int8_t'], 'int8', 1],
   [['uchar', 'unsigned char', 'uint8', 'uint8_t'], 'uint8', 1],
   [['short', 'short int', 'signed short', 'signed short int', 'int16', 'int16_t'], 'int16', 2],
   [['ushort', 'unsigned short', 'unsigned short int', 'uint16', 'uint16_t'], 'uint16', 2],
   [['int', 'signed int', 'int32', 'int32_t'], 'int32', 4],
   [['uint', 'unsigned int', 'uint32', 'uint32_t'], 'uint32', 4],
-  [['longlong', 'long long', 'long long int', 'signed long long', 'signed long long int', 'int64', 'int64_t'], null, 8],
-  [['ulonglong', 'unsigned long long', 'unsigned long long int', 'uint64', 'uint64_t'], null, 8],
+  [['longlong', 'long long', 'long long int', 'signed long long', 'signed long long int', 'int64', 'int64_t'], null, 8, 'int64'],
+  [['ulonglong', 'unsigned long long', 'unsigned long long int', 'uint64', 'uint64_t'], null, 8, 'uint64'],
   [['float'], 'float32', 4],
   [['double'], 'float64', 8],
 ]
-const TYPE_OF = new Map(TYPES.flatMap(([names, type, bytes]) => names.map((n) => [n, { type, bytes }] as const)))
+const TYPE_OF = new Map(TYPES.flatMap(([names, type, bytes, itk]) => names.map((n) => [n, { type, bytes, itk }] as const)))
 
 /** Axis kinds teem counts as domain axes (unknown kinds included); any other kind holds components. */
 const DOMAIN_KINDS = new Set(['domain', 'space', 'time', '???', 'none'])
@@ -55,8 +58,9 @@ export async function readNrrdHeader(file: string): Promise<ImageHeader> {
   if (rangeAxes > 1) throw bad(`${rangeAxes} non-spatial axes (kinds ${kinds.join(' ')}); at most one is supported`)
   const size = sizes.filter((_, i) => domain[i])
   const components = sizes.find((_, i) => !domain[i]) ?? 1
-  const pixelType = fields.get('type') ?? 'none'
-  const element = TYPE_OF.get(pixelType.toLowerCase()) ?? { type: null, bytes: 0 }
+  const typeName = fields.get('type') ?? 'none'
+  const element = TYPE_OF.get(typeName.toLowerCase()) ?? { type: null, bytes: 0, itk: undefined }
+  const pixelType = element.itk ?? typeName
 
   const encoding = (fields.get('encoding') ?? '').toLowerCase()
   if (encoding !== 'raw' && encoding !== 'gzip' && encoding !== 'gz') throw bad(`NRRD encoding "${encoding}" is not supported (use raw or gzip)`)
