@@ -29,7 +29,15 @@ interface Board {
   entries: string
   computedAt: string | null
   columns: Array<{ key: string; order: string }>
-  rows: Array<{ rank: number; participant: string; submissionId: string; createdAt: string; rankScore: number | null; metrics: Record<string, number | null> }>
+  rows: Array<{
+    rank: number
+    participant: string
+    submissionId: string
+    createdAt: string
+    rankScore: number | null
+    metrics: Record<string, number | null>
+    uncertainty: { medianRank: number; rankInterval: [number, number]; pFirst: number } | null
+  }>
 }
 
 for (const backend of ['postgres', 'pglite'] as Backend[]) {
@@ -178,7 +186,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         Object.assign(c, { createdAt: sub.createdAt.toISOString() })
       }
       const expected = rankLeaderboard(candidates, { method: 'mean-position', entries: 'best', columns: RANKING })
-      expect(b.rows).toEqual(expected)
+      // Each row also carries its bootstrap rank uncertainty (test/leaderboard-stability.int.test.ts).
+      expect(b.rows.map(({ uncertainty: _, ...row }) => row)).toEqual(expected)
+      expect(b.rows.every((r) => r.uncertainty !== null && r.uncertainty.rankInterval[0] <= r.uncertainty.rankInterval[1] && r.uncertainty.pFirst >= 0 && r.uncertainty.pFirst <= 1)).toBe(true)
       expect(b.rows.map((r) => r.participant).sort()).toEqual(['alice', 'bob', 'carol'])
       for (const row of b.rows) {
         const s = Object.values(subs).find((x) => x.submissionId === row.submissionId)

@@ -168,6 +168,12 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         send: (r) => api.json(tok(r), 'GET', `${ph}/final/leaderboard`),
       },
       {
+        method: 'GET',
+        route: '/api/v1/challenges/{challenge}/phases/{phase}/leaderboard/stability',
+        expect: all(200),
+        send: (r) => api.json(tok(r), 'GET', `${ph}/final/leaderboard/stability`),
+      },
+      {
         method: 'POST',
         route: '/api/v1/users',
         expect: { admin: 201, owner: 403, otherOrganiser: 403, participant: 403, otherParticipant: 403, anonymous: 401 },
@@ -246,7 +252,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
           expect([404, 405], `${role} GET ${path}`).toContain(res.status)
         }
         // No readable document mentions storage keys or file checksums of the hidden set.
-        for (const path of ['/api/v1/challenges', '/api/v1/challenges/spine', `/api/v1/submissions/${submissionId}`, `/api/v1/submissions/${submissionId}/series`, `${ph}/final/submissions`, `${ph}/final/leaderboard`]) {
+        for (const path of ['/api/v1/challenges', '/api/v1/challenges/spine', `/api/v1/submissions/${submissionId}`, `/api/v1/submissions/${submissionId}/series`, `${ph}/final/submissions`, `${ph}/final/leaderboard`, `${ph}/final/leaderboard/stability`]) {
           const text = await (await api.json(tok(role), 'GET', path)).text()
           expect(text).not.toContain('testsets/')
           expect(text).not.toContain(series.maskSha256)

@@ -9,6 +9,12 @@ export const RankingSchema = Type.Object(
   {
     method: Type.Union([Type.Literal('mean-position'), Type.Literal('median-position'), Type.Literal('absolute')]),
     metrics: Type.Array(RankingMetricSchema, { minItems: 1, maxItems: 32 }),
+    bootstrapSamples: Type.Optional(
+      Type.Integer({ minimum: 100, maximum: 10_000, description: 'bootstrap samples of each snapshot\'s rank stability figures (default 1000; unchanged when omitted from an update)' }),
+    ),
+    significanceLevel: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'significance level of the Holm-adjusted pairwise Wilcoxon tests (default 0.05; unchanged when omitted from an update)' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -71,7 +77,12 @@ export const PhaseSchema = Type.Object({
   title: Type.String(),
   scoringProfile: Type.String(),
   submissionKinds: Type.Array(Type.String()),
-  ranking: Type.Object({ method: Type.String(), metrics: Type.Array(Type.Object({ key: Type.String(), order: Type.String() })) }),
+  ranking: Type.Object({
+    method: Type.String(),
+    metrics: Type.Array(Type.Object({ key: Type.String(), order: Type.String() })),
+    bootstrapSamples: Type.Integer(),
+    significanceLevel: Type.Number(),
+  }),
   entries: Type.String(),
   submissionLimit: Nullable(Type.Object({ count: Type.Integer(), periodHours: Type.Integer() })),
   opensAt: Nullable(Type.String({ format: 'date-time' })),

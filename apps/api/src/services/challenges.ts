@@ -21,7 +21,12 @@ export function phaseView(p: PhaseRow, resources: PhaseView['resources']): Phase
     title: p.title,
     scoringProfile: p.scoringProfile,
     submissionKinds: p.submissionKinds,
-    ranking: { method: p.rankingMethod, metrics: p.rankingMetrics as PhaseView['ranking']['metrics'] },
+    ranking: {
+      method: p.rankingMethod,
+      metrics: p.rankingMetrics as PhaseView['ranking']['metrics'],
+      bootstrapSamples: p.bootstrapSamples,
+      significanceLevel: p.significanceLevel,
+    },
     entries: p.entries,
     submissionLimit: p.submissionLimitCount != null && p.submissionLimitPeriodHours != null ? { count: p.submissionLimitCount, periodHours: p.submissionLimitPeriodHours } : null,
     opensAt: p.opensAt?.toISOString() ?? null,
@@ -121,6 +126,8 @@ function phaseData(body: UpdatePhase) {
     if (dup) throw badRequest(`ranking.metrics lists "${dup}" twice`)
     data.rankingMethod = body.ranking.method
     data.rankingMetrics = body.ranking.metrics
+    if (body.ranking.bootstrapSamples !== undefined) data.bootstrapSamples = body.ranking.bootstrapSamples
+    if (body.ranking.significanceLevel !== undefined) data.significanceLevel = body.ranking.significanceLevel
   }
   if (body.entries !== undefined) data.entries = body.entries
   if (body.submissionLimit !== undefined) {
@@ -163,6 +170,9 @@ export async function createPhase(db: PrismaClient, user: AuthUser, challengeSlu
         submissionKinds: body.submissionKinds,
         rankingMethod: body.ranking.method,
         rankingMetrics: body.ranking.metrics,
+        // Absent: the column defaults (1000 samples, 0.05).
+        bootstrapSamples: body.ranking.bootstrapSamples,
+        significanceLevel: body.ranking.significanceLevel,
         entries: body.entries,
         submissionLimitCount: body.submissionLimit?.count ?? null,
         submissionLimitPeriodHours: body.submissionLimit?.periodHours ?? null,

@@ -5,7 +5,7 @@ import type { PrismaClient } from '@spider-bench/db'
 import { isProfileName, profileMetrics } from '@spider-bench/scoring'
 import { recomputeLeaderboard } from '@spider-bench/worker'
 import { badRequest } from '../errors.ts'
-import type { LeaderboardView } from '../schemas/leaderboard.ts'
+import type { LeaderboardStabilityView, LeaderboardView } from '../schemas/leaderboard.ts'
 import { publicValueAllowed } from './aggregate-visibility.ts'
 import { findPhase } from './challenges.ts'
 
@@ -71,6 +71,8 @@ export async function getLeaderboard(db: PrismaClient, challengeSlug: string, ph
   const snapshot = await db.leaderboardSnapshot.findFirst({
     where: { phaseId: phase.id, ...(at ? { computedAt: { lte: at } } : {}) },
     orderBy: { version: 'desc' },
+    // The stability figures (pairwise matrices) have their own route.
+    omit: { stability: true },
   })
   const specs = isProfileName(phase.scoringProfile) ? profileMetrics(phase.scoringProfile) : []
   const metricOrder = specs.map((s) => ({ key: s.key, order: s.order }))
@@ -93,6 +95,8 @@ export async function getLeaderboard(db: PrismaClient, challengeSlug: string, ph
   const ordered = (snapshot.rows as unknown as StoredRow[]).map((r) => ({
     ...r,
     metrics: Object.fromEntries([...specs.map((s) => [s.key, r.metrics[s.key] ?? null]), ...Object.entries(r.metrics).filter(([k]) => !specs.some((s) => s.key === k))]),
+    // Snapshots computed before rank stability existed have none.
+    uncertainty: r.uncertainty ?? null,
   }))
   const rows = await publicRows(db, ordered, phase.perSeriesVisibility, snapshot.method, snapshot.columns as unknown as Column[], minSeries)
   return {
@@ -108,6 +112,25 @@ export async function getLeaderboard(db: PrismaClient, challengeSlug: string, ph
     testSetVersion: snapshot.testSetVersion,
     rows,
   }
+}
+
+/**
+ * The stability figures of the snapshot in force at `at` (as `getLeaderboard` picks it), as
+ * the worker stored them with it: nothing is computed here. No snapshot, or one computed
+ * before the figures existed: `samples` 0 and empty lists.
+ */
+export async function getLeaderboardStability(db: PrismaClient, challengeSlug: string, phaseSlug: string, at: Date | null): Promise<LeaderboardStabilityView> {
+  const phase = await findPhase(db, challengeSlug, phaseSlug)
+  const snapshot = await db.leaderboardSnapshot.findFirst({
+    where: { phaseId: phase.id, ...(at ? { computedAt: { lte: at } } : {}) },
+    orderBy: { version: 'desc' },
+    select: { version: true, computedAt: true, stability: true },
+  })
+  const head = { challenge: challengeSlug, phase: phaseSlug, version: snapshot?.version ?? 0, computedAt: snapshot?.computedAt.toISOString() ?? null }
+  const stored = snapshot?.stability as Omit<LeaderboardStabilityView, 'challenge' | 'phase' | 'version' | 'computedAt'> | null | undefined
+  if (!stored) return { ...head, samples: 0, seed: null, alpha: null, series: 0, kendallTau: null, entries: [], metrics: [], tiedForFirst: [] }
+  const { samples, seed, alpha, series, kendallTau, entries, metrics, tiedForFirst } = stored
+  return { ...head, samples, seed, alpha, series, kendallTau, entries, metrics, tiedForFirst }
 }
 
 interface RankingUpdate {

@@ -3,9 +3,10 @@
  * Runs after every finished evaluation and after every change of the ranking settings.
  */
 import type { Prisma, PrismaClient } from '@spider-bench/db'
-import { parseRankingSettings, rankLeaderboard, type Candidate } from '@spider-bench/leaderboard'
+import { parseRankingSettings, parseStabilitySettings, rankLeaderboard, type Candidate } from '@spider-bench/leaderboard'
 import { isProfileName, profileMetrics, SCORER_VERSION } from '@spider-bench/scoring'
 import { candidateCounts, candidateMetrics } from './candidate-metrics.ts'
+import { snapshotStability } from './snapshot-stability.ts'
 
 export interface SnapshotSummary {
   readonly id: string
@@ -31,10 +32,12 @@ export async function recomputeLeaderboard(prisma: PrismaClient, phaseId: string
         { method: phase.rankingMethod, entries: phase.entries, columns: phase.rankingMetrics },
         specs.map((s) => s.key),
       )
+      const stabilitySettings = parseStabilitySettings({ samples: phase.bootstrapSamples, alpha: phase.significanceLevel })
       const evaluations = await tx.evaluation.findMany({
         where: { status: 'succeeded', testSet: { public: false }, submission: { phaseId, status: { not: 'cancelled' } } },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         select: {
+          id: true,
           submissionId: true,
           aggregates: true,
           scorerVersion: true,
@@ -57,19 +60,41 @@ export async function recomputeLeaderboard(prisma: PrismaClient, phaseId: string
       const scorerVersions = [...new Set(used.map((e) => e.scorerVersion))].sort()
       const testSetVersions = used.map((e) => e.testSet.version)
       const last = await tx.leaderboardSnapshot.findFirst({ where: { phaseId }, orderBy: { version: 'desc' }, select: { version: true } })
+      const version = (last?.version ?? 0) + 1
+      // How sure each rank is: bootstrap of the test series and pairwise tests, computed once
+      // here so that the read path only serves them.
+      const stability = await snapshotStability(tx, {
+        phaseId,
+        version,
+        rows,
+        evaluationOf: new Map([...newest.values()].map((e) => [e.submissionId, e.id])),
+        ranking: settings,
+        settings: stabilitySettings,
+      })
+      const uncertainRows = rows.map((row, i) => {
+        const { medianRank, rankInterval, pFirst } = stability.entries[i]
+        return { ...row, uncertainty: { medianRank, rankInterval, pFirst } }
+      })
       const snapshot = await tx.leaderboardSnapshot.create({
         data: {
           phaseId,
-          version: (last?.version ?? 0) + 1,
+          version,
           method: settings.method,
           entries: settings.entries,
           // The ranking metrics, most important first; rows carry every metric of the profile.
           columns: settings.columns as unknown as Prisma.InputJsonValue,
-          rows: rows as unknown as Prisma.InputJsonValue,
+          rows: uncertainRows as unknown as Prisma.InputJsonValue,
           // Mixed versions only while a re-evaluation is in progress; all are recorded.
           scorerVersion: scorerVersions.length > 0 ? scorerVersions.join(',') : SCORER_VERSION,
           testSetVersion: testSetVersions.length > 0 ? Math.max(...testSetVersions) : null,
-          settings: { method: settings.method, entries: settings.entries, rankingMetrics: settings.columns } as unknown as Prisma.InputJsonValue,
+          settings: {
+            method: settings.method,
+            entries: settings.entries,
+            rankingMetrics: settings.columns,
+            bootstrapSamples: stabilitySettings.samples,
+            significanceLevel: stabilitySettings.alpha,
+          } as unknown as Prisma.InputJsonValue,
+          stability: stability as unknown as Prisma.InputJsonValue,
         },
         select: { id: true, version: true },
       })

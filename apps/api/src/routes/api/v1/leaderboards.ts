@@ -3,8 +3,8 @@ import { Redis } from 'ioredis'
 import { leaderboardChannel } from '@spider-bench/contracts'
 import { errorResponses } from '../../../schemas/common.ts'
 import { PhaseParams } from '../../../schemas/challenge.ts'
-import { LeaderboardQuery, LeaderboardSchema, type LeaderboardView } from '../../../schemas/leaderboard.ts'
-import { getLeaderboard, leaderboardChanges, parseAt, VISIBILITY_CHANGED } from '../../../services/leaderboards.ts'
+import { LeaderboardQuery, LeaderboardSchema, LeaderboardStabilitySchema, type LeaderboardStabilityView, type LeaderboardView } from '../../../schemas/leaderboard.ts'
+import { getLeaderboard, getLeaderboardStability, leaderboardChanges, parseAt, VISIBILITY_CHANGED } from '../../../services/leaderboards.ts'
 
 /**
  * Boards are cached, serialized, per phase: a board changes only when an evaluation finishes
@@ -84,6 +84,26 @@ const leaderboards: FastifyPluginAsyncTypebox = async (app) => {
         loading.set(key, pending)
       }
       return reply.send(preSerialized(await pending))
+    },
+  )
+  // Stability figures of the snapshot in force (now or at `?at=`), stored by the worker with
+  // it; public like the board. Sent pre-serialized: the p-value matrices hold entries² cells.
+  app.get(
+    '/challenges/:challenge/phases/:phase/leaderboard/stability',
+    {
+      schema: {
+        tags: ['leaderboards'],
+        security: [],
+        params: PhaseParams,
+        querystring: LeaderboardQuery,
+        response: { 200: LeaderboardStabilitySchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { challenge, phase } = request.params
+      const stability = await getLeaderboardStability(app.db, challenge, phase, parseAt(request.query.at))
+      reply.type('application/json; charset=utf-8')
+      return reply.send(JSON.stringify(stability) as unknown as LeaderboardStabilityView)
     },
   )
 }
