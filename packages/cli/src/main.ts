@@ -19,6 +19,7 @@ type Loader = () => Promise<{ command: Command }>
 // Command name (may contain a space for subcommands, e.g. "db migrate") → module.
 const COMMANDS: Record<string, Loader> = {
   score: () => import('./commands/score.ts'),
+  rank: () => import('./commands/rank.ts'),
   synth: () => import('./commands/synth.ts'),
   serve: () => import('./commands/serve.ts'),
   'db migrate': () => import('./commands/db-migrate.ts'),
