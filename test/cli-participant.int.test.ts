@@ -7,16 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createTcpServer, connect as tcpConnect, type Server as TcpServer, type Socket } from 'node:net'
-import { openAsBlob } from 'node:fs'
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { encodeConvNet, encodeModel } from '@spider-bench/inference'
+import { encodeModel } from '@spider-bench/inference'
+import { fastModel } from '@spider-bench/inference/testing'
 import { scoreDirectories, writeImage, readImage, type ResultDocument } from '@spider-bench/scoring'
 import { synthesize } from '@spider-bench/synth'
 import { startWorkers, type RunningWorkers } from '@spider-bench/worker'
-import { startHarness, type Harness } from '../apps/api/src/testing/harness.ts'
-import { writeTarGz, type TestEntry } from '../apps/api/src/testing/archives.ts'
+import { apiClient, PHASE_BODY, startHarness, type Harness, type TestEntry } from '../apps/api/src/testing/index.ts'
 import { runCli, type CliRun } from '../packages/cli/src/testing/run-cli.ts'
 import { formatLeaderboard } from '../packages/cli/src/demo/leaderboard-table.ts'
 import { formatSubmissionResults } from '../packages/cli/src/participant/output.ts'
@@ -27,28 +26,15 @@ const RANKING = [
   { key: 'ASDVertebrae', order: 'asc' },
 ] as const
 
-const PHASE = {
-  title: 'Phase',
-  scoringProfile: 'spider',
-  submissionKinds: ['predictions', 'algorithm'],
-  ranking: { method: 'mean-position', metrics: RANKING },
-  entries: 'best',
-  perSeriesVisibility: 'owner',
-} as const
+const PHASE = { ...PHASE_BODY, submissionKinds: ['predictions', 'algorithm'], ranking: { method: 'mean-position', metrics: RANKING } }
 
-// A 1x1x1 convolution to four classes + softmax: a valid (if poor) segmentation model.
-const TINY_MODEL = encodeConvNet({
-  name: 'tiny',
-  inChannels: 1,
-  layers: [{ weights: Float32Array.from([0.1, -0.2, 0.3, 0.05]), bias: Float32Array.from([0, 0.1, 0.2, 0.3]), inChannels: 1, outChannels: 4, kernel: [1, 1, 1], activation: 'none' }],
-  softmax: true,
-})
-const TINY_CONFIG = {
+// fastModel: a random 3x3x3 convolution to two classes, a valid (if poor) segmentation model.
+const FAST_CONFIG = {
   schemaVersion: 1,
   input: { channels: ['image'], spacing: null },
   normalization: { kind: 'z-score' },
   slidingWindow: { patchSize: [8, 32, 32], overlap: 0.25, blending: 'gaussian' },
-  output: { kind: 'probabilities', channels: [{ class: 'background' }, { class: 'vertebra' }, { class: 'disc' }, { class: 'canal' }] },
+  output: { kind: 'logits', channels: [{ class: 'background' }, { class: 'vertebra' }] },
 }
 // sqrt(-(x²)): finite (−0) on the all-zero validation patch, NaN on every real image.
 const NAN_ON_IMAGES_MODEL = encodeModel({
@@ -62,7 +48,6 @@ const NAN_ON_IMAGES_MODEL = encodeModel({
     { op: 'Concat', inputs: ['nan', 'nan'], outputs: ['y'], attributes: { axis: { int: 1 } } },
   ],
 })
-const NAN_CONFIG = { ...TINY_CONFIG, output: { kind: 'logits', channels: [{ class: 'background' }, { class: 'vertebra' }] } }
 
 describe('spider-bench participant commands (postgres, real worker)', () => {
   let h: Harness
@@ -73,12 +58,9 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
   const users: Record<string, { id: string; token: string }> = {}
   const ids: Record<string, string> = {}
 
+  let api: ReturnType<typeof apiClient>
   const rest = async <T>(token: string | null, method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${h.url}${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    })
+    const res = await api.json(token ?? undefined, method, path, body)
     const text = await res.text()
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`)
     return JSON.parse(text) as T
@@ -98,16 +80,12 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     }
   }
 
-  async function uploadSet(organiser: string, phase: string, route: 'test-set' | 'sanity-set', dir: string, names?: string[]): Promise<void> {
+  async function uploadSet(organiser: string, phase: string, route: 'test-set' | 'sanity-set', dir: string): Promise<void> {
     const entries: TestEntry[] = []
     for (const folder of ['images', 'masks']) {
-      for (const f of (await readdir(join(dir, folder))).sort()) if (!names || names.some((n) => f.startsWith(`${n}.`))) entries.push({ name: `${folder}/${f}`, data: await readFile(join(dir, folder, f)) })
+      for (const f of (await readdir(join(dir, folder))).sort()) entries.push({ name: `${folder}/${f}`, data: await readFile(join(dir, folder, f)) })
     }
-    const archive = join(work, `${phase}-${route}.tar.gz`)
-    await writeTarGz(archive, entries)
-    const form = new FormData()
-    form.append('archive', await openAsBlob(archive), 'set.tar.gz')
-    const res = await fetch(`${h.url}/api/v1/challenges/spine/phases/${phase}/${route}`, { method: 'PUT', headers: { authorization: `Bearer ${organiser}` }, body: form })
+    const res = await api.multipart(organiser, 'PUT', `/api/v1/challenges/spine/phases/${phase}/${route}`, { archive: await api.archive(entries) })
     expect(res.status, await res.clone().text()).toBe(200)
   }
 
@@ -122,6 +100,7 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
   beforeAll(async () => {
     h = await startHarness('postgres', { maxEventStreamsPerUser: 1 })
     work = await mkdtemp(join(h.dataDir, 'cli-'))
+    api = apiClient(h.url, work)
     vi.stubEnv('XDG_CONFIG_HOME', join(work, 'config-home'))
     synthDir = join(work, 'synth')
     await synthesize({ out: synthDir, studies: 2, seed: 5, size: 'small', predictions: { good: 'dilate:1' } })
@@ -221,7 +200,7 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
   })
 
   it('submit (algorithm): the model and config are checked locally, run by the server (canary, then hidden set); exit 0', async () => {
-    const files = await writeAlgorithm('tiny', TINY_MODEL, TINY_CONFIG)
+    const files = await writeAlgorithm('fast', fastModel(), FAST_CONFIG)
     const run = await cli('bob', ['submit', '--challenge', 'spine', '--phase', 'final', '--model', files.model, '--config', files.config])
     expect(run.code, run.err).toBe(0)
     expect(run.out).toMatch(/^checked locally: config\.json is a valid config; model\.onnx loads in onnxruntime and runs on one patch$/m)
@@ -239,7 +218,7 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
   })
 
   it('an evaluation that fails exits 2 and prints every reason', async () => {
-    const files = await writeAlgorithm('nan', NAN_ON_IMAGES_MODEL, NAN_CONFIG)
+    const files = await writeAlgorithm('nan', NAN_ON_IMAGES_MODEL, FAST_CONFIG)
     const run = await cli('carol', ['submit', '--challenge', 'spine', '--phase', 'final', '--model', files.model, '--config', files.config])
     expect(run.code, run.err).toBe(2)
     const id = /^submitted algorithm: (\S+)$/m.exec(run.out)?.[1] as string

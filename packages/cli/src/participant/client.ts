@@ -12,6 +12,8 @@ export interface ClientLogin {
 }
 
 const enc = encodeURIComponent
+/** How long a retried upload waits for the server to drop the lost one (409 upload_in_progress). */
+const SLOT_WAIT_MS = 30_000
 
 /** A local time with its offset and the ISO instant, e.g. "2026-11-30 14:05 (+01:00; 2026-11-30T13:05:00.000Z)". */
 export function describeTime(iso: string, now = Date.now()): string {
@@ -108,6 +110,7 @@ export class ParticipantClient {
     const path = `/api/v1/challenges/${enc(challenge)}/phases/${enc(phase)}/submissions`
     const what = `submit to ${challenge}/${phase}`
     const started = Date.now()
+    let waitedForSlot = 0
     for (let attempt = 1; ; attempt++) {
       let result
       try {
@@ -127,6 +130,16 @@ export class ParticipantClient {
       const body = result.body as { id?: string; error?: { code?: string; message?: string; details?: unknown } } | string
       if (result.status === 202 && typeof body === 'object' && typeof body.id === 'string') return { id: body.id, retried: attempt > 1 }
       const error = typeof body === 'object' ? body.error : undefined
+      // After a lost connection the server may not have let go of the first upload yet (one
+      // upload in flight per participant and phase): its refusal comes before the body is read,
+      // so asking again a little later costs nothing.
+      if (attempt > 1 && result.status === 409 && error?.code === 'upload_in_progress' && waitedForSlot < SLOT_WAIT_MS) {
+        const pause = Math.min(1000, SLOT_WAIT_MS - waitedForSlot)
+        waitedForSlot += pause
+        await new Promise((r) => setTimeout(r, pause))
+        attempt--
+        continue
+      }
       // After a lost connection the first attempt may have arrived: then it is the active submission.
       const active = (error?.details as { submissionId?: string } | undefined)?.submissionId
       if (attempt > 1 && result.status === 409 && active) {
