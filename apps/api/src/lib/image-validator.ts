@@ -8,6 +8,8 @@ export interface ImageValidatorOptions {
   readonly heapMb: number
   /** A thread idle this long stops, so that the memory it used returns to the system. */
   readonly idleMs?: number
+  /** The thread body (URL string); tests pass a stand-in. */
+  readonly threadModule?: string
 }
 
 interface Pending {
@@ -93,9 +95,11 @@ export class ImageValidator {
   private spawn(): Slot {
     const { heapMb } = this.options
     const worker = new Worker(ENTRY, {
-      workerData: { module: BODY },
+      workerData: { module: this.options.threadModule ?? BODY },
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, Math.floor(heapMb / 8))), stackSizeMb: 4 },
     })
+    // The server's sockets keep the process alive; an idle or busy thread alone never does.
+    worker.unref()
     const slot: Slot = { worker, busy: null, idle: null }
     worker.on('message', (reply: Reply) => {
       if ('ready' in reply) return
