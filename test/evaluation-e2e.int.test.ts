@@ -237,6 +237,8 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
 
     it('re-evaluates a submission and a whole phase for organisers only; the board uses the newest evaluation', async () => {
       const cachedBefore = await board() // cached now; the route keeps a board up to 10 s
+      const latestVersion = async () => (await h.db.prisma.leaderboardSnapshot.findFirst({ where: { phase: { slug: 'final' } }, orderBy: { version: 'desc' } }))?.version ?? 0
+      const startVersion = await latestVersion()
       expect((await call(tokens.alice.token, 'POST', `/api/v1/submissions/${subs.alice.submissionId}/reevaluate`)).status).toBe(403)
       const one = await call(organiser, 'POST', `/api/v1/submissions/${subs.alice.submissionId}/reevaluate`)
       expect(one.status).toBe(202)
@@ -250,6 +252,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       const ids = [...created, ...phaseRun.created].map((c) => c.evaluationId)
       const rows = await waitEvaluations(ids)
       expect(rows.every((r) => r.status === 'succeeded')).toBe(true)
+      // An evaluation is marked succeeded before its finalize job recomputes the board: wait
+      // for one new snapshot per evaluation.
+      for (let i = 0; (await latestVersion()) < startVersion + ids.length && i < 300; i++) await new Promise((r) => setTimeout(r, 100))
       const snap = await h.db.prisma.leaderboardSnapshot.findFirstOrThrow({ where: { phase: { slug: 'final' } }, orderBy: { version: 'desc' } })
       // The worker announces each snapshot on Redis: the route drops its cache at once.
       expect(cachedBefore.version).toBeLessThan(snap.version)
