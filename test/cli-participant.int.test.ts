@@ -66,6 +66,27 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     return JSON.parse(text) as T
   }
 
+  async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+    for (const deadline = Date.now() + timeoutMs; !condition(); ) {
+      if (Date.now() > deadline) throw new Error('condition not met in time')
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+
+  /** Resolves `seen` once fetch (real, only watched) has answered a request to a URL ending in `suffix` with `status`. */
+  function answered(suffix: string, status: number): { seen: Promise<void>; restore(): void } {
+    const real = globalThis.fetch
+    let resolve = () => {}
+    const seen = new Promise<void>((r) => (resolve = r))
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const res = await real(input, init)
+      const url = input instanceof Request ? input.url : String(input)
+      if (url.endsWith(suffix) && res.status === status) resolve()
+      return res
+    })
+    return { seen, restore: () => spy.mockRestore() }
+  }
+
   /** `spider-bench ARGS` as `who` (SPIDER_BENCH_URL/TOKEN), or with the stored login when `who` is null. */
   async function cli(who: string | null, args: string[], url?: string): Promise<CliRun> {
     if (who !== null) {
@@ -149,8 +170,14 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
   })
 
   it('submit (predictions): local checks, upload, evaluation followed to the end, the aggregates table; exit 0', async () => {
-    const run = await cli(null, ['submit', '--challenge', 'spine', '--phase', 'final', join(synthDir, 'predictions', 'good')])
-    expect(run.err).toMatch(/^evaluation: (queued|running)/m)
+    // The queue holds the evaluation until the command follows it, so it sees it queued.
+    await h.app.evaluationQueue.pause()
+    const streams = h.app.eventStreams.stats().streams
+    const pending = cli(null, ['submit', '--challenge', 'spine', '--phase', 'final', join(synthDir, 'predictions', 'good')])
+    await until(() => h.app.eventStreams.stats().streams > streams)
+    await h.app.evaluationQueue.resume()
+    const run = await pending
+    expect(run.err).toMatch(/^evaluation: queued/m)
     expect(run.code, run.err).toBe(0)
     const id = /^submitted predictions: (\S+)$/m.exec(run.out)?.[1] as string
     ids.alice = id
@@ -263,6 +290,8 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
   })
 
   it('--no-wait returns after the upload; status --wait follows by polling when the server refuses another event stream', async () => {
+    // Held in the queue until the command has been refused its stream.
+    await h.app.evaluationQueue.pause()
     const run = await cli('dave', ['submit', '--challenge', 'spine', '--phase', 'final', '--no-wait', '--json', join(synthDir, 'predictions', 'good')])
     expect(run.code, run.err).toBe(0)
     const doc = JSON.parse(run.out) as SubmissionDocument
@@ -271,13 +300,19 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     const held = new AbortController()
     const stream = await fetch(`${h.url}/api/v1/submissions/${doc.id}/events`, { headers: { authorization: `Bearer ${users.dave.token}` }, signal: held.signal })
     expect(stream.status).toBe(200)
+    const refused = answered(`/api/v1/submissions/${doc.id}/events`, 429)
     try {
-      const waited = await cli('dave', ['status', doc.id, '--wait'])
+      const pending = cli('dave', ['status', doc.id, '--wait'])
+      await refused.seen
+      await h.app.evaluationQueue.resume()
+      const waited = await pending
       expect(waited.code, waited.err).toBe(0)
       expect(waited.err).toMatch(/^the server refused an event stream \(HTTP 429: too many open streams\); polling the status instead$/m)
       expect(waited.out).toBe(formatSubmissionResults(await rest(users.dave.token, 'GET', `/api/v1/submissions/${doc.id}`), 'spider'))
     } finally {
+      refused.restore()
       held.abort()
+      await h.app.evaluationQueue.resume()
     }
   })
 
@@ -403,12 +438,13 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     let cuts = 0
     const CUT_AFTER = 3000
 
+    const sockets = new Set<Socket>()
+
     beforeAll(async () => {
       const target = new URL(h.url)
-      const sockets = new Set<Socket>()
       proxy = createTcpServer((client) => {
-        sockets.add(client)
         const upstream = tcpConnect(Number(target.port), target.hostname)
+        sockets.add(client).add(upstream)
         let seen = 0
         let upload: boolean | null = null
         client.on('data', (chunk: Buffer) => {
@@ -429,6 +465,7 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
             client.destroy()
             upstream.destroy()
             sockets.delete(client)
+            sockets.delete(upstream)
           })
         }
       })
@@ -436,6 +473,8 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
       proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`
     })
     afterAll(async () => {
+      // Keep-alive connections would hold close() until they time out.
+      for (const socket of sockets) socket.destroy()
       await new Promise((r) => proxy?.close(r))
     })
 
