@@ -12,8 +12,12 @@ export interface ClientLogin {
 }
 
 const enc = encodeURIComponent
-/** How long a retried upload waits for the server to drop the lost one (409 upload_in_progress). */
-const SLOT_WAIT_MS = 30_000
+/**
+ * How long a retried upload waits for the server to drop the lost one (409 upload_in_progress):
+ * a server may notice a vanished upload only at its progress check (UPLOAD_PROGRESS_WINDOW_SECONDS,
+ * default 30 s), and a slot of a crashed server expires after 60 s.
+ */
+const SLOT_WAIT_MS = 65_000
 
 /** A local time with its offset and the ISO instant, e.g. "2026-11-30 14:05 (+01:00; 2026-11-30T13:05:00.000Z)". */
 export function describeTime(iso: string, now = Date.now()): string {
