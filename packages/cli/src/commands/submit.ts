@@ -136,9 +136,9 @@ export const command: Command = {
         }
         const total = (await Promise.all(parts.map(async (p) => ('file' in p ? (await stat(p.file)).size : 0)))).reduce((a, b) => a + b, 0)
         let bar = byteProgress('uploading', total)
-        const { id, retried } = await client.submit(challenge, phaseSlug, parts, (sent) => bar.update(sent), (reason) => {
+        const { id, retried } = await client.submit(challenge, phaseSlug, parts, (sent) => bar.update(sent), (note) => {
           bar.end()
-          console.error(`the connection was lost during the upload (${reason}); retrying once`)
+          console.error(note)
           bar = byteProgress('uploading', total)
         }).finally(() => bar.end())
         say(`submitted ${kind}${retried ? ' (second attempt)' : ''}: ${id}`)

@@ -110,7 +110,7 @@ export class ParticipantClient {
    * Uploads a submission (multipart, streamed from disk with byte progress). A connection
    * lost during the upload is retried once; `onRetry` is told why.
    */
-  async submit(challenge: string, phase: string, parts: UploadPart[], onProgress: (sent: number, total: number) => void, onRetry: (reason: string) => void): Promise<{ id: string; retried: boolean }> {
+  async submit(challenge: string, phase: string, parts: UploadPart[], onProgress: (sent: number, total: number) => void, onRetry: (note: string) => void): Promise<{ id: string; retried: boolean }> {
     const path = `/api/v1/challenges/${enc(challenge)}/phases/${enc(phase)}/submissions`
     const what = `submit to ${challenge}/${phase}`
     const started = Date.now()
@@ -123,7 +123,7 @@ export class ParticipantClient {
         if (!isNetworkError(err)) throw err
         const reason = describeNetworkError(err)
         if (attempt === 1) {
-          onRetry(reason)
+          onRetry(`the connection was lost during the upload (${reason}); retrying once`)
           continue
         }
         throw new ConnectionError(
@@ -138,6 +138,7 @@ export class ParticipantClient {
       // upload in flight per participant and phase): its refusal comes before the body is read,
       // so asking again a little later costs nothing.
       if (attempt > 1 && result.status === 409 && error?.code === 'upload_in_progress' && waitedForSlot < SLOT_WAIT_MS) {
+        if (waitedForSlot === 0) onRetry(`the server still holds the lost upload; waiting for it to let go (up to ${SLOT_WAIT_MS / 1000} s)`)
         const pause = Math.min(1000, SLOT_WAIT_MS - waitedForSlot)
         waitedForSlot += pause
         await new Promise((r) => setTimeout(r, pause))
