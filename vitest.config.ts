@@ -1,13 +1,15 @@
 import { defineConfig } from 'vitest/config'
 
 // Two projects: `unit` runs anywhere; `int` needs the services named by REDIS_URL and
-// DATABASE_URL (Redis and Postgres), which .ci/run starts when they are down.
+// DATABASE_URL (Redis and Postgres), which .ci/run starts when they are down. Passing tests
+// print nothing: test/setup/test-logs.ts shows logs only for failing tests (or set LOG_LEVEL).
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
+          setupFiles: ['test/setup/test-logs.ts'],
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
@@ -16,6 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'int',
+          setupFiles: ['test/setup/test-logs.ts'],
           include: ['packages/*/src/**/*.int.test.ts', 'apps/*/src/**/*.int.test.ts', 'test/**/*.int.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,

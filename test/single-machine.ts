@@ -20,7 +20,8 @@ export interface CliProcess {
 
 /** Runs `node bin/spider-bench.js ARGS` (what `npx spider-bench` and `npm start` run). */
 export function startCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
-  const child = spawn(process.execPath, ['bin/spider-bench.js', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  // Info lines are what the tests wait for ("spider-bench API on ..."), whatever LOG_LEVEL says.
+  const child = spawn(process.execPath, ['bin/spider-bench.js', ...args], { cwd: ROOT, env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))

@@ -6,7 +6,8 @@
 import { hostname } from 'node:os'
 import { FlowProducer, Queue, type Job, type Worker } from 'bullmq'
 import { Redis } from 'ioredis'
-import { pino, type Logger } from 'pino'
+import type { Logger } from 'pino'
+import { defaultLogger } from '@spider-bench/config'
 import { JOB_TIMINGS_KEEP, JOB_TIMINGS_TTL_SECONDS, jobTimingsKey, leaderboardChannel, QUEUE_NAMES, queueName, stopEvaluationChannel, workerName, type JobTiming } from '@spider-bench/contracts'
 import type { PrismaClient } from '@spider-bench/db'
 import type { Storage } from '@spider-bench/storage'
@@ -70,7 +71,7 @@ function jobLogFields(queue: string, job: Job<{ evaluationId?: string; seriesId?
 
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const config = loadWorkerConfig(process.env, options.config)
-  const log = options.logger ?? pino({ name: 'worker' })
+  const log = options.logger ?? defaultLogger({ name: 'worker' })
   const prefix = options.queuePrefix ?? process.env.SPIDER_QUEUE_PREFIX ?? ''
   // BullMQ needs maxRetriesPerRequest: null; workers duplicate this for their blocking reads.
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null })

@@ -2,6 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { extractArchive, normaliseEntryPath, predictionArchiveLimits, ArchiveError } from './archive.ts'
 import { writeTarGz, writeZip, type TestEntry } from '../testing/archives.ts'
 
@@ -133,7 +134,17 @@ describe('extractArchive (other input)', () => {
   it('refuses files that are not archives', async () => {
     await writeFile(join(dir, 'x.zip'), 'not an archive at all')
     const err = await problemsOf(extractArchive(join(dir, 'x.zip'), join(dir, 'out'), limits))
-    expect(err.message).toBe('the upload is neither a .zip nor a .tar.gz archive')
+    expect(err.message).toBe(
+      'the upload is neither a .zip nor a .tar.gz archive (a single image such as a .mha is not one): upload a .zip or .tar.gz holding the files, e.g. made with `tar czf upload.tar.gz -C DIR .` or `cd DIR && zip -r ../upload.zip .`',
+    )
+  })
+
+  it('says what to upload instead of a single gzip-compressed image (.nii.gz)', async () => {
+    await writeFile(join(dir, '1_t1.nii.gz'), gzipSync(Buffer.concat([Buffer.from([92, 1, 0, 0]), Buffer.alloc(600, 7)])))
+    const err = await problemsOf(extractArchive(join(dir, '1_t1.nii.gz'), join(dir, 'out'), limits))
+    expect(err.message).toBe(
+      'the upload is gzip-compressed but not a .tar.gz archive (a single .nii.gz image?): upload a .zip or .tar.gz holding the files, e.g. made with `tar czf upload.tar.gz -C DIR .` or `cd DIR && zip -r ../upload.zip .`',
+    )
   })
 
   it('refuses a truncated .tar.gz', async () => {

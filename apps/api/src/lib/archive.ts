@@ -79,6 +79,9 @@ export function normaliseEntryPath(name: string): { path: string } | { problem: 
   return { path: parts.join('/') }
 }
 
+/** What to upload instead of something that is not an archive. */
+const PUT_IN_ARCHIVE = 'upload a .zip or .tar.gz holding the files, e.g. made with `tar czf upload.tar.gz -C DIR .` or `cd DIR && zip -r ../upload.zip .`'
+
 async function detectFormat(file: string): Promise<'zip' | 'tar.gz'> {
   const handle = await open(file, 'r')
   try {
@@ -88,7 +91,7 @@ async function detectFormat(file: string): Promise<'zip' | 'tar.gz'> {
   } finally {
     await handle.close()
   }
-  throw new ArchiveError('the upload is neither a .zip nor a .tar.gz archive')
+  throw new ArchiveError(`the upload is neither a .zip nor a .tar.gz archive (a single image such as a .mha is not one): ${PUT_IN_ARCHIVE}`)
 }
 
 /** Counts bytes across all entries (and per entry) and aborts once a total passes its limit. */
@@ -265,6 +268,10 @@ async function extractTarGz(file: string, dest: string, limits: ArchiveLimits): 
   } catch (err) {
     if (abortedBy instanceof ArchiveError) throw abortedBy
     if (err instanceof ArchiveError) throw err
+    // gzip around something that is not a tar: most often one compressed image (a .nii.gz).
+    if (entries === 0 && /invalid tar header/i.test((err as Error).message)) {
+      throw new ArchiveError(`the upload is gzip-compressed but not a .tar.gz archive (a single .nii.gz image?): ${PUT_IN_ARCHIVE}`)
+    }
     throw new ArchiveError(`the .tar.gz archive is unreadable: ${(err as Error).message}`)
   }
   return { files, problems }

@@ -3,7 +3,8 @@ import Fastify from 'fastify'
 import errorHandler from './error-handler.ts'
 import { ApiError } from '../../errors.ts'
 
-const app = Fastify({ logger: false })
+// As in app.ts: every schema error reported, not only the first.
+const app = Fastify({ logger: false, ajv: { customOptions: { allErrors: true } } })
 await app.register(errorHandler)
 app.get('/boom', async () => {
   throw new Error('secret detail at /srv/data/testsets/x.mha')
@@ -12,6 +13,23 @@ app.get('/api-error', async () => {
   throw new ApiError(429, 'too_many_requests', 'slow down', { nextAllowedAt: 'later' }, { 'retry-after': '5' })
 })
 app.post('/validated', { schema: { body: { type: 'object', required: ['slug'], properties: { slug: { type: 'string' } } } } }, async () => 'ok')
+// What TypeBox writes for a union of literals, an enum and a nullable object.
+app.post(
+  '/choices',
+  {
+    schema: {
+      body: {
+        type: 'object',
+        properties: {
+          kinds: { type: 'array', items: { anyOf: [{ const: 'predictions', type: 'string' }, { const: 'algorithm', type: 'string' }] } },
+          role: { type: 'string', enum: ['admin', 'organiser', 'participant'] },
+          limit: { anyOf: [{ type: 'object' }, { type: 'null' }] },
+        },
+      },
+    },
+  },
+  async () => 'ok',
+)
 afterAll(() => app.close())
 
 describe('error handler', () => {
@@ -35,6 +53,14 @@ describe('error handler', () => {
     const body = res.json() as { error: { code: string; message: string } }
     expect(body.error.code).toBe('bad_request')
     expect(body.error.message).toContain("must have required property 'slug'")
+  })
+
+  it('names the field and its allowed values for unions of constants, enums and nullable fields', async () => {
+    const res = await app.inject({ method: 'POST', url: '/choices', payload: { kinds: ['predictions', 'model'], role: 'root', limit: 5 } })
+    expect(res.statusCode).toBe(400)
+    expect((res.json() as { error: { message: string } }).error.message).toBe(
+      'invalid request: body.kinds[1] must be one of "predictions", "algorithm"; body.role must be one of "admin", "organiser", "participant"; body.limit must be object or null',
+    )
   })
 
   it('answers unknown routes and malformed JSON in the same shape', async () => {

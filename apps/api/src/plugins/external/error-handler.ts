@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import { ApiError } from '../../errors.ts'
 import { redactUrl } from '../../lib/redact-url.ts'
 
+import { validationMessages } from '../../lib/validation-message.ts'
 /** The documented body of an ApiError: `{ error: { code, message, details? } }`. */
 export function apiErrorBody(err: ApiError): { error: { code: string; message: string; details?: unknown } } {
   const body: { code: string; message: string; details?: unknown } = { code: err.code, message: err.message }
@@ -26,6 +27,8 @@ export default fp(
       if (err.validation) {
         return reply.status(400).send({
           error: { code: 'bad_request', message: `invalid request: ${err.message}`, details: err.validation.map((v) => ({ path: v.instancePath, message: v.message })) },
+        // Each field named once, with its allowed values (not ajv's "must be equal to constant, ...").
+        const messages = validationMessages(err.validationContext, err.validation)
         })
       }
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500

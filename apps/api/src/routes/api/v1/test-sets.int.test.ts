@@ -127,7 +127,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       form.append('archive', new Blob(['plain text']), 'x.zip')
       const notArchive = await fetch(`${h.url}/api/v1/challenges/spine/phases/final/test-set`, { method: 'PUT', headers: { authorization: `Bearer ${organiser}` }, body: form })
       expect(notArchive.status).toBe(422)
-      expect(((await notArchive.json()) as { error: { message: string } }).error.message).toBe('the upload is neither a .zip nor a .tar.gz archive')
+      expect(((await notArchive.json()) as { error: { message: string } }).error.message).toMatch(/^the upload is neither a \.zip nor a \.tar\.gz archive \(a single image such as a \.mha is not one\): upload a \.zip or \.tar\.gz/)
       const noFile = await fetch(`${h.url}/api/v1/challenges/spine/phases/final/test-set`, { method: 'PUT', headers: { authorization: `Bearer ${organiser}` }, body: new FormData() })
       expect(noFile.status).toBe(400)
       const json = await fetch(`${h.url}/api/v1/challenges/spine/phases/final/test-set`, { method: 'PUT', headers: { authorization: `Bearer ${organiser}`, 'content-type': 'application/json' }, body: '{}' })
