@@ -15,6 +15,8 @@ import eventStreams from './plugins/app/event-streams.ts'
 import uploadSlots from './plugins/app/upload-slots.ts'
 import modelValidations from './plugins/app/model-validations.ts'
 import imageValidator from './plugins/app/image-validator.ts'
+import web from './plugins/app/web.ts'
+import canaryPreviews from './plugins/app/canary-previews.ts'
 import autoloadRoutes from './routes/autoload.ts'
 import { serializeRequest } from './lib/redact-url.ts'
 import { ErrorSchema } from './schemas/common.ts'
@@ -23,6 +25,8 @@ import './types.ts'
 export interface AppOptions extends CoreOptions {
   /** A pino logger; without one the app does not log. */
   readonly logger?: FastifyBaseLogger
+  /** The built web pages (default apps/web/dist); a folder without index.html serves none. */
+  readonly webDistDir?: string
 }
 
 /**
@@ -67,6 +71,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(imageValidator)
   await app.register(queueState)
   await app.register(eventStreams)
+  await app.register(canaryPreviews)
   await app.register(autoloadRoutes)
+  await app.register(web, options.webDistDir !== undefined ? { distDir: options.webDistDir } : {})
   return app as unknown as FastifyInstance
 }

@@ -5,6 +5,7 @@ import type { EvaluationJobData } from '@spider-bench/contracts'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { FailureLimiter } from './lib/failure-limiter.ts'
+import type { SessionSigner } from './lib/dashboard-session.ts'
 
 export const ROLES = ['admin', 'organiser', 'participant'] as const
 export type Role = (typeof ROLES)[number]
@@ -25,6 +26,8 @@ declare module 'fastify' {
     evaluationQueue: Queue<EvaluationJobData>
     /** Failed authentications per client address (auth plugin); other token checks share it. */
     authFailures: FailureLimiter
+    /** Signs and checks the web pages' session cookies (auth plugin). */
+    webSessions: SessionSigner
   }
   interface FastifyRequest {
     /** Set by the auth plugin: null for anonymous callers. */

@@ -48,6 +48,8 @@ export interface Config {
   readonly sessionSecret: string | null
   /** Lifetime of a queue-dashboard session cookie. */
   readonly dashboardSessionSeconds: number
+  /** Lifetime of a web session cookie (an API token exchanged at POST /api/v1/session). */
+  readonly webSessionSeconds: number
   /**
    * Under perSeriesVisibility "organisers", participants see only means and counts, and no
    * value computed over fewer series than this.
@@ -191,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     metricsToken: attempt(() => secret(env, 'METRICS_TOKEN', 16), null),
     sessionSecret: attempt(() => secret(env, 'SESSION_SECRET', 32), null),
     dashboardSessionSeconds: attempt(() => integer(env, 'DASHBOARD_SESSION_SECONDS', 3600, 60, 7 * 24 * 3600), 3600),
+    webSessionSeconds: attempt(() => integer(env, 'WEB_SESSION_SECONDS', 8 * 3600, 60, 30 * 24 * 3600), 8 * 3600),
     minAggregateSeries: attempt(() => integer(env, 'MIN_AGGREGATE_SERIES', 5, 1), 5),
     uploadTimeoutSeconds: attempt(() => integer(env, 'UPLOAD_TIMEOUT_SECONDS', 3600, 1), 3600),
     uploadMinBytesPerSecond: attempt(() => integer(env, 'UPLOAD_MIN_BYTES_PER_SECOND', 2048, 0), 2048),

@@ -55,3 +55,68 @@ export function previewPng(image: Image3D, mask: Image3D, pixelsPerMm = 1.5, alp
   }
   return encodePngRgb(width, height, rgb)
 }
+
+/**
+ * The display grid of the mid-sagittal slice (x = size/2): superior up, anterior left,
+ * `pixelsPerMm` pixels per millimetre so that anisotropic spacing does not distort the
+ * anatomy, and the image windowed from 0 to the slice's 99.5th percentile. `voxel(r, c)` is
+ * the index in `data` of the voxel shown at row r, column c; `grey(index)` its display value.
+ */
+function sagittalGrid(image: Image3D, pixelsPerMm: number) {
+  const [nx, ny, nz] = image.size
+  const i = Math.floor(nx / 2)
+  const values: number[] = []
+  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) values.push(Number(image.data[i + nx * (j + ny * k)]))
+  values.sort((a, b) => a - b)
+  const hi = Math.max(1, values[Math.floor(values.length * 0.995)])
+  const [, sy, sz] = image.spacing
+  const width = Math.max(1, Math.round(nz * sz * pixelsPerMm))
+  const height = Math.max(1, Math.round(ny * sy * pixelsPerMm))
+  const rowJ = Array.from({ length: height }, (_, r) => Math.min(ny - 1, Math.floor(((height - 1 - r + 0.5) / height) * ny)))
+  const colK = Array.from({ length: width }, (_, c) => Math.min(nz - 1, Math.floor(((c + 0.5) / width) * nz)))
+  return {
+    width,
+    height,
+    voxel: (r: number, c: number) => i + nx * (rowJ[r] + ny * colK[c]),
+    grey: (index: number) => Math.round(Math.min(255, Math.max(0, (Number(image.data[index]) / hi) * 255))),
+  }
+}
+
+function sameSize(a: Image3D, b: Image3D, what: string): void {
+  if (a.size.some((v, d) => v !== b.size[d])) throw new Error(`outlinePreviewPng: image size ${a.size.join('x')} differs from ${what} size ${b.size.join('x')}`)
+}
+
+/** Colours of the outlines in outlinePreviewPng: reference green, prediction magenta. */
+export const OUTLINE_COLOURS = { reference: [40, 220, 80], prediction: [255, 60, 220] } as const
+
+/**
+ * A PNG of the mid-sagittal slice of an image with the outlines of two label masks on the same
+ * grid: the reference's structures in green, the prediction's in magenta (where both outline
+ * the same pixel, the prediction's is drawn). A pixel is on an outline when it is labelled and
+ * one of its four neighbours on the display grid carries another label.
+ */
+export function outlinePreviewPng(image: Image3D, reference: Image3D, prediction: Image3D, pixelsPerMm = 2): Buffer {
+  sameSize(image, reference, 'reference')
+  sameSize(image, prediction, 'prediction')
+  const grid = sagittalGrid(image, pixelsPerMm)
+  const { width, height } = grid
+  const index = new Int32Array(width * height)
+  for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) index[r * width + c] = grid.voxel(r, c)
+  const rgb = new Uint8Array(width * height * 3)
+  for (let p = 0; p < width * height; p++) rgb[3 * p] = rgb[3 * p + 1] = rgb[3 * p + 2] = grid.grey(index[p])
+  for (const [mask, colour] of [
+    [reference, OUTLINE_COLOURS.reference],
+    [prediction, OUTLINE_COLOURS.prediction],
+  ] as const) {
+    const label = (r: number, c: number) => Number(mask.data[index[r * width + c]])
+    for (let r = 0; r < height; r++) {
+      for (let c = 0; c < width; c++) {
+        const l = label(r, c)
+        if (l === 0) continue
+        const edge = (r > 0 && label(r - 1, c) !== l) || (r < height - 1 && label(r + 1, c) !== l) || (c > 0 && label(r, c - 1) !== l) || (c < width - 1 && label(r, c + 1) !== l) || r === 0 || c === 0 || r === height - 1 || c === width - 1
+        if (edge) rgb.set(colour, 3 * (r * width + c))
+      }
+    }
+  }
+  return encodePngRgb(width, height, rgb)
+}

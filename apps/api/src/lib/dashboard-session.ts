@@ -3,7 +3,9 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 export type SessionCheck = { readonly ok: true; readonly tokenId: string } | { readonly ok: false; readonly reason: 'invalid' | 'expired' }
 
 /**
- * Short-lived signed session values for the queue dashboard: `<token id>.<expiry s>.<HMAC>`.
+ * Short-lived signed session values for the queue dashboard and, with `purpose` "web", the web
+ * pages' session cookie: `<token id>.<expiry s>.<HMAC>`; the purpose is part of the MAC, so a
+ * value issued for one is never accepted by the other.
  * They name the API token's row (so that revoking the token ends the session) but never hold
  * the token itself. The key is SESSION_SECRET, or random per process when none is configured
  * (sessions then end when the process does, and API processes behind one load balancer do not
@@ -16,6 +18,7 @@ export class SessionSigner {
     secret: string | null,
     readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,
+    private readonly purpose: 'dashboard' | 'web' = 'dashboard',
   ) {
     this.key = secret === null ? randomBytes(32) : Buffer.from(secret, 'utf8')
   }
@@ -37,6 +40,6 @@ export class SessionSigner {
   }
 
   private mac(payload: string): string {
-    return createHmac('sha256', this.key).update(`spider-bench dashboard session v1\n${payload}`).digest('base64url')
+    return createHmac('sha256', this.key).update(`spider-bench ${this.purpose} session v1\n${payload}`).digest('base64url')
   }
 }

@@ -206,6 +206,52 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         expect: { ...all(200), anonymous: 401 },
         send: (r) => api.json(tok(r), 'GET', `${ph}/final/quota`),
       },
+      // The web pages' routes: session exchange, metric definitions, board views, canary, challenge edits, evaluation logs.
+      {
+        method: 'POST',
+        route: '/api/v1/session',
+        expect: { ...all(200), anonymous: 401 },
+        send: (r) => api.json(undefined, 'POST', '/api/v1/session', { token: tok(r) ?? 'sbk_not-a-token' }),
+      },
+      { method: 'DELETE', route: '/api/v1/session', expect: all(204), send: (r) => api.json(tok(r), 'DELETE', '/api/v1/session') },
+      { method: 'GET', route: '/api/v1/scoring-profiles', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/api/v1/scoring-profiles') },
+      {
+        method: 'GET',
+        route: '/api/v1/challenges/{challenge}/phases/{phase}/leaderboard/aggregates',
+        expect: all(200),
+        send: (r) => api.json(tok(r), 'GET', `${ph}/final/leaderboard/aggregates?sequence=t1`),
+      },
+      {
+        method: 'GET',
+        route: '/api/v1/challenges/{challenge}/phases/{phase}/leaderboard/history',
+        expect: all(200),
+        send: (r) => api.json(tok(r), 'GET', `${ph}/final/leaderboard/history`),
+      },
+      {
+        method: 'PATCH',
+        route: '/api/v1/challenges/{challenge}',
+        expect: { admin: 200, owner: 200, otherOrganiser: 403, participant: 403, otherParticipant: 403, anonymous: 401 },
+        send: (r) => api.json(tok(r), 'PATCH', '/api/v1/challenges/spine', { description: `edited by ${r}` }),
+      },
+      {
+        method: 'GET',
+        route: '/api/v1/submissions/{id}/canary',
+        expect: { admin: 200, owner: 200, otherOrganiser: 403, participant: 200, otherParticipant: 403, anonymous: 404 },
+        send: (r) => api.json(tok(r), 'GET', `/api/v1/submissions/${submissionId}/canary`),
+      },
+      {
+        method: 'GET',
+        route: '/api/v1/submissions/{id}/canary/{series}/preview.png',
+        // A predictions submission has no canary run: 404 for those who may see it.
+        expect: { admin: 404, owner: 404, otherOrganiser: 403, participant: 404, otherParticipant: 403, anonymous: 404 },
+        send: (r) => api.json(tok(r), 'GET', `/api/v1/submissions/${submissionId}/canary/1_t1/preview.png`),
+      },
+      {
+        method: 'GET',
+        route: '/api/v1/submissions/{id}/evaluations',
+        expect: { admin: 200, owner: 200, otherOrganiser: 403, participant: 403, otherParticipant: 403, anonymous: 404 },
+        send: (r) => api.json(tok(r), 'GET', `/api/v1/submissions/${submissionId}/evaluations`),
+      },
       {
         method: 'POST',
         route: '/api/v1/submissions/{id}/cancel',
@@ -252,7 +298,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
           expect([404, 405], `${role} GET ${path}`).toContain(res.status)
         }
         // No readable document mentions storage keys or file checksums of the hidden set.
-        for (const path of ['/api/v1/challenges', '/api/v1/challenges/spine', `/api/v1/submissions/${submissionId}`, `/api/v1/submissions/${submissionId}/series`, `${ph}/final/submissions`, `${ph}/final/leaderboard`, `${ph}/final/leaderboard/stability`]) {
+        for (const path of ['/api/v1/challenges', '/api/v1/challenges/spine', `/api/v1/submissions/${submissionId}`, `/api/v1/submissions/${submissionId}/series`, `${ph}/final/submissions`, `${ph}/final/leaderboard`, `${ph}/final/leaderboard/stability`, `${ph}/final/leaderboard/aggregates`, `${ph}/final/leaderboard/history`, `/api/v1/submissions/${submissionId}/canary`, `/api/v1/submissions/${submissionId}/evaluations`]) {
           const text = await (await api.json(tok(role), 'GET', path)).text()
           expect(text).not.toContain('testsets/')
           expect(text).not.toContain(series.maskSha256)

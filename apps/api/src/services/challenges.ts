@@ -205,3 +205,15 @@ export async function updatePhase(db: PrismaClient, user: AuthUser, challengeSlu
     throw err
   }
 }
+
+/** Changes a challenge's title and description (its owner or an admin). */
+export async function updateChallenge(db: PrismaClient, user: AuthUser, slug: string, body: { title?: string; description?: string | null }, resources: PhaseView['resources']): Promise<ChallengeView> {
+  const challenge = await findChallenge(db, slug)
+  assertCanManage(user, challenge)
+  const c = await db.challenge.update({
+    where: { id: challenge.id },
+    data: { ...(body.title !== undefined ? { title: body.title } : {}), ...(body.description !== undefined ? { description: body.description } : {}) },
+    include: challengeInclude,
+  })
+  return challengeView(c, resources)
+}

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { stopEvaluationChannel, type InferenceJobData } from '@spider-bench/contracts'
+import { inferredPredictionKey, stopEvaluationChannel, type InferenceJobData } from '@spider-bench/contracts'
 import { InferenceError, ModelRunner, parseAlgorithmConfig, type ExecutionProvider, type SeriesTimings } from '@spider-bench/inference'
 import type { WorkerContext } from '../context.ts'
 import { isTerminal } from '../evaluation-store.ts'
@@ -86,7 +86,7 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
   const algorithm = parseAlgorithmConfig(submission.config, 'config.json')
   const visibility = evaluation.testSet.public ? 'public' : 'hidden'
 
-  const predictionKey = `${submission.storagePrefix}/inferred/${evaluationId}/${series.name}.mha`
+  const predictionKey = inferredPredictionKey(submission.storagePrefix, evaluationId, series.name)
   const [modelPath, imagePath] = await Promise.all([ctx.storage.localPath(modelKey), ctx.storage.localPath(series.imageKey)])
   const workDir = join(tmpdir(), `spider-inference-${randomUUID()}`)
   await mkdir(workDir, { recursive: true })

@@ -6,6 +6,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { FastifyAdapter } from '@bull-board/fastify'
 import { QUEUE_NAMES, queueName } from '@spider-bench/contracts'
 import { ApiError, badRequest, forbidden, unauthorized } from '../../errors.ts'
+import { readCookie } from '../../lib/cookies.ts'
 import { SessionSigner } from '../../lib/dashboard-session.ts'
 import { apiErrorBody } from '../external/error-handler.ts'
 import { checkToken, refuseAuthentication } from './auth.ts'
@@ -14,20 +15,7 @@ export const ADMIN_QUEUES_PATH = '/admin/queues'
 export const ADMIN_LOGIN_PATH = `${ADMIN_QUEUES_PATH}/login`
 export const SESSION_COOKIE = 'spider_admin'
 
-/** The value of one cookie from a Cookie header. */
-export function readCookie(header: string | undefined, name: string): string | null {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim())
-      } catch {
-        return null
-      }
-    }
-  }
-  return null
-}
+export { readCookie }
 
 const LOGIN_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>spider-bench queues: log in</title></head>

@@ -1,8 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { forbidden, tooManyRequests, unauthorized } from '../../errors.ts'
+import { readCookie } from '../../lib/cookies.ts'
+import { SessionSigner } from '../../lib/dashboard-session.ts'
 import { addressKey, FailureLimiter } from '../../lib/failure-limiter.ts'
+import { clearSessionCookie, fromOwnPage, SAFE_METHODS, WEB_SESSION_COOKIE } from '../../lib/web-session.ts'
 import { hashToken, looksLikeToken } from '../../lib/tokens.ts'
 import { isRole } from '../../services/users.ts'
 import type { AuthUser, Role } from '../../types.ts'
@@ -55,20 +58,55 @@ export function sameSecret(presented: string, expected: string): boolean {
 }
 
 /**
+ * The holder of a web session cookie (see routes/api/v1/session.ts), or null (anonymous) when
+ * the session expired or its API token was revoked; the cookie is then cleared. A value that
+ * is not a session this server signed counts as a failed authentication, like a bad token.
+ */
+async function sessionUser(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, value: string): Promise<AuthUser | null> {
+  const session = app.webSessions.verify(value)
+  if (!session.ok) {
+    clearSessionCookie(request, reply)
+    if (session.reason === 'expired') return null
+    return refuseAuthentication(app, request, `the ${WEB_SESSION_COOKIE} cookie is not a valid session (altered, or signed before the server restarted without SESSION_SECRET); sign in again`)
+  }
+  const row = await app.db.apiToken.findUnique({ where: { id: session.tokenId }, include: { user: true } })
+  if (!row || row.revokedAt || !isRole(row.user.role)) {
+    clearSessionCookie(request, reply)
+    return null
+  }
+  app.db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined)
+  return { id: row.user.id, name: row.user.name, role: row.user.role }
+}
+
+/**
  * Bearer-token authentication on every request: no header → anonymous (`request.user = null`);
  * a bad token → 401, counted per client address; too many failures → 429 for failures only
  * (see `checkToken`). A route with `config: { metricsToken: true }` also accepts METRICS_TOKEN,
  * which sets `request.metricsScraper` and no user.
+ *
+ * Without an Authorization header, the web pages' session cookie (WEB_SESSION_COOKIE, issued
+ * by POST /api/v1/session for a valid token) authenticates instead. Every change (any method
+ * but GET, HEAD, OPTIONS) so authenticated must come from this site's own pages: its Origin
+ * header must name this server (403 otherwise), so no other site can act with the cookie.
  */
 export default fp(
   async function auth(app: FastifyInstance) {
     const limiter = new FailureLimiter(app.config.authFailureLimit, app.config.authFailureWindowSeconds * 1000)
     app.decorate('authFailures', limiter)
+    app.decorate('webSessions', new SessionSigner(app.config.sessionSecret, app.config.webSessionSeconds, Date.now, 'web'))
     app.decorateRequest('user', null)
     app.decorateRequest('metricsScraper', false)
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', async (request, reply) => {
       const header = request.headers.authorization
-      if (header === undefined) return
+      if (header === undefined) {
+        const cookie = readCookie(request.headers.cookie, WEB_SESSION_COOKIE)
+        if (cookie === null) return
+        request.user = await sessionUser(app, request, reply, cookie)
+        if (request.user && !SAFE_METHODS.has(request.method) && !fromOwnPage(request)) {
+          throw forbidden(`cross-site request refused: a change authenticated by the ${WEB_SESSION_COOKIE} cookie must come from this site's pages (Origin header ${request.headers.origin === undefined ? 'missing' : `"${String(request.headers.origin)}"`}); API clients send "Authorization: Bearer <token>"`)
+        }
+        return
+      }
       const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null
       const metricsToken = app.config.metricsToken
       if (token !== null && metricsToken !== null && request.routeOptions.config?.metricsToken === true && sameSecret(token, metricsToken)) {
