@@ -44,14 +44,44 @@ export function commandNames(): string[] {
   return Object.keys(COMMANDS).sort()
 }
 
-async function listCommands(): Promise<string> {
-  const lines = ['usage: spider-bench <command> [options]   (spider-bench <command> --help for details)', '', 'commands:']
-  for (const name of commandNames()) {
+/** The version of spider-bench (the root package.json). */
+export async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises')
+  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+/** Help of a group of subcommands ("db", "users", "testset"). */
+async function listGroup(group: string): Promise<string> {
+  const lines = [`usage: spider-bench ${group} <subcommand> [options]   (spider-bench ${group} <subcommand> --help for details)`, '', 'subcommands:']
+  for (const name of commandNames().filter((n) => n.startsWith(`${group} `))) {
     const { command } = await COMMANDS[name]()
-    lines.push(`  ${name.padEnd(18)} ${command.summary}`)
+    lines.push(`  ${name.slice(group.length + 1).padEnd(12)} ${command.summary}`)
   }
   return lines.join('\n')
 }
+
+async function listCommands(): Promise<string> {
+  const lines = ['usage: spider-bench <command> [options]   (spider-bench <command> --help for details; spider-bench --version)', '', 'commands:']
+  for (const name of commandNames()) {
+    const { command } = await COMMANDS[name]()
+    lines.push(`  ${name.padEnd(18)} ${command.summary}`)
+  if (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version') {
+    console.log(`spider-bench ${await version()}`)
+    return 0
+  }
+  }
+  return lines.join('\n')
+}
+  const isGroup = commandNames().some((n) => n.startsWith(`${argv[0]} `))
+  if (!name && isGroup) {
+    if (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h') {
+      console.log(await listGroup(argv[0]))
+      return argv.length === 1 ? 1 : 0
+    }
+    console.error(`spider-bench: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${await listGroup(argv[0])}`)
+    return 1
+  }
 
 export async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {

@@ -6,10 +6,13 @@ const HELP = `usage: spider-bench demo [--studies N]
 
 A complete benchmark on this machine with no setup: uses the embedded database and the
 Redis at REDIS_URL (default redis://127.0.0.1:6379) or, when none answers, starts a private
-redis-server under DATA_DIR; generates a synthetic test set and graded predictions; creates
-a challenge with a phase ranked on the SPIDER columns, an admin, an organiser and four
-participants; submits, waits for the evaluations, prints the leaderboard and the URLs to
-browse, then keeps serving until Ctrl-C. Running it again reuses DATA_DIR (default ./data).
+redis-server under DATA_DIR; runs the server with its scoring and inference workers;
+generates a synthetic test set and graded predictions; creates a challenge with a phase
+ranked on the SPIDER columns, an admin, an organiser and five participants; four submit
+graded predictions, the fifth the example ONNX algorithm (trained once, a few minutes on the
+CPU), which the server runs itself; waits for the evaluations, prints the leaderboard and the
+URLs to browse, then keeps serving until Ctrl-C. Running it again reuses DATA_DIR (default
+./data).
 
 options:
   --studies N   synthetic studies in the test set (default 6; each gives 2-3 series)

@@ -21,7 +21,9 @@ options:
 environment: DATABASE_URL, REDIS_URL, DATA_DIR, PORT, HOST, MAX_UPLOAD_BYTES,
 MAX_ARCHIVE_ENTRIES, MAX_ARCHIVE_BYTES, AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_SECONDS,
 TRUST_PROXY, METRICS_TOKEN, SESSION_SECRET, DASHBOARD_SESSION_SECONDS, MIN_AGGREGATE_SERIES,
-WORKER_CONCURRENCY, INFERENCE_TIME_LIMIT_MS, INFERENCE_MEMORY_LIMIT_MB,
+UPLOAD_TIMEOUT_SECONDS, UPLOAD_MIN_BYTES_PER_SECOND, UPLOAD_PROGRESS_WINDOW_SECONDS,
+REQUEST_TIMEOUT_SECONDS, MAX_EVENT_STREAMS_PER_USER, MAX_EVENT_STREAMS,
+LOG_LEVEL, WORKER_CONCURRENCY, INFERENCE_TIME_LIMIT_MS, INFERENCE_MEMORY_LIMIT_MB,
 INFERENCE_PROVIDERS, INFERENCE_THREADS, WATCHDOG_GRACE_MS, WATCHDOG_SERIES_MS (see README)`
 
 export const command: Command = {
@@ -50,7 +52,14 @@ export const command: Command = {
     const apiOnly = Boolean(values['api-only'])
     const inference = !apiOnly && !values['no-inference']
     const { pino } = await import('pino')
-    const logger = pino(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {})
+    const { logLevel } = await import('@spider-bench/config')
+    let level: string
+    try {
+      level = logLevel()
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
+    const logger = pino(process.stdout.isTTY ? { level, transport: { target: 'pino-pretty' } } : { level })
 
     // One machine, nothing installed but Redis: start a private one when none answers.
     const { join, resolve } = await import('node:path')

@@ -4,7 +4,7 @@ import { intOption } from '../int-option.ts'
 import { UsageError, type Command } from '../main.ts'
 
 const HELP = `usage: spider-bench synth --out DIR [--studies N] [--seed S] [--size small|realistic]
-                         [--sequences t1,t2,t2_SPACE] [--predictions NAME=SPEC ...] [--preview] [--force] [--threads N]
+                         [--sequences t1,t2,t2_SPACE] [--predictions NAME=SPEC ...] [--preview] [--force] [--threads N] [--quiet]
 
 Generates synthetic SPIDER-like lumbar spine MRI series with reference masks:
   DIR/images/<study>_<seq>.mha     int16 images (T1, T2, T2-SPACE contrast)

@@ -5,22 +5,26 @@ import { openServerEnv } from '../server-env.ts'
 
 const HELP = `usage: spider-bench worker [--concurrency N] [--inference]
 
-Runs evaluation workers alone: takes evaluation jobs from Redis, scores each test series on
-a pool of N threads (default: WORKER_CONCURRENCY or the number of cores), stores per-series
-results and aggregates, and recomputes the leaderboard. Start one on every machine that
-reaches the same Redis (REDIS_URL), Postgres (DATABASE_URL) and storage (DATA_DIR/storage)
-to scale out; the series of one submission are spread over all of them. The embedded
-database cannot be shared between processes: set DATABASE_URL, or use "serve", which runs
-a worker in-process. Stops cleanly on SIGTERM/SIGINT (running series finish first).
+Runs evaluation workers alone (the split deployment; "spider-bench serve" already runs them
+in its own process): takes evaluation jobs from Redis, scores each test series on a pool of
+N threads (default: WORKER_CONCURRENCY or the number of cores), stores per-series results
+and aggregates, recomputes the leaderboard, and stops evaluations that make no progress (the
+watchdog). Start one on every machine that reaches the same Redis (REDIS_URL), Postgres
+(DATABASE_URL) and storage (DATA_DIR/storage) to scale out; the series of one submission are
+spread over all of them. The embedded database cannot be shared between processes: set
+DATABASE_URL. Stops cleanly on SIGTERM/SIGINT (running series finish first).
 
 options:
   --concurrency N   series scored at once by this process
-  --inference       also run algorithm submissions (needs the inference package)
-environment: DATABASE_URL, REDIS_URL, DATA_DIR, WORKER_CONCURRENCY, WORKER_LOCK_MS,
-RECONCILE_INTERVAL_MS, RECONCILE_GRACE_MS`
+  --inference       also run algorithm submissions (ONNX models, one at a time; CPU unless a
+                    GPU provider is available): one such worker per GPU, next to a
+                    "serve --no-inference" or "serve --api-only"
+environment: DATABASE_URL, REDIS_URL, DATA_DIR, LOG_LEVEL, WORKER_CONCURRENCY, WORKER_LOCK_MS,
+RECONCILE_INTERVAL_MS, RECONCILE_GRACE_MS, WATCHDOG_GRACE_MS, WATCHDOG_SERIES_MS,
+INFERENCE_TIME_LIMIT_MS, INFERENCE_MEMORY_LIMIT_MB, INFERENCE_PROVIDERS, INFERENCE_THREADS`
 
 export const command: Command = {
-  summary: 'run evaluation workers alone (scale out: one per machine sharing Redis, Postgres, storage)',
+  summary: 'run evaluation workers alone (split deployment: one per machine sharing Redis, Postgres, storage; --inference)',
   async run(argv) {
     const { values } = parseArgs({
       args: argv,
@@ -43,7 +47,15 @@ export const command: Command = {
     const { FileStorage } = await import('@spider-bench/storage')
     const { startWorkers } = await import('@spider-bench/worker')
     const { pino } = await import('pino')
-    const logger = pino(process.stdout.isTTY ? { name: 'worker', transport: { target: 'pino-pretty' } } : { name: 'worker' })
+    const { logLevel } = await import('@spider-bench/config')
+    let level: string
+    try {
+      level = logLevel()
+    } catch (err) {
+      await db.close()
+      throw new UsageError((err as Error).message)
+    }
+    const logger = pino(process.stdout.isTTY ? { name: 'worker', level, transport: { target: 'pino-pretty' } } : { name: 'worker', level })
     let workers
     try {
       workers = await startWorkers({

@@ -152,7 +152,7 @@ async function submitAlgorithm(api: RestClient, state: DemoState, dir: string, s
   const model = join(dir, 'model.onnx')
   const config = join(dir, 'config.json')
   if (!existsSync(model) || !existsSync(config)) {
-    say(`  training the example ONNX algorithm in ${dir} (about a minute, once) ...`)
+    say(`  training the example ONNX algorithm in ${dir} (a few minutes on the CPU, once) ...`)
     const { writeExampleAlgorithm } = await import('@spider-bench/inference')
     await writeExampleAlgorithm(dir)
   }
