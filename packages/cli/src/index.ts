@@ -1,1 +1,2 @@
-export { main, commandNames, UsageError, type Command } from './main.ts'
+export { main, commandNames } from './main.ts'
+export { UsageError, type Command } from './command.ts'

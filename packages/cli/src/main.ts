@@ -1,18 +1,9 @@
 /**
  * `spider-bench` command dispatcher. Each command lives in its own module under
- * `commands/` and is imported lazily, so `score` never loads Fastify or Prisma.
+ * `commands/` and is imported lazily, so `score` never loads Fastify or Prisma. Commands
+ * import `Command`/`UsageError` from `command.ts`, never this module.
  */
-export interface Command {
-  /** One line for the command list. */
-  readonly summary: string
-  /** Runs the command; resolves to the process exit code. */
-  run(argv: string[]): Promise<number>
-}
-
-/** Usage errors: printed as one line, exit code 1. */
-export class UsageError extends Error {
-  override name = 'UsageError'
-}
+import { UsageError, type Command } from './command.ts'
 
 type Loader = () => Promise<{ command: Command }>
 

@@ -1,4 +1,4 @@
-import { UsageError } from './main.ts'
+import { UsageError } from './command.ts'
 import type { Config } from '@spider-bench/config'
 import type { Database } from '@spider-bench/db'
 

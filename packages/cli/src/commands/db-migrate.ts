@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util'
-import type { Command } from '../main.ts'
+import { parseCommandArgs, type Command } from '../command.ts'
 import { openServerEnv } from '../server-env.ts'
 
 const HELP = `usage: spider-bench db migrate
@@ -10,11 +9,7 @@ database in DATA_DIR/db when DATABASE_URL is unset. Works offline.`
 export const command: Command = {
   summary: 'apply pending database migrations (DATABASE_URL or the embedded database)',
   async run(argv) {
-    const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    if (!parseCommandArgs(argv, HELP, {})) return 0
     const { config, db } = await openServerEnv()
     try {
       const m = db.migrations

@@ -1,6 +1,5 @@
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, intOption, UsageError, type Command } from '../command.ts'
 
 const HELP = `usage: spider-bench demo [--studies N]
 
@@ -21,13 +20,10 @@ environment: DATA_DIR, PORT (default 3000), HOST (default 127.0.0.1), REDIS_URL`
 export const command: Command = {
   summary: 'run a complete demo benchmark (synthetic data, challenge, submissions, leaderboard)',
   async run(argv) {
-    const { values } = parseArgs({ args: argv, options: { studies: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
-    const studies = values.studies === undefined ? 6 : Number(values.studies)
-    if (!Number.isInteger(studies) || studies < 1 || studies > 200) throw new UsageError(`--studies must be a whole number from 1 to 200, got "${values.studies}"`)
+    const args = parseCommandArgs(argv, HELP, { studies: { type: 'string' } })
+    if (!args) return 0
+    const { values } = args
+    const studies = intOption('studies', values.studies, 6, 1, 200)
     const { loadConfig, ConfigError } = await import('@spider-bench/config')
     let config
     try {

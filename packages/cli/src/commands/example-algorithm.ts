@@ -1,7 +1,5 @@
-import { parseArgs } from 'node:util'
 import { DEFAULT_TRAINING, writeExampleAlgorithm } from '@spider-bench/inference'
-import { intOption } from '../int-option.ts'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, intOption, UsageError, type Command } from '../command.ts'
 
 const HELP = `usage: spider-bench example-algorithm --out DIR [--seed S] [--studies N] [--epochs N] [--quiet]
 
@@ -29,23 +27,15 @@ options:
 export const command: Command = {
   summary: 'write an example algorithm submission (model.onnx + config.json) trained on synthetic data',
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        out: { type: 'string' },
-        seed: { type: 'string' },
-        studies: { type: 'string' },
-        epochs: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const args = parseCommandArgs(argv, HELP, {
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      studies: { type: 'string' },
+      epochs: { type: 'string' },
+      quiet: { type: 'boolean' },
     })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    if (!args) return 0
+    const { values } = args
     if (!values.out) throw new UsageError('--out DIR is required')
     const seed = intOption('seed', values.seed, DEFAULT_TRAINING.seed, 1)
     const studies = intOption('studies', values.studies, DEFAULT_TRAINING.studies, 1)

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util'
 import { formatLeaderboard } from '../demo/leaderboard-table.ts'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, UsageError, type Command } from '../command.ts'
 import { connect, participantCommand } from '../participant/command.ts'
 
 const HELP = `usage: spider-bench leaderboard CHALLENGE PHASE [--at TIME] [--json]
@@ -15,11 +14,9 @@ Needs only the server URL (spider-bench login, or SPIDER_BENCH_URL).`
 export const command: Command = {
   summary: 'show the leaderboard of a phase (now or --at a past time)',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: { at: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    const args = parseCommandArgs(argv, HELP, { at: { type: 'string' }, json: { type: 'boolean', default: false } }, { positionals: true })
+    if (!args) return 0
+    const { values, positionals } = args
     if (positionals.length !== 2) throw new UsageError('expected CHALLENGE PHASE (see --help)')
     const [challenge, phase] = positionals
     if (values.at !== undefined && Number.isNaN(new Date(values.at).getTime())) throw new UsageError(`--at expects an ISO 8601 time such as 2026-11-30T12:00:00Z, got "${values.at}"`)

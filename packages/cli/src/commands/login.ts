@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, UsageError, type Command } from '../command.ts'
 import { ParticipantClient } from '../participant/client.ts'
 import { participantCommand } from '../participant/command.ts'
 import { configPath, normalizeUrl, saveLogin } from '../participant/config-file.ts'
@@ -23,11 +22,9 @@ async function readStdin(): Promise<string> {
 export const command: Command = {
   summary: 'check an API token and store it with the server URL (participants)',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: { url: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    const args = parseCommandArgs(argv, HELP, { url: { type: 'string' }, token: { type: 'string' } }, { positionals: true })
+    if (!args) return 0
+    const { values, positionals } = args
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (see --help)`)
     if (!values.url) throw new UsageError('--url URL is required (the server, e.g. https://bench.example.org)')
     if (!values.token) throw new UsageError('--token TOKEN is required (your API token; "-" reads it from stdin)')

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, UsageError, type Command } from '../command.ts'
 import { participantCommand } from '../participant/command.ts'
 import { configPath, removeLogin } from '../participant/config-file.ts'
 
@@ -11,11 +10,9 @@ on the server: ask the organisers to revoke it if it leaked.`
 export const command: Command = {
   summary: 'remove the stored server URL and API token',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    const args = parseCommandArgs(argv, HELP, { }, { positionals: true })
+    if (!args) return 0
+    const { positionals } = args
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
     return participantCommand('logout', async () => {
       const file = configPath()

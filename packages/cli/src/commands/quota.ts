@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, UsageError, type Command } from '../command.ts'
 import { describeTime } from '../participant/client.ts'
 import { connect, participantCommand } from '../participant/command.ts'
 
@@ -13,11 +12,9 @@ are left, when the next one is allowed, and your submission queued or running, i
 export const command: Command = {
   summary: 'your submission limit in a phase: used, left, next allowed time',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    const args = parseCommandArgs(argv, HELP, { json: { type: 'boolean', default: false } }, { positionals: true })
+    if (!args) return 0
+    const { values, positionals } = args
     if (positionals.length !== 2) throw new UsageError('expected CHALLENGE PHASE (see --help)')
     const [challenge, phase] = positionals
     return participantCommand('quota', async () => {

@@ -1,6 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { parseArgs } from 'node:util'
 import {
   computeStability,
   DEFAULT_BOOTSTRAP_SAMPLES,
@@ -15,8 +14,7 @@ import {
   type Stability,
 } from '@spider-bench/leaderboard'
 import { isProfileName, profileMetrics, type ProfileName } from '@spider-bench/scoring'
-import { intOption } from '../int-option.ts'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, intOption, UsageError, type Command } from '../command.ts'
 
 const HELP = `usage: spider-bench rank RESULT.json... [options]
 
@@ -153,24 +151,16 @@ async function readDocument(file: string): Promise<RankInput> {
 export const command: Command = {
   summary: 'rank score documents offline with bootstrap rank intervals and pairwise significance',
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        method: { type: 'string', default: 'mean-position' },
-        metrics: { type: 'string' },
-        samples: { type: 'string' },
-        seed: { type: 'string' },
-        alpha: { type: 'string' },
-        json: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    const args = parseCommandArgs(argv, HELP, {
+      method: { type: 'string', default: 'mean-position' },
+      metrics: { type: 'string' },
+      samples: { type: 'string' },
+      seed: { type: 'string' },
+      alpha: { type: 'string' },
+      json: { type: 'string' },
+    }, { positionals: true })
+    if (!args) return 0
+    const { values, positionals } = args
     if (positionals.length === 0) throw new UsageError('give at least one RESULT.json (see --help)')
     const method = values.method as RankingMethod
     if (!RANKING_METHODS.includes(method)) throw new UsageError(`--method expects ${RANKING_METHODS.join(', ')}, got "${values.method}"`)

@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { parseArgs } from 'node:util'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, UsageError, type Command } from '../command.ts'
 import { connect, participantCommand } from '../participant/command.ts'
 import type { SeriesDocument, SubmissionDocument } from '../participant/documents.ts'
 import { ParticipantError } from '../participant/errors.ts'
@@ -46,16 +45,9 @@ function seriesTable(doc: SeriesDocument, keys: string[]): string {
 export const command: Command = {
   summary: 'show or export the results of a submission (aggregates, --series, --out csv/json)',
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { series: { type: 'boolean', default: false }, out: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: true,
-    })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    const args = parseCommandArgs(argv, HELP, { series: { type: 'boolean', default: false }, out: { type: 'string' }, json: { type: 'boolean', default: false } }, { positionals: true })
+    if (!args) return 0
+    const { values, positionals } = args
     if (positionals.length !== 1) throw new UsageError(`expected one submission id, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`)
     const out = values.out
     const format = out ? extname(out).toLowerCase() : null

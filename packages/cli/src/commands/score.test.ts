@@ -138,7 +138,7 @@ describe('spider-bench score', () => {
     expect((await run([])).err).toMatch(/--truth DIR is required/)
     expect((await run(['--truth', truth])).code).toBe(1)
     expect((await run(['--truth', truth, '--pred', pred, '--profile', 'nnunet'])).err).toMatch(/unknown --profile "nnunet"/)
-    expect((await run(['--truth', truth, '--pred', pred, '--threads', '0'])).err).toMatch(/--threads must be a positive integer/)
+    expect((await run(['--truth', truth, '--pred', pred, '--threads', '0'])).err).toMatch(/--threads expects a positive integer, got "0"/)
     expect((await run(['--truth', truth, '--pred', pred, '--bogus'])).code).toBe(1)
     const help = await run(['--help'])
     expect(help.code).toBe(0)

@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises'
-import { parseArgs } from 'node:util'
 import {
   ImageError,
   isProfileName,
@@ -9,7 +8,7 @@ import {
   type ProfileName,
   type ResultDocument,
 } from '@spider-bench/scoring'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, intOption, UsageError, type Command } from '../command.ts'
 import { textTable } from '../text-table.ts'
 
 const HELP = `usage: spider-bench score --truth DIR --pred DIR [options]
@@ -32,33 +31,21 @@ invalid prediction; still scored as empty predictions and written to --out).`
 export const command: Command = {
   summary: 'score a folder of predicted masks against reference masks (SPIDER metrics)',
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        truth: { type: 'string' },
-        pred: { type: 'string' },
-        profile: { type: 'string', default: 'spider' },
-        out: { type: 'string' },
-        threads: { type: 'string' },
-        'allow-missing': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+    const args = parseCommandArgs(argv, HELP, {
+      truth: { type: 'string' },
+      pred: { type: 'string' },
+      profile: { type: 'string', default: 'spider' },
+      out: { type: 'string' },
+      threads: { type: 'string' },
+      'allow-missing': { type: 'boolean', default: false },
     })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    if (!args) return 0
+    const { values } = args
     if (!values.truth) throw new UsageError('--truth DIR is required (see --help)')
     if (!values.pred) throw new UsageError('--pred DIR is required (see --help)')
     const profile = values.profile ?? 'spider'
     if (!isProfileName(profile)) throw new UsageError(`unknown --profile "${profile}": expected spider or spider-official`)
-    let threads: number | undefined
-    if (values.threads !== undefined) {
-      threads = Number(values.threads)
-      if (!/^\d+$/.test(values.threads) || threads < 1) throw new UsageError(`--threads must be a positive integer, got "${values.threads}"`)
-    }
+    const threads = intOption('threads', values.threads, undefined, 1)
     const bar = process.stderr.isTTY ? progressBar() : undefined
     let outcome
     try {

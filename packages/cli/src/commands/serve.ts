@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, intOption, UsageError, type Command } from '../command.ts'
 import { startServer } from '../server.ts'
 
 const HELP = `usage: spider-bench serve [--no-inference | --api-only] [--port 3000] [--host 127.0.0.1]
@@ -29,25 +28,15 @@ INFERENCE_PROVIDERS, INFERENCE_THREADS, WATCHDOG_GRACE_MS, WATCHDOG_SERIES_MS (s
 export const command: Command = {
   summary: 'run the REST API with the scoring and inference workers (one machine; --no-inference, --api-only)',
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        'api-only': { type: 'boolean' },
-        'no-inference': { type: 'boolean' },
-        port: { type: 'string' },
-        host: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
+    const args = parseCommandArgs(argv, HELP, {
+      'api-only': { type: 'boolean' },
+      'no-inference': { type: 'boolean' },
+      port: { type: 'string' },
+      host: { type: 'string' },
     })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
-    if (values.port !== undefined && !(/^\d+$/.test(values.port) && Number(values.port) <= 65535)) {
-      throw new UsageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`)
-    }
+    if (!args) return 0
+    const { values } = args
+    const port = intOption('port', values.port, undefined, 0, 65535)
     if (values['api-only'] && values['no-inference']) throw new UsageError('--api-only already runs no workers; drop --no-inference')
     const apiOnly = Boolean(values['api-only'])
     const inference = !apiOnly && !values['no-inference']
@@ -81,7 +70,7 @@ export const command: Command = {
     try {
       server = await startServer({
         overrides: {
-          ...(values.port !== undefined ? { port: Number(values.port) } : {}),
+          ...(port !== undefined ? { port } : {}),
           ...(values.host !== undefined ? { host: values.host } : {}),
           ...(redis ? { redisUrl: redis.url } : {}),
         },

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, UsageError, type Command } from '../command.ts'
 import { connect, participantCommand } from '../participant/command.ts'
 import { TERMINAL_STATUSES } from '../participant/documents.ts'
 import { followSubmission } from '../participant/follow.ts'
@@ -18,11 +17,9 @@ exit codes: 0 succeeded, queued or running; 2 failed or cancelled; 1 usage or co
 export const command: Command = {
   summary: 'show (or --wait for) the status and results of a submission',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, options: { wait: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    const args = parseCommandArgs(argv, HELP, { wait: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, { positionals: true })
+    if (!args) return 0
+    const { values, positionals } = args
     if (positionals.length !== 1) throw new UsageError(`expected one submission id, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`)
     const id = positionals[0]
     return participantCommand('status', async () => {

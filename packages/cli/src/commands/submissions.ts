@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, UsageError, type Command } from '../command.ts'
 import { connect, participantCommand } from '../participant/command.ts'
 import type { SubmissionDocument } from '../participant/documents.ts'
 import { describeState } from '../participant/output.ts'
@@ -23,16 +22,9 @@ export function formatSubmissions(rows: readonly SubmissionDocument[]): string {
 export const command: Command = {
   summary: 'list your submissions (in one phase or everywhere)',
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { challenge: { type: 'string' }, phase: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: true,
-    })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    const args = parseCommandArgs(argv, HELP, { challenge: { type: 'string' }, phase: { type: 'string' }, json: { type: 'boolean', default: false } }, { positionals: true })
+    if (!args) return 0
+    const { values, positionals } = args
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (see --help)`)
     if ((values.challenge === undefined) !== (values.phase === undefined)) throw new UsageError('give both --challenge and --phase, or neither')
     return participantCommand('submissions', async () => {

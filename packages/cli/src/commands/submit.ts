@@ -1,9 +1,8 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { byteProgress } from '../byte-progress.ts'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, UsageError, type Command } from '../command.ts'
 import { describeTime, type ParticipantClient } from '../participant/client.ts'
 import { connect, participantCommand } from '../participant/command.ts'
 import type { PhaseDocument } from '../participant/documents.ts'
@@ -66,25 +65,17 @@ async function admission(client: ParticipantClient, challenge: string, phaseSlug
 export const command: Command = {
   summary: 'check, upload and follow a submission (predictions folder or ONNX algorithm)',
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        challenge: { type: 'string' },
-        phase: { type: 'string' },
-        model: { type: 'string' },
-        config: { type: 'string' },
-        'no-wait': { type: 'boolean', default: false },
-        'skip-checks': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    const args = parseCommandArgs(argv, HELP, {
+      challenge: { type: 'string' },
+      phase: { type: 'string' },
+      model: { type: 'string' },
+      config: { type: 'string' },
+      'no-wait': { type: 'boolean', default: false },
+      'skip-checks': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    }, { positionals: true })
+    if (!args) return 0
+    const { values, positionals } = args
     const challenge = values.challenge
     const phaseSlug = values.phase
     if (!challenge) throw new UsageError('--challenge C is required (see --help)')

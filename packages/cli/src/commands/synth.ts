@@ -1,7 +1,5 @@
-import { parseArgs } from 'node:util'
 import { PERTURB_OPS_HELP, SEQUENCES, SIZES, synthesize, SynthOptionError, type Sequence, type SizeName } from '@spider-bench/synth'
-import { intOption } from '../int-option.ts'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, intOption, UsageError, type Command } from '../command.ts'
 
 const HELP = `usage: spider-bench synth --out DIR [--studies N] [--seed S] [--size small|realistic]
                          [--sequences t1,t2,t2_SPACE] [--predictions NAME=SPEC ...] [--preview] [--force] [--threads N] [--quiet]
@@ -33,28 +31,20 @@ ${PERTURB_OPS_HELP.map((l) => `                           ${l}`).join('\n')}
 export const command: Command = {
   summary: 'generate synthetic SPIDER-like MRI series, masks and perturbed predictions',
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        out: { type: 'string' },
-        studies: { type: 'string' },
-        seed: { type: 'string' },
-        size: { type: 'string' },
-        sequences: { type: 'string' },
-        predictions: { type: 'string', multiple: true },
-        preview: { type: 'boolean' },
-        force: { type: 'boolean' },
-        threads: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const args = parseCommandArgs(argv, HELP, {
+      out: { type: 'string' },
+      studies: { type: 'string' },
+      seed: { type: 'string' },
+      size: { type: 'string' },
+      sequences: { type: 'string' },
+      predictions: { type: 'string', multiple: true },
+      preview: { type: 'boolean' },
+      force: { type: 'boolean' },
+      threads: { type: 'string' },
+      quiet: { type: 'boolean' },
     })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    if (!args) return 0
+    const { values } = args
     if (!values.out) throw new UsageError('--out DIR is required (see --help)')
     const size = values.size ?? 'realistic'
     if (!(SIZES as readonly string[]).includes(size)) throw new UsageError(`--size expects ${SIZES.join(' or ')}, got "${size}"`)

@@ -1,8 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, UsageError, type Command } from '../command.ts'
 import { byteProgress } from '../byte-progress.ts'
 import { packTarGz, testSetFiles, uploadMultipart } from '../testset-upload.ts'
 
@@ -24,16 +23,9 @@ interface ImportBody {
 export const command: Command = {
   summary: 'upload a SPIDER-layout folder as the hidden test set of a phase',
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { challenge: { type: 'string' }, phase: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: true,
-    })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    const args = parseCommandArgs(argv, HELP, { challenge: { type: 'string' }, phase: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' } }, { positionals: true })
+    if (!args) return 0
+    const { values, positionals } = args
     if (!values.challenge) throw new UsageError('--challenge is required')
     if (!values.phase) throw new UsageError('--phase is required')
     if (positionals.length !== 1) throw new UsageError(`expected one folder, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`)

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, UsageError, type Command } from '../command.ts'
 import { openServerEnv } from '../server-env.ts'
 
 const HELP = `usage: spider-bench users create --name NAME --role admin|organiser|participant [--url URL] [--token T]
@@ -60,16 +59,9 @@ function howTo(name: string, role: string, locked: string, url: string | null): 
 export const command: Command = {
   summary: 'create a user and print a new API token (offline, or through a running server\'s API)',
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: { name: { type: 'string' }, role: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
+    const args = parseCommandArgs(argv, HELP, { name: { type: 'string' }, role: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' } })
+    if (!args) return 0
+    const { values } = args
     if (!values.name) throw new UsageError('--name is required')
     if (!values.role) throw new UsageError('--role is required (admin, organiser or participant)')
     const { isRole, createUser, UserInputError } = await import('@spider-bench/api')

@@ -1,6 +1,5 @@
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
-import { UsageError, type Command } from '../main.ts'
+import { parseCommandArgs, intOption, UsageError, type Command } from '../command.ts'
 import { openServerEnv } from '../server-env.ts'
 
 const HELP = `usage: spider-bench worker [--concurrency N] [--inference]
@@ -26,23 +25,10 @@ INFERENCE_TIME_LIMIT_MS, INFERENCE_MEMORY_LIMIT_MB, INFERENCE_PROVIDERS, INFEREN
 export const command: Command = {
   summary: 'run evaluation workers alone (split deployment: one per machine sharing Redis, Postgres, storage; --inference)',
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: { concurrency: { type: 'string' }, inference: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
-    let concurrency: number | undefined
-    if (values.concurrency !== undefined) {
-      if (!/^\d+$/.test(values.concurrency) || Number(values.concurrency) < 1) {
-        throw new UsageError(`--concurrency must be a whole number >= 1, got "${values.concurrency}"`)
-      }
-      concurrency = Number(values.concurrency)
-    }
+    const args = parseCommandArgs(argv, HELP, { concurrency: { type: 'string' }, inference: { type: 'boolean' } })
+    if (!args) return 0
+    const { values } = args
+    const concurrency = intOption('concurrency', values.concurrency, undefined, 1)
     const { config, db } = await openServerEnv()
     const { FileStorage } = await import('@spider-bench/storage')
     const { startWorkers } = await import('@spider-bench/worker')
