@@ -35,6 +35,15 @@ export function commandNames(): string[] {
   return Object.keys(COMMANDS).sort()
 }
 
+async function listCommands(): Promise<string> {
+  const lines = ['usage: spider-bench <command> [options]   (spider-bench <command> --help for details; spider-bench --version)', '', 'commands:']
+  for (const name of commandNames()) {
+    const { command } = await COMMANDS[name]()
+    lines.push(`  ${name.padEnd(18)} ${command.summary}`)
+  }
+  return lines.join('\n')
+}
+
 /** The version of spider-bench (the root package.json). */
 export async function version(): Promise<string> {
   const { readFile } = await import('node:fs/promises')
@@ -52,18 +61,18 @@ async function listGroup(group: string): Promise<string> {
   return lines.join('\n')
 }
 
-async function listCommands(): Promise<string> {
-  const lines = ['usage: spider-bench <command> [options]   (spider-bench <command> --help for details; spider-bench --version)', '', 'commands:']
-  for (const name of commandNames()) {
-    const { command } = await COMMANDS[name]()
-    lines.push(`  ${name.padEnd(18)} ${command.summary}`)
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    console.log(await listCommands())
+    return argv.length === 0 ? 1 : 0
+  }
   if (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version') {
     console.log(`spider-bench ${await version()}`)
     return 0
   }
-  }
-  return lines.join('\n')
-}
+  // Longest match first: "db migrate" before "db".
+  const two = argv.length > 1 ? `${argv[0]} ${argv[1]}` : ''
+  const name = two in COMMANDS ? two : argv[0] in COMMANDS ? argv[0] : null
   const isGroup = commandNames().some((n) => n.startsWith(`${argv[0]} `))
   if (!name && isGroup) {
     if (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h') {
@@ -73,15 +82,6 @@ async function listCommands(): Promise<string> {
     console.error(`spider-bench: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${await listGroup(argv[0])}`)
     return 1
   }
-
-export async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    console.log(await listCommands())
-    return argv.length === 0 ? 1 : 0
-  }
-  // Longest match first: "db migrate" before "db".
-  const two = argv.length > 1 ? `${argv[0]} ${argv[1]}` : ''
-  const name = two in COMMANDS ? two : argv[0] in COMMANDS ? argv[0] : null
   if (!name) {
     console.error(`spider-bench: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${await listCommands()}`)
     return 1

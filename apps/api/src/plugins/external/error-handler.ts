@@ -2,8 +2,8 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import { ApiError } from '../../errors.ts'
 import { redactUrl } from '../../lib/redact-url.ts'
-
 import { validationMessages } from '../../lib/validation-message.ts'
+
 /** The documented body of an ApiError: `{ error: { code, message, details? } }`. */
 export function apiErrorBody(err: ApiError): { error: { code: string; message: string; details?: unknown } } {
   const body: { code: string; message: string; details?: unknown } = { code: err.code, message: err.message }
@@ -25,10 +25,10 @@ export default fp(
     app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
       if (err instanceof ApiError) return sendApiError(reply, err)
       if (err.validation) {
-        return reply.status(400).send({
-          error: { code: 'bad_request', message: `invalid request: ${err.message}`, details: err.validation.map((v) => ({ path: v.instancePath, message: v.message })) },
         // Each field named once, with its allowed values (not ajv's "must be equal to constant, ...").
         const messages = validationMessages(err.validationContext, err.validation)
+        return reply.status(400).send({
+          error: { code: 'bad_request', message: `invalid request: ${messages.join('; ')}`, details: err.validation.map((v) => ({ path: v.instancePath, message: v.message })) },
         })
       }
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
