@@ -140,6 +140,7 @@ try {
   server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
   for (let i = 0; ; i++) {
     if (i > 600) throw new Error('serve did not become ready within 60 s')
+    if (server.exitCode !== null) throw new Error(`serve exited with code ${server.exitCode} before it was ready`)
     if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break
     await sleep(100)
   }
