@@ -61,6 +61,11 @@ export interface Config {
   readonly uploadMinBytesPerSecond: number
   /** The window (seconds) over which the minimum upload rate is checked. */
   readonly uploadProgressWindowSeconds: number
+  /**
+   * How long (seconds) an upload that arrived and passed its checks waits for an unreachable
+   * database (a restart) before it is answered 503 with Retry-After; 0: at once.
+   */
+  readonly uploadDatabaseRetrySeconds: number
   /** Most seconds the body of any other (non-multipart) request may take to arrive (408 after). */
   readonly requestTimeoutSeconds: number
   /** Open submission event streams per user (429 beyond), per API process. */
@@ -198,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     uploadTimeoutSeconds: attempt(() => integer(env, 'UPLOAD_TIMEOUT_SECONDS', 3600, 1), 3600),
     uploadMinBytesPerSecond: attempt(() => integer(env, 'UPLOAD_MIN_BYTES_PER_SECOND', 2048, 0), 2048),
     uploadProgressWindowSeconds: attempt(() => integer(env, 'UPLOAD_PROGRESS_WINDOW_SECONDS', 30, 1, 3600), 30),
+    uploadDatabaseRetrySeconds: attempt(() => integer(env, 'UPLOAD_DATABASE_RETRY_SECONDS', 15, 0, 600), 15),
     requestTimeoutSeconds: attempt(() => integer(env, 'REQUEST_TIMEOUT_SECONDS', 60, 1, 3600), 60),
     maxEventStreamsPerUser: attempt(() => integer(env, 'MAX_EVENT_STREAMS_PER_USER', 10, 1), 10),
     maxEventStreams: attempt(() => integer(env, 'MAX_EVENT_STREAMS', 1000, 1), 1000),

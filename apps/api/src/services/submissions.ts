@@ -8,6 +8,7 @@ import { evaluationJobOptions } from '@spider-bench/contracts'
 import { imageBaseName, IMAGE_EXTENSIONS, SCORER_VERSION } from '@spider-bench/scoring'
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../errors.ts'
 import { extractArchive, predictionArchiveLimits } from '../lib/archive.ts'
+import { retryWhileDatabaseUnavailable } from '../lib/database-unavailable.ts'
 import { receiveUpload, type ReceivedUpload } from '../lib/receive-upload.ts'
 import { settleAll } from '../lib/settle-all.ts'
 import type { SubmissionView } from '../schemas/submission.ts'
@@ -162,7 +163,10 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
   const phase = await findPhase(app.db, challengeSlug, phaseSlug)
   const testSet = await currentTestSet(app.db, phase.id)
   if (!testSet) throw conflict(`phase "${phase.slug}" has no test set yet; submissions open once the organisers upload one`)
-  await admissionChecks(app.db, phase, user, new Date())
+  // The phase's window is decided at admission: an upload that arrives before the phase closes
+  // is accepted even when its body (up to UPLOAD_TIMEOUT_SECONDS) ends after the close.
+  const admittedAt = new Date()
+  await admissionChecks(app.db, phase, user, admittedAt)
   // One upload per participant and phase in flight (received, validated, stored), across API processes; before the body is read.
   const slot = await app.uploadSlots.acquire(
     `submission:${phase.id}:${user.id}`,
@@ -186,12 +190,17 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
     const evaluationId = randomUUID()
     // Algorithms first run on the public sanity cases, when the phase has them (the canary);
     // the worker moves on to the hidden test set once that run succeeds.
-    const canary = prepared.kind === 'algorithm' ? await latestSanitySet(app.db, phase.id) : null
+    const retryMs = app.config.uploadDatabaseRetrySeconds * 1000
+    const canary = prepared.kind === 'algorithm' ? await retryWhileDatabaseUnavailable(() => latestSanitySet(app.db, phase.id), retryMs) : null
     const firstSet = canary ?? { id: testSet.id, seriesCount: testSet.series.length }
-    await app.db.$transaction(async (tx) => {
+    // The upload was received and checked: a database restart now is waited out (up to
+    // UPLOAD_DATABASE_RETRY_SECONDS, then 503 with Retry-After). An attempt whose commit went
+    // through unacknowledged is found by the next one (the submission id is ours).
+    await retryWhileDatabaseUnavailable(() => app.db.$transaction(async (tx) => {
+      if (await tx.submission.findUnique({ where: { id }, select: { id: true } })) return
       // Serialise this participant's submissions to this phase, then re-check under the lock.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`submit:${phase.id}:${user.id}`}))`
-      await admissionChecks(tx, phase, user, new Date())
+      await admissionChecks(tx, phase, user, admittedAt)
       await tx.submission.create({
         data: {
           id,
@@ -205,7 +214,7 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
           evaluations: { create: { id: evaluationId, testSetId: firstSet.id, profile: phase.scoringProfile, scorerVersion: SCORER_VERSION, status: 'queued', progressTotal: firstSet.seriesCount } },
         },
       })
-    })
+    }), retryMs)
     stored = false // the rows own the files now
     // The database is the source of truth: a job Redis did not take now is enqueued by the worker's reconciler.
     await app.evaluationQueue.add('evaluate', { evaluationId }, evaluationJobOptions(evaluationId)).catch((err: unknown) => {

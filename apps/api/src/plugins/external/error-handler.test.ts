@@ -30,6 +30,17 @@ app.post(
   },
   async () => 'ok',
 )
+app.get('/database-down', async () => {
+  // What Prisma with @prisma/adapter-pg throws while Postgres is stopped.
+  throw Object.assign(new Error("Can't reach database server at 127.0.0.1:5432"), {
+    name: 'PrismaClientKnownRequestError',
+    code: 'P1001',
+    meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 5432 } } },
+  })
+})
+app.get('/disk-full', async () => {
+  throw Object.assign(new Error('ENOSPC: no space left on device, write /srv/data/tmp/x'), { code: 'ENOSPC', errno: -28, syscall: 'write' })
+})
 afterAll(() => app.close())
 
 describe('error handler', () => {
@@ -45,6 +56,18 @@ describe('error handler', () => {
     expect(res.statusCode).toBe(429)
     expect(res.headers['retry-after']).toBe('5')
     expect(res.json()).toEqual({ error: { code: 'too_many_requests', message: 'slow down', details: { nextAllowedAt: 'later' } } })
+  })
+
+  it('answers an unreachable database with 503 and Retry-After, a full disk with 507; never the internal text', async () => {
+    const down = await app.inject({ method: 'GET', url: '/database-down' })
+    expect(down.statusCode).toBe(503)
+    expect(down.headers['retry-after']).toMatch(/^\d+$/)
+    expect((down.json() as { error: { code: string } }).error.code).toBe('service_unavailable')
+    expect(down.body).not.toContain('5432')
+    const full = await app.inject({ method: 'GET', url: '/disk-full' })
+    expect(full.statusCode).toBe(507)
+    expect((full.json() as { error: { code: string } }).error.code).toBe('insufficient_storage')
+    expect(full.body).not.toContain('/srv')
   })
 
   it('turns schema validation failures into 400 with the offending field', async () => {

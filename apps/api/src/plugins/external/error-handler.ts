@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
-import { ApiError } from '../../errors.ts'
+import { ApiError, databaseUnavailable, insufficientStorage } from '../../errors.ts'
+import { isDatabaseUnavailable } from '../../lib/database-unavailable.ts'
 import { redactUrl } from '../../lib/redact-url.ts'
 import { validationMessages } from '../../lib/validation-message.ts'
 
@@ -18,7 +19,9 @@ function sendApiError(reply: FastifyReply, err: ApiError): FastifyReply {
 
 /**
  * One error handler: 4xx answers carry the message and a stable code, 5xx a generic message
- * (the details go to the log only). Never a stack trace.
+ * (the details go to the log only). Never a stack trace. An unreachable database is a 503
+ * `service_unavailable` with `Retry-After`, a full storage volume a 507 `insufficient_storage`,
+ * not a 500.
  */
 export default fp(
   async function errorHandler(app: FastifyInstance) {
@@ -30,6 +33,16 @@ export default fp(
         return reply.status(400).send({
           error: { code: 'bad_request', message: `invalid request: ${messages.join('; ')}`, details: err.validation.map((v) => ({ path: v.instancePath, message: v.message })) },
         })
+      }
+      // The database restarting or unreachable: the same request works again shortly.
+      if (isDatabaseUnavailable(err)) {
+        request.log.warn({ err, request: { method: request.method, url: redactUrl(request.url) } }, 'database unavailable: answered 503')
+        return sendApiError(reply, databaseUnavailable())
+      }
+      // The storage volume is full: nothing of the request was kept (uploads and stored objects are written to temporary files first).
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT') {
+        request.log.error({ err, request: { method: request.method, url: redactUrl(request.url) } }, 'storage full: answered 507')
+        return sendApiError(reply, insufficientStorage())
       }
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
       if (status >= 500) {
