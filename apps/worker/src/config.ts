@@ -12,6 +12,12 @@ export interface WorkerConfig {
   /** Evaluations younger than this are left alone (the API may still be enqueueing them). */
   readonly reconcileGraceMs: number
   /**
+   * The grace of the reconciliation run when the Redis connection comes back after an outage
+   * (RECONCILE_RECONNECT_GRACE_MS; the smaller of this and reconcileGraceMs applies): evaluations
+   * recorded while Redis was away were never enqueued, and a restarted Redis lost every job.
+   */
+  readonly reconcileReconnectGraceMs: number
+  /**
    * Watchdog: a running evaluation with no progress (no series stored, no job started) for
    * longer than watchdogGraceMs + series x (watchdogSeriesMs, plus inferenceTimeLimitMs for an
    * algorithm) while none of its jobs waits in a queue is stopped as a system fault and
@@ -47,6 +53,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env, overrides
     lockDurationMs: positiveInt(env, 'WORKER_LOCK_MS', 30_000, 1000),
     reconcileIntervalMs: positiveInt(env, 'RECONCILE_INTERVAL_MS', 60_000, 100),
     reconcileGraceMs: positiveInt(env, 'RECONCILE_GRACE_MS', 30_000, 0),
+    reconcileReconnectGraceMs: positiveInt(env, 'RECONCILE_RECONNECT_GRACE_MS', 2_000, 0),
     // The scorer's own heap stays near 10 MB on the 97 series of bench:score; the rest of a
     // thread's memory is typed arrays, bounded by the scorer (README, configuration).
     scoringThreadMemoryMb: positiveInt(env, 'SCORING_THREAD_MEMORY_MB', 256, 64),

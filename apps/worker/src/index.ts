@@ -55,6 +55,9 @@ export interface RunningWorkers {
   close(): Promise<void>
 }
 
+/** After Redis comes back, the reconciler runs this much later (the workers' own connections reconnect meanwhile). */
+const RECONNECT_SETTLE_MS = 1000
+
 /** Every job log line carries the job and evaluation ids, its attempts and its durations. */
 function jobLogFields(queue: string, job: Job<{ evaluationId?: string; seriesId?: string; traceId?: string }>) {
   return {
@@ -171,6 +174,25 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     return run
   }
   void runReconcile().catch(() => undefined)
+  // Redis back after an outage (a restart without persistence loses every job): reconcile
+  // now rather than at the next tick of the timer, once the other connections had a moment to
+  // come back too. Evaluations recorded while Redis was away (the API could not enqueue them)
+  // are included: the grace then is RECONCILE_RECONNECT_GRACE_MS at most.
+  let redisLost = false
+  let reconnectTimer: NodeJS.Timeout | null = null
+  connection.on('reconnecting', () => {
+    redisLost = true
+  })
+  connection.on('ready', () => {
+    if (!redisLost) return
+    redisLost = false
+    if (reconnectTimer) clearTimeout(reconnectTimer)
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null
+      log.info('redis is back: reconciling the database with Redis now')
+      void runReconcile(Math.min(config.reconcileGraceMs, config.reconcileReconnectGraceMs)).catch(() => undefined)
+    }, RECONNECT_SETTLE_MS)
+  })
   const timer = setInterval(() => {
     void runReconcile().catch(() => undefined)
     void runWatchdog().catch(() => undefined)
@@ -185,6 +207,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     close() {
       closing ??= (async () => {
         clearInterval(timer)
+        if (reconnectTimer) clearTimeout(reconnectTimer)
         for (const t of pendingFailures) clearTimeout(t)
         // Workers first: close() waits for the running jobs to finish.
         await Promise.all(workers.map(([w]) => w.close()))
