@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '@spider-bench/config'
 import { openDatabase, parsePostgresUrl, type Database } from '@spider-bench/db'
 import { FileStorage } from '@spider-bench/storage'
 import { buildApp } from '../app.ts'
-import { createUser } from '../services/users.ts'
+import { createUser } from '@spider-bench/evaluation'
 import type { Role } from '../types.ts'
 
 export type Backend = 'postgres' | 'pglite'
@@ -31,9 +31,10 @@ export interface Harness {
  * A real server for integration tests: a private Postgres schema (dropped on close) or a
  * PGlite database in a temp dir, a temp DATA_DIR, a private queue prefix on the real Redis,
  * and the app listening on an ephemeral port. `options.logger`: a pino logger for the app (tests
- * that read the server's log lines); without one the app does not log.
+ * that read the server's log lines); without one the app does not log. `options.webDistDir`:
+ * the built web pages to serve (default apps/web/dist).
  */
-export async function startHarness(backend: Backend, overrides: Partial<Config> = {}, options: { readonly logger?: FastifyBaseLogger } = {}): Promise<Harness> {
+export async function startHarness(backend: Backend, overrides: Partial<Config> = {}, options: { readonly logger?: FastifyBaseLogger; readonly webDistDir?: string } = {}): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'spider-api-'))
   const schema = `test_${randomUUID().replace(/-/g, '')}`
   const base = process.env.DATABASE_URL || DEFAULT_DATABASE_URL
@@ -44,7 +45,7 @@ export async function startHarness(backend: Backend, overrides: Partial<Config> 
   )
   const db = await openDatabase({ databaseUrl: databaseUrl ?? undefined, dataDir })
   const storage = new FileStorage(join(dataDir, 'storage'))
-  const app = await buildApp({ config, prisma: db.prisma, storage, ...(options.logger ? { logger: options.logger } : {}) })
+  const app = await buildApp({ config, prisma: db.prisma, storage, ...(options.logger ? { logger: options.logger } : {}), ...(options.webDistDir !== undefined ? { webDistDir: options.webDistDir } : {}) })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('server has no TCP address')
