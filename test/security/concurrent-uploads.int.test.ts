@@ -183,6 +183,53 @@ describe('concurrent uploads and zip bombs (finding 7)', () => {
   })
 })
 
+describe('concurrent uploads without Redis: slots held in the process (finding 7)', () => {
+  let h: Harness
+
+  beforeAll(async () => {
+    h = await startHarness('pglite', { uploadMinBytesPerSecond: 0, redisUrl: 'redis://127.0.0.1:1' })
+  })
+  afterAll(async () => {
+    await h?.close()
+  })
+
+  it('still holds one upload per slot within the process', async () => {
+    const api = apiClient(h.url, h.dataDir)
+    const organiser = (await h.user('org', 'organiser')).token
+    const alice = (await h.user('alice', 'participant')).token
+    const mask = await mhaBytes('mask')
+    expect((await api.json(organiser, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Spine' })).status).toBe(201)
+    expect((await api.json(organiser, 'POST', '/api/v1/challenges/spine/phases', PHASE_BODY)).status).toBe(201)
+    const set = Buffer.from(
+      await (
+        await api.archive([
+          { name: 'images/1_t1.mha', data: await mhaBytes('image') },
+          { name: 'masks/1_t1.mha', data: mask },
+        ])
+      ).arrayBuffer(),
+    )
+    const testSetUrl = `${h.url}/api/v1/challenges/spine/phases/final/test-set`
+    const first = heldUpload(testSetUrl, 'PUT', organiser, {}, { field: 'archive', data: set })
+    await until('the test-set upload holds its slot', () => h.app.uploadSlots.held().length === 1)
+    const second = await fetch(testSetUrl, { method: 'PUT', headers: { authorization: `Bearer ${organiser}` }, body: formOf({}, 'archive', set) })
+    expect(second.status).toBe(409)
+    expect(((await second.json()) as ErrorBody).error.code).toBe('upload_in_progress')
+    // The upload itself goes through.
+    expect((await first.finish()).status).toBe(200)
+    expect(h.app.uploadSlots.held()).toEqual([])
+
+    // Submissions too (aborted here: their enqueueing waits for Redis).
+    const url = `${h.url}/api/v1/challenges/spine/phases/final/submissions`
+    const predictions = Buffer.from(await (await api.archive([{ name: '1_t1.mha', data: mask }])).arrayBuffer())
+    const held = heldUpload(url, 'POST', alice, { kind: 'predictions' }, { field: 'predictions', data: predictions })
+    await until('the submission holds its slot', () => h.app.uploadSlots.held().length === 1)
+    const again = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${alice}` }, body: formOf({ kind: 'predictions' }, 'predictions', predictions) })
+    expect(again.status).toBe(409)
+    held.abort()
+    await until('the aborted submission frees its slot', () => h.app.uploadSlots.held().length === 0)
+  })
+})
+
 function formOf(fields: Record<string, string>, field: string, data: Buffer): FormData {
   const form = new FormData()
   for (const [k, v] of Object.entries(fields)) form.append(k, v)

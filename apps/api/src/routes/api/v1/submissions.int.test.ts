@@ -170,7 +170,8 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect(((await big.json()) as ErrorBody).error.message).toBe('file "predictions" exceeds MAX_UPLOAD_BYTES (200000 bytes)')
       const bomb = await submit(bob, 'final', { kind: 'predictions', predictions: await predictions([{ name: '1_t1.mha', data: Buffer.alloc(3_000_000) }]) })
       expect(bomb.status).toBe(413)
-      expect(((await bomb.json()) as ErrorBody).error.message).toBe('the archive expands to more than MAX_ARCHIVE_BYTES (2000000 bytes)')
+      // Predictions are bounded by what the test set can need (2 series of 12×10×4 voxels), well below MAX_ARCHIVE_BYTES.
+      expect(((await bomb.json()) as ErrorBody).error.message).toBe('1_t1.mha: expands to more than 69376 bytes, the most that predictions for the 2 test series can need (voxels × 8 bytes + 64 KiB per series)')
       expect(await counts()).toEqual(before)
       expect(await readdir(join(h.dataDir, 'tmp'))).toEqual([])
     })
