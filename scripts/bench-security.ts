@@ -1,6 +1,6 @@
 /**
  * `npm run bench:security`: every abusive input of SECURITY.md against one real
- * `spider-bench serve` process (API + in-process scoring worker, embedded database), one
+ * `spider-bench serve --api-only` process (embedded database; submissions stay queued), one
  * attack at a time. For each it prints the server's answer, the growth of the resident
  * memory of the server's process tree (sampled every 10 ms from /proc, children included:
  * model processes and validator threads count) over its level just before the attack, and
@@ -14,13 +14,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadavg } from 'node:os'
 import { writeImage, type Image3D } from '@spider-bench/scoring'
 import { writeTarGz, writeZip } from '../apps/api/src/testing/archives.ts'
 import { mhaInflateBomb, niftiHeaderBomb, labelBombMask, SERIES_SIZE } from '../test/security/attacks.ts'
+import { freePort } from '../packages/cli/src/free-port.ts'
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, streams: { type: 'string', default: '1000' } }, strict: true })
 const ONLY = values.only ? new Set(values.only.split(',')) : null
@@ -137,7 +138,9 @@ try {
   await writeImage(image, join(work, 'set', 'images', `${SERIES}.mha`), { compress: true })
   await writeImage({ ...image, componentType: 'uint8', data: mask }, join(work, 'set', 'masks', `${SERIES}.mha`), { compress: true })
 
-  server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  // API only: every submission stays queued, so event streams stay open and nothing is
+  // scored; every attack here targets the API process (uploads, validation, streams, auth).
+  server = spawn(process.execPath, [BIN, 'serve', '--api-only'], { env: { ...env, MAX_EVENT_STREAMS_PER_USER: String(STREAMS), MAX_EVENT_STREAMS: String(STREAMS) }, stdio: ['ignore', 'ignore', 'inherit'] })
   for (let i = 0; ; i++) {
     if (i > 600) throw new Error('serve did not become ready within 60 s')
     if (server.exitCode !== null) throw new Error(`serve exited with code ${server.exitCode} before it was ready`)
@@ -306,14 +309,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer()
-    srv.once('error', fail)
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address()
-      const p = typeof address === 'object' && address ? address.port : 0
-      srv.close(() => ok(p))
-    })
-  })
-}

@@ -14,12 +14,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, openAsBlob } from 'node:fs'
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { Agent, request } from 'node:http'
-import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { randomUUID } from 'node:crypto'
 import { synthesize } from '@spider-bench/synth'
 import { packTarGz } from '../packages/cli/src/testset-upload.ts'
+import { freePort } from '../packages/cli/src/free-port.ts'
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, rate: { type: 'string', default: '500' }, seconds: { type: 'string', default: '10' } }, strict: true })
 const RATE = Number(values.rate)
@@ -235,14 +235,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer()
-    srv.once('error', fail)
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address()
-      const p = typeof address === 'object' && address ? address.port : 0
-      srv.close(() => ok(p))
-    })
-  })
-}

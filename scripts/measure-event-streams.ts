@@ -12,12 +12,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { readFile, mkdir, rm } from 'node:fs/promises'
 import { Agent, get } from 'node:http'
-import { createServer } from 'node:net'
 import { loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { writeZip } from '../apps/api/src/testing/archives.ts'
 import { mhaBytes } from '../apps/api/src/testing/images.ts'
+import { freePort } from '../packages/cli/src/free-port.ts'
 
 export interface EventStreamFigures {
   readonly streams: number
@@ -86,16 +86,6 @@ export async function measureEventStreams(o: { url: string; pid: number; token: 
   return { streams: o.streams, statuses, healthz, serverCpu: +serverCpu.toFixed(3) }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer()
-    srv.on('error', fail)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => ok(port))
-    })
-  })
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { root: { type: 'string', default: '.' }, streams: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '5' } }, strict: true })

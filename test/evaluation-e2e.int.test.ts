@@ -222,8 +222,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       await new Promise((r) => setTimeout(r, 50))
       const res = await call(organiser, 'PATCH', base, { ranking: { method: 'absolute', metrics: [{ key: 'ASDVertebrae', order: 'asc' }] }, entries: 'all' })
       expect(res.status).toBe(200)
-      await new Promise((r) => setTimeout(r, 1100))
-      const after = await board()
+      // A worker stores the new snapshot after the PATCH has answered; the board follows its announcement.
+      let after = await board()
+      for (const until = Date.now() + 60_000; after.version === before.version && Date.now() < until; after = await board()) await new Promise((r) => setTimeout(r, 100))
       expect(after.version).toBe(before.version + 1)
       expect([after.method, after.entries, after.rows.length, after.columns]).toEqual(['absolute', 'all', 4, [{ key: 'ASDVertebrae', order: 'asc' }]])
       expect(after.rows[0].rankScore).toBe(Math.min(...after.rows.map((r) => r.metrics.ASDVertebrae as number)))

@@ -252,6 +252,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect((await get<Stability>(`${base}/leaderboard/stability`)).samples).toBe(200)
       const res = await call(organiser, 'PATCH', base, { ranking: { method: 'median-position', metrics: RANKING, bootstrapSamples: 300, significanceLevel: 0.1 } })
       expect(res.status, await res.clone().text()).toBe(200)
+      await waitSnapshot(4) // a worker stores it after the PATCH has answered
       const now = await get<Stability>(`${base}/leaderboard/stability`)
       expect([now.version, now.samples, now.alpha, now.seed]).toEqual([4, 300, 0.1, stabilitySeed(phaseId, 4)])
       const snapshot = await h.db.prisma.leaderboardSnapshot.findFirstOrThrow({ where: { phaseId, version: 4 } })
@@ -259,6 +260,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect((await get<Stability>(`${base}/leaderboard/stability?at=${encodeURIComponent(between)}`)).samples).toBe(200)
       // Omitted from an update: unchanged.
       expect((await call(organiser, 'PATCH', base, { ranking: { method: 'mean-position', metrics: RANKING } })).status).toBe(200)
+      await waitSnapshot(5)
       expect((await get<Stability>(`${base}/leaderboard/stability`)).samples).toBe(300)
     })
   })

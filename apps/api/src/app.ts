@@ -17,6 +17,7 @@ import modelValidations from './plugins/app/model-validations.ts'
 import imageValidator from './plugins/app/image-validator.ts'
 import web from './plugins/app/web.ts'
 import canaryPreviews from './plugins/app/canary-previews.ts'
+import leaderboardCache from './plugins/app/leaderboard-cache.ts'
 import autoloadRoutes from './routes/autoload.ts'
 import { serializeRequest } from './lib/redact-url.ts'
 import { ErrorSchema } from './schemas/common.ts'
@@ -72,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(queueState)
   await app.register(eventStreams)
   await app.register(canaryPreviews)
+  await app.register(leaderboardCache)
   await app.register(autoloadRoutes)
   await app.register(web, options.webDistDir !== undefined ? { distDir: options.webDistDir } : {})
   return app as unknown as FastifyInstance

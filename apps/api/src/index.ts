@@ -1,5 +1,4 @@
 export { buildApp, type AppOptions } from './app.ts'
-export { createUser, createToken, isRole, UserInputError } from './services/users.ts'
 export { ApiError } from './errors.ts'
 export type { AuthUser, Role } from './types.ts'
 export { requireUser, requireRole } from './plugins/app/auth.ts'

@@ -1,14 +1,14 @@
 import type { Config } from '@spider-bench/config'
 import type { PrismaClient } from '@spider-bench/db'
 import type { Storage } from '@spider-bench/storage'
-import type { EvaluationJobData } from '@spider-bench/contracts'
+import type { EvaluationJobData, LeaderboardJobData } from '@spider-bench/contracts'
+import type { Role } from '@spider-bench/evaluation'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { FailureLimiter } from './lib/failure-limiter.ts'
 import type { SessionSigner } from './lib/dashboard-session.ts'
 
-export const ROLES = ['admin', 'organiser', 'participant'] as const
-export type Role = (typeof ROLES)[number]
+export { ROLES, type Role } from '@spider-bench/evaluation'
 
 /** The authenticated caller. */
 export interface AuthUser {
@@ -24,6 +24,8 @@ declare module 'fastify' {
     storage: Storage
     redis: Redis
     evaluationQueue: Queue<EvaluationJobData>
+    /** Leaderboard recomputes after a change of ranking settings (a worker computes them). */
+    leaderboardQueue: Queue<LeaderboardJobData>
     /** Failed authentications per client address (auth plugin); other token checks share it. */
     authFailures: FailureLimiter
     /** Signs and checks the web pages' session cookies (auth plugin). */

@@ -1,6 +1,5 @@
-import { evaluationJobOptions } from '@spider-bench/contracts'
+import { createEvaluation, enqueueEvaluation, InputFault, latestTestSet } from '@spider-bench/evaluation'
 import type { WorkerContext } from './context.ts'
-import { InputFault } from './faults.ts'
 
 /**
  * An algorithm submission first runs on the phase's public sanity cases (the canary), where
@@ -19,26 +18,11 @@ export async function promoteCanary(
       select: { id: true },
     })
     if (existing) return existing.id
-    const hidden = await tx.testSetVersion.findFirst({
-      where: { phaseId: canary.submission.phaseId, public: false },
-      orderBy: { version: 'desc' },
-      select: { id: true, seriesCount: true },
-    })
+    const hidden = await latestTestSet(tx, canary.submission.phaseId)
     if (!hidden) throw new InputFault('the canary run on the public sanity cases succeeded, but the phase has no hidden test set to evaluate on')
-    const created = await tx.evaluation.create({
-      data: {
-        submissionId: canary.submission.id,
-        testSetId: hidden.id,
-        profile: canary.profile,
-        scorerVersion: canary.scorerVersion,
-        status: 'queued',
-        progressTotal: hidden.seriesCount,
-      },
-      select: { id: true },
-    })
-    return created.id
+    return createEvaluation(tx, canary.submission.id, { testSet: hidden, profile: canary.profile, scorerVersion: canary.scorerVersion })
   })
-  await ctx.queues.evaluation.add('evaluate', { evaluationId: hiddenId }, evaluationJobOptions(hiddenId))
+  await enqueueEvaluation(ctx.queues.evaluation, hiddenId)
   ctx.log.info({ evaluationId: canary.id, hiddenEvaluationId: hiddenId, submissionId: canary.submission.id }, 'canary passed; evaluating on the hidden test set')
   return hiddenId
 }

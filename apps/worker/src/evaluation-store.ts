@@ -3,14 +3,8 @@
  * guarded status transitions), because any job may run more than once.
  */
 import type { Prisma, PrismaClient } from '@spider-bench/db'
+import { createEvaluation, evaluationMovingTo, failureMessage, isTerminal, STALLED, STATUS, submissionMovingTo, type FaultKind } from '@spider-bench/evaluation'
 import type { SeriesResult } from '@spider-bench/scoring'
-import type { FaultKind } from './faults.ts'
-
-export const TERMINAL_STATUSES = ['succeeded', 'failed', 'cancelled'] as const
-
-export function isTerminal(status: string): boolean {
-  return (TERMINAL_STATUSES as readonly string[]).includes(status)
-}
 
 export async function loadEvaluation(prisma: PrismaClient, evaluationId: string) {
   const evaluation = await prisma.evaluation.findUnique({
@@ -41,10 +35,10 @@ async function isNewestOfSubmission(tx: Prisma.TransactionClient, evaluationId: 
 /** queued → running (first time only), with the number of series to score. */
 export async function markRunning(prisma: PrismaClient, evaluationId: string, submissionId: string, total: number): Promise<void> {
   await prisma.$transaction(async (tx) => {
-    await tx.evaluation.updateMany({ where: { id: evaluationId, status: 'queued' }, data: { status: 'running', startedAt: new Date() } })
-    await tx.evaluation.updateMany({ where: { id: evaluationId, status: 'running' }, data: { progressTotal: total } })
+    await tx.evaluation.updateMany({ where: { id: evaluationId, status: evaluationMovingTo(STATUS.running) }, data: { status: STATUS.running, startedAt: new Date() } })
+    await tx.evaluation.updateMany({ where: { id: evaluationId, status: STATUS.running }, data: { progressTotal: total } })
     if (await isNewestOfSubmission(tx, evaluationId, submissionId)) {
-      await tx.submission.updateMany({ where: { id: submissionId, status: { in: ['queued', 'running', 'succeeded', 'failed'] } }, data: { status: 'running', error: null } })
+      await tx.submission.updateMany({ where: { id: submissionId, status: submissionMovingTo(STATUS.running) }, data: { status: STATUS.running, error: null } })
     }
   })
 }
@@ -97,20 +91,13 @@ export async function markSucceeded(
 ): Promise<void> {
   await prisma.$transaction(async (tx) => {
     const { count } = await tx.evaluation.updateMany({
-      where: { id: evaluationId, status: { in: ['queued', 'running'] } },
-      data: { status: 'succeeded', aggregates: json(parts.aggregates), bySequence: json(parts.bySequence), progressDone: parts.total, finishedAt: new Date(), error: null, errorKind: null },
+      where: { id: evaluationId, status: evaluationMovingTo(STATUS.succeeded) },
+      data: { status: STATUS.succeeded, aggregates: json(parts.aggregates), bySequence: json(parts.bySequence), progressDone: parts.total, finishedAt: new Date(), error: null, errorKind: null },
     })
     if (count === 1 && (await isNewestOfSubmission(tx, evaluationId, submissionId))) {
-      await tx.submission.updateMany({ where: { id: submissionId, status: { not: 'cancelled' } }, data: { status: 'succeeded', error: null } })
+      await tx.submission.updateMany({ where: { id: submissionId, status: submissionMovingTo(STATUS.succeeded) }, data: { status: STATUS.succeeded, error: null } })
     }
   })
-}
-
-/** The participant-facing message of a failure. */
-export function failureMessage(kind: FaultKind, message: string): string {
-  return kind === 'input'
-    ? message
-    : `evaluation failed for a system reason (${message}); this does not count against your submission limit, and the organisers can re-evaluate it`
 }
 
 /**
@@ -122,21 +109,17 @@ export async function markFailed(prisma: PrismaClient, evaluationId: string, kin
     const evaluation = await tx.evaluation.findUnique({ where: { id: evaluationId }, select: { submissionId: true, status: true } })
     if (!evaluation || isTerminal(evaluation.status)) return false
     const error = failureMessage(kind, message)
-    await tx.evaluation.update({ where: { id: evaluationId }, data: { status: 'failed', error, errorKind: kind, finishedAt: new Date() } })
+    await tx.evaluation.update({ where: { id: evaluationId }, data: { status: STATUS.failed, error, errorKind: kind, finishedAt: new Date() } })
     if (await isNewestOfSubmission(tx, evaluationId, evaluation.submissionId)) {
-      const succeededBefore = await tx.evaluation.count({ where: { submissionId: evaluation.submissionId, status: 'succeeded' } })
+      const succeededBefore = await tx.evaluation.count({ where: { submissionId: evaluation.submissionId, status: STATUS.succeeded } })
       await tx.submission.updateMany({
-        where: { id: evaluation.submissionId, status: { not: 'cancelled' } },
-        data: { status: 'failed', error, ...(kind === 'system' && succeededBefore === 0 ? { countsTowardLimit: false } : {}) },
+        where: { id: evaluation.submissionId, status: submissionMovingTo(STATUS.failed) },
+        data: { status: STATUS.failed, error, ...(kind === 'system' && succeededBefore === 0 ? { countsTowardLimit: false } : {}) },
       })
     }
     return true
   })
 }
-
-
-/** `errorKind` of an evaluation the watchdog stopped: a system fault, never the participant's. */
-export const STALLED = 'stalled'
 
 /**
  * The watchdog's verdict on a running evaluation that made no progress: it fails as a system
@@ -151,26 +134,27 @@ export async function markStalled(prisma: PrismaClient, evaluationId: string, re
     const evaluation = await tx.evaluation.findUnique({ where: { id: evaluationId }, select: { submissionId: true, testSetId: true, profile: true, scorerVersion: true, progressTotal: true } })
     if (!evaluation) return null
     const { count } = await tx.evaluation.updateMany({
-      where: { id: evaluationId, status: 'running' },
-      data: { status: 'failed', errorKind: STALLED, error: `stopped by the watchdog: ${reason}`, finishedAt: new Date() },
+      where: { id: evaluationId, status: STATUS.running },
+      data: { status: STATUS.failed, errorKind: STALLED, error: `stopped by the watchdog: ${reason}`, finishedAt: new Date() },
     })
     if (count === 0) return null
     const newest = await isNewestOfSubmission(tx, evaluationId, evaluation.submissionId)
     const earlier = await tx.evaluation.count({ where: { submissionId: evaluation.submissionId, testSetId: evaluation.testSetId, errorKind: STALLED, id: { not: evaluationId } } })
     if (earlier === 0) {
-      const created = await tx.evaluation.create({
-        data: { submissionId: evaluation.submissionId, testSetId: evaluation.testSetId, profile: evaluation.profile, scorerVersion: evaluation.scorerVersion, status: 'queued', progressTotal: evaluation.progressTotal },
-        select: { id: true },
+      const requeued = await createEvaluation(tx, evaluation.submissionId, {
+        testSet: { id: evaluation.testSetId, seriesCount: evaluation.progressTotal },
+        profile: evaluation.profile,
+        scorerVersion: evaluation.scorerVersion,
       })
-      if (newest) await tx.submission.updateMany({ where: { id: evaluation.submissionId, status: { in: ['queued', 'running'] } }, data: { status: 'queued', error: null } })
-      return { requeued: created.id }
+      if (newest) await tx.submission.updateMany({ where: { id: evaluation.submissionId, status: submissionMovingTo(STATUS.queued) }, data: { status: STATUS.queued, error: null } })
+      return { requeued }
     }
     if (newest) {
-      const succeededBefore = await tx.evaluation.count({ where: { submissionId: evaluation.submissionId, status: 'succeeded' } })
+      const succeededBefore = await tx.evaluation.count({ where: { submissionId: evaluation.submissionId, status: STATUS.succeeded } })
       await tx.submission.updateMany({
-        where: { id: evaluation.submissionId, status: { not: 'cancelled' } },
+        where: { id: evaluation.submissionId, status: submissionMovingTo(STATUS.failed) },
         data: {
-          status: 'failed',
+          status: STATUS.failed,
           error: failureMessage('system', `the evaluation made no progress twice and was stopped: ${reason}`),
           ...(succeededBefore === 0 ? { countsTowardLimit: false } : {}),
         },

@@ -1,8 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { UnrecoverableError } from 'bullmq'
 import { isFinalFailure } from './failure-handler.ts'
-import { failureMessage } from './evaluation-store.ts'
-import { faultKind, InputFault } from './faults.ts'
+import { failureMessage, faultKind, InputFault } from '@spider-bench/evaluation'
 
 describe('failure classification', () => {
   it('retries system faults until the last attempt', () => {

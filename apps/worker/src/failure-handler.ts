@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq'
 import type { WorkerContext } from './context.ts'
 import { markFailed } from './evaluation-store.ts'
-import { faultKind } from './faults.ts'
+import { faultKind } from '@spider-bench/evaluation'
 
 /** Whether BullMQ will try this job again (it retries until `attempts`, unless unrecoverable). */
 export function isFinalFailure(job: Pick<Job, 'attemptsMade' | 'opts'>, err: Error): boolean {

@@ -19,13 +19,12 @@ import { reconcile, type ReconcileReport } from './reconciler.ts'
 import { watchdog, type WatchdogReport } from './watchdog.ts'
 import { startEvaluationWorker } from './workers/evaluation.ts'
 import { startFinalizeWorker } from './workers/finalize.ts'
+import { startLeaderboardWorker } from './workers/leaderboard.ts'
 import { startScoreSeriesWorker } from './workers/score-series.ts'
 
 export { loadWorkerConfig, type WorkerConfig } from './config.ts'
-export { recomputeLeaderboard, type SnapshotSummary } from './leaderboard/recompute.ts'
 export { reconcile, type ReconcileReport } from './reconciler.ts'
 export { watchdog, type WatchdogReport } from './watchdog.ts'
-export { InputFault } from './faults.ts'
 export type { WorkerContext } from './context.ts'
 
 export interface StartWorkersOptions {
@@ -84,6 +83,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     scoreSeries: queueName(QUEUE_NAMES.scoreSeries, prefix),
     finalize: queueName(QUEUE_NAMES.finalize, prefix),
     inference: queueName(QUEUE_NAMES.inference, prefix),
+    leaderboard: queueName(QUEUE_NAMES.leaderboard, prefix),
   }
   const queues = {
     evaluation: new Queue(names.evaluation, { connection }),
@@ -137,6 +137,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     workers.push([started.worker, 'inference'])
     inference = started
   }
+  // Leaderboards after a change of ranking settings (the API enqueues them); a failure here
+  // fails no evaluation, so it has no failure handler.
+  const leaderboard = startLeaderboardWorker(ctx, connection)
+  leaderboard.on('failed', (job, err) => log.warn({ queue: 'leaderboard', jobId: job?.id, phaseId: job?.data.phaseId, err: err.message }, 'job failed'))
+  leaderboard.on('error', (err) => log.warn({ queue: 'leaderboard', err: err.message }, 'worker error'))
   // Deferred fallback records of failed flows; dropped at close (the reconciler covers them).
   const pendingFailures = new Set<NodeJS.Timeout>()
   for (const [worker, queue] of workers) {
@@ -210,7 +215,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         if (reconnectTimer) clearTimeout(reconnectTimer)
         for (const t of pendingFailures) clearTimeout(t)
         // Workers first: close() waits for the running jobs to finish.
-        await Promise.all(workers.map(([w]) => w.close()))
+        await Promise.all([...workers.map(([w]) => w.close()), leaderboard.close()])
         await inference?.close()
         await reconciling.catch(() => undefined)
         await ctx.pool.close()

@@ -5,7 +5,8 @@
  * gave up on (e.g. a series that kept killing its workers) fails the evaluation as a system fault.
  */
 import { Job } from 'bullmq'
-import { evaluationJobOptions, type EvaluationJobData } from '@spider-bench/contracts'
+import type { EvaluationJobData } from '@spider-bench/contracts'
+import { ACTIVE_STATUSES, enqueueEvaluation, statusIn } from '@spider-bench/evaluation'
 import type { WorkerContext } from './context.ts'
 import { markFailed } from './evaluation-store.ts'
 import { finalizeJobId } from './job-ids.ts'
@@ -24,7 +25,7 @@ async function stateOf(job: Job | undefined): Promise<string | null> {
 
 export async function reconcile(ctx: WorkerContext, graceMs = ctx.config.reconcileGraceMs): Promise<ReconcileReport> {
   const evaluations = await ctx.prisma.evaluation.findMany({
-    where: { status: { in: ['queued', 'running'] }, createdAt: { lt: new Date(Date.now() - graceMs) } },
+    where: { status: statusIn(ACTIVE_STATUSES), createdAt: { lt: new Date(Date.now() - graceMs) } },
     select: { id: true },
     orderBy: { createdAt: 'asc' },
   })
@@ -43,7 +44,7 @@ export async function reconcile(ctx: WorkerContext, graceMs = ctx.config.reconci
     }
     // A finished job record would block re-adding under the same id.
     if (evaluationJob) await evaluationJob.remove().catch(() => undefined)
-    await ctx.queues.evaluation.add('evaluate', { evaluationId: id }, evaluationJobOptions(id))
+    await enqueueEvaluation(ctx.queues.evaluation, id)
     requeued.push(id)
   }
   if (requeued.length || failed.length) ctx.log.warn({ requeued, failed }, 'reconciler: repaired evaluations unknown to Redis')

@@ -9,7 +9,8 @@
  * job still waiting in a queue (behind other work, or for a worker of its role to connect:
  * the API shows that as a `waitingReason`) is queued, not stalled, and left alone.
  */
-import { evaluationJobOptions, inferenceJobId, removeEvaluationJobs, scoreSeriesJobId } from '@spider-bench/contracts'
+import { inferenceJobId, removeEvaluationJobs, scoreSeriesJobId } from '@spider-bench/contracts'
+import { enqueueEvaluation, STATUS } from '@spider-bench/evaluation'
 import type { Job, Queue } from 'bullmq'
 import type { WorkerContext } from './context.ts'
 import { markStalled } from './evaluation-store.ts'
@@ -48,7 +49,7 @@ const minutes = (ms: number) => `${Math.max(1, Math.round(ms / 60_000))} min`
 
 export async function watchdog(ctx: WorkerContext, now = Date.now()): Promise<WatchdogReport> {
   const running = await ctx.prisma.evaluation.findMany({
-    where: { status: 'running' },
+    where: { status: STATUS.running },
     select: { id: true, startedAt: true, createdAt: true, testSetId: true, submission: { select: { kind: true } } },
     orderBy: { createdAt: 'asc' },
   })
@@ -82,7 +83,7 @@ export async function watchdog(ctx: WorkerContext, now = Date.now()): Promise<Wa
     await ctx.stopEvaluation(evaluation.id)
     const left = await removeEvaluationJobs(ctx.queues, evaluation.id, series.map((s) => s.id)).catch((err: Error) => [`(${err.message})`])
     if (outcome.requeued) {
-      await ctx.queues.evaluation.add('evaluate', { evaluationId: outcome.requeued }, evaluationJobOptions(outcome.requeued))
+      await enqueueEvaluation(ctx.queues.evaluation, outcome.requeued)
       requeued.push({ stalled: evaluation.id, evaluationId: outcome.requeued })
     } else failed.push(evaluation.id)
     ctx.log.warn({ evaluationId: evaluation.id, idleMs, allowanceMs: allowance, requeuedAs: outcome.requeued, jobsLeft: left }, 'watchdog: stalled evaluation stopped')

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
-import { createServer, Socket } from 'node:net'
+import { Socket } from 'node:net'
 import { join } from 'node:path'
+import { freePort } from './free-port.ts'
 
 /** A Redis the demo can use: either the one at REDIS_URL, or a private one it started. */
 export interface LocalRedis {
@@ -27,17 +28,6 @@ export function pingRedis(url: string, timeoutMs = 1000): Promise<boolean> {
   })
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 function onPath(binary: string): Promise<boolean> {
   return new Promise((resolve) => {

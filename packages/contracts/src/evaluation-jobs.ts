@@ -1,14 +1,14 @@
 import type { Queue } from 'bullmq'
+import { evaluationJobId } from './queues/evaluation.ts'
+import { finalizeJobId } from './queues/finalize.ts'
+import { inferenceJobId } from './queues/inference.ts'
+import { scoreSeriesJobId } from './queues/score-series.ts'
 
-/**
- * Job ids of an evaluation (deterministic, so any process can find them): the evaluation job
+/*
+ * Job ids of an evaluation are deterministic, so any process can find them: the evaluation job
  * and the flow's parent (`finalize`) use the evaluation id; a series' score job and its
- * inference child use `<evaluation>_<series>`. BullMQ ids may not contain ":".
+ * inference child use `<evaluation>_<series>` (each queue's module defines its ids).
  */
-export const evaluationJobId = (evaluationId: string) => evaluationId
-export const finalizeJobId = (evaluationId: string) => evaluationId
-export const scoreSeriesJobId = (evaluationId: string, seriesId: string) => `${evaluationId}_${seriesId}`
-export const inferenceJobId = (evaluationId: string, seriesId: string) => `${evaluationId}_${seriesId}`
 
 export interface EvaluationQueues {
   readonly evaluation: Queue

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startHarness, type Backend, type Harness } from '../testing/harness.ts'
 import { apiClient, PHASE_BODY } from '../testing/client.ts'
 import { mhaBytes } from '../testing/images.ts'
-import { issueToken } from '../services/users.ts'
+import { issueToken } from '@spider-bench/evaluation'
 
 const ROLES = ['admin', 'owner', 'otherOrganiser', 'participant', 'otherParticipant', 'anonymous'] as const
 type Role = (typeof ROLES)[number]

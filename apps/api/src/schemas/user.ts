@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { ROLES, type Role } from '../types.ts'
-import { USER_NAME_PATTERN } from '../services/users.ts'
+import { ROLES, USER_NAME_PATTERN, type Role } from '@spider-bench/evaluation'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '@spider-bench/db'
-import { evaluationJobOptions, type EvaluationJobData } from '@spider-bench/contracts'
-import { SCORER_VERSION } from '@spider-bench/scoring'
+import type { EvaluationJobData } from '@spider-bench/contracts'
+import { ACTIVE_STATUSES, createEvaluation, enqueueOrLeaveToReconciler, latestTestSet, STATUS, statusIn } from '@spider-bench/evaluation'
 import type { Queue } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import { conflict, forbidden, notFound } from '../errors.ts'
@@ -42,10 +42,10 @@ export async function createEvaluations(
   phaseId: string,
   submissionIds: string[],
 ): Promise<{ created: CreatedEvaluation[]; skipped: Array<{ submissionId: string; reason: string }> }> {
-  const phase = await db.phase.findUniqueOrThrow({ where: { id: phaseId }, include: { testSets: { where: { public: false }, orderBy: { version: 'desc' }, take: 1 } } })
-  const testSet = phase.testSets[0]
+  const phase = await db.phase.findUniqueOrThrow({ where: { id: phaseId }, select: { slug: true, scoringProfile: true } })
+  const testSet = await latestTestSet(db, phaseId)
   if (!testSet) throw conflict(`phase "${phase.slug}" has no hidden test set to evaluate on; upload one first`)
-  const busy = await db.evaluation.findMany({ where: { submissionId: { in: submissionIds }, status: { in: ['queued', 'running'] } }, select: { submissionId: true } })
+  const busy = await db.evaluation.findMany({ where: { submissionId: { in: submissionIds }, status: statusIn(ACTIVE_STATUSES) }, select: { submissionId: true } })
   const busyIds = new Set(busy.map((b) => b.submissionId))
   const created: CreatedEvaluation[] = []
   const skipped: Array<{ submissionId: string; reason: string }> = []
@@ -54,28 +54,23 @@ export async function createEvaluations(
       skipped.push({ submissionId, reason: 'an evaluation is already queued or running' })
       continue
     }
-    const evaluation = await db.evaluation.create({ data: { submissionId, testSetId: testSet.id, profile: phase.scoringProfile, scorerVersion: SCORER_VERSION } })
-    created.push({ submissionId, evaluationId: evaluation.id })
+    created.push({ submissionId, evaluationId: await createEvaluation(db, submissionId, { testSet, profile: phase.scoringProfile }) })
   }
-  for (const { evaluationId } of created) {
-    await queue.add('evaluate', { evaluationId }, evaluationJobOptions(evaluationId)).catch((err: unknown) => {
-      log.warn({ err, evaluationId }, 'could not enqueue the evaluation now; the reconciler will')
-    })
-  }
+  for (const { evaluationId } of created) await enqueueOrLeaveToReconciler(queue, evaluationId, log)
   return { created, skipped }
 }
 
 export async function reevaluateSubmission(db: PrismaClient, queue: Queue<EvaluationJobData>, log: FastifyBaseLogger, user: AuthUser, id: string) {
   const submission = await findSubmission(db, id)
   if (!canManage(user, submission.phase.challenge)) throw forbidden(`only the owner of challenge "${submission.phase.challenge.slug}" or an admin may re-evaluate submissions`)
-  if (submission.status === 'cancelled') throw conflict(`submission ${id} was cancelled`)
+  if (submission.status === STATUS.cancelled) throw conflict(`submission ${id} was cancelled`)
   return createEvaluations(db, queue, log, submission.phaseId, [id])
 }
 
 export async function reevaluatePhase(db: PrismaClient, queue: Queue<EvaluationJobData>, log: FastifyBaseLogger, user: AuthUser, challengeSlug: string, phaseSlug: string) {
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   if (!canManage(user, phase.challenge)) throw forbidden(`only the owner of challenge "${challengeSlug}" or an admin may re-evaluate submissions`)
-  const submissions = await db.submission.findMany({ where: { phaseId: phase.id, status: { not: 'cancelled' } }, select: { id: true }, orderBy: { createdAt: 'asc' } })
+  const submissions = await db.submission.findMany({ where: { phaseId: phase.id, status: { not: STATUS.cancelled } }, select: { id: true }, orderBy: { createdAt: 'asc' } })
   return createEvaluations(
     db,
     queue,

@@ -1,13 +1,11 @@
-import { EventEmitter } from 'node:events'
-import type { FastifyInstance } from 'fastify'
-import { leaderboardChannel } from '@spider-bench/contracts'
+import { addLeaderboardRecompute } from '@spider-bench/contracts'
 import type { PrismaClient } from '@spider-bench/db'
 import { isProfileName, profileMetrics } from '@spider-bench/scoring'
-import { recomputeLeaderboard } from '@spider-bench/worker'
-import { badRequest } from '../errors.ts'
+import { ApiError, badRequest } from '../errors.ts'
 import type { LeaderboardStabilityView, LeaderboardView } from '../schemas/leaderboard.ts'
 import { publicValueAllowed } from './aggregate-visibility.ts'
 import { findPhase } from './challenges.ts'
+import type { ServiceDeps } from './deps.ts'
 
 type Row = LeaderboardView['rows'][number]
 type Column = LeaderboardView['columns'][number]
@@ -140,26 +138,20 @@ interface RankingUpdate {
   readonly perSeriesVisibility?: string
 }
 
-/** Announced on the leaderboard channel when a phase's perSeriesVisibility changes. */
-export const VISIBILITY_CHANGED = 'visibility-changed'
-
-
-/** In-process signal that a board changed (the routes' cache listens; other processes hear Redis). */
-export const leaderboardChanges = new EventEmitter()
+/** Whether an update changes how the phase is ranked (and so needs a new snapshot). */
+export function changesRanking(body: RankingUpdate): boolean {
+  return body.ranking !== undefined || body.entries !== undefined || body.scoringProfile !== undefined
+}
 
 /**
- * After a change of ranking settings (method, metrics, entries, profile): a new snapshot
- * under the new settings; earlier snapshots stay readable with `?at=`.
+ * After a change of ranking settings (method, metrics, entries, profile): a worker stores a
+ * new snapshot under the new settings and announces it (the boards' caches drop); earlier
+ * snapshots stay readable with `?at=`. The request only enqueues the recompute.
  */
-export async function recomputeAfterSettingsChange(app: FastifyInstance, challengeSlug: string, phaseSlug: string, body: RankingUpdate): Promise<void> {
-  if (body.perSeriesVisibility !== undefined) {
-    // What the public board may show changed, past snapshots included: every cached board goes.
-    leaderboardChanges.emit('visibility')
-    await app.redis.publish(leaderboardChannel(app.config.queuePrefix), VISIBILITY_CHANGED).catch((err: unknown) => app.log.warn({ err }, 'could not announce the visibility change'))
-  }
-  if (body.ranking === undefined && body.entries === undefined && body.scoringProfile === undefined) return
-  const phase = await findPhase(app.db, challengeSlug, phaseSlug)
-  await recomputeLeaderboard(app.db, phase.id)
-  leaderboardChanges.emit('changed', phase.id)
-  await app.redis.publish(leaderboardChannel(app.config.queuePrefix), phase.id).catch((err: unknown) => app.log.warn({ err }, 'could not announce the new leaderboard'))
+export async function requestLeaderboardRecompute(deps: Pick<ServiceDeps, 'db' | 'queues' | 'log'>, challengeSlug: string, phaseSlug: string): Promise<void> {
+  const phase = await findPhase(deps.db, challengeSlug, phaseSlug)
+  await addLeaderboardRecompute(deps.queues.leaderboard, phase.id).catch((err: unknown) => {
+    deps.log.error({ err, phaseId: phase.id }, 'could not queue the leaderboard recompute')
+    throw new ApiError(503, 'service_unavailable', `the settings of phase "${phaseSlug}" were saved, but its leaderboard could not be queued for recomputation (the queue is unreachable); send the same request again`, undefined, { 'retry-after': '5' })
+  })
 }

@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Prisma, PrismaClient } from '@spider-bench/db'
-import { evaluationJobOptions } from '@spider-bench/contracts'
-import { imageBaseName, IMAGE_EXTENSIONS, SCORER_VERSION } from '@spider-bench/scoring'
+import { ACTIVE_STATUSES, enqueueOrLeaveToReconciler, evaluationMovingTo, evaluationRow, latestTestSet, STATUS, statusIn, submissionMovingTo } from '@spider-bench/evaluation'
+import { imageBaseName, IMAGE_EXTENSIONS } from '@spider-bench/scoring'
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../errors.ts'
 import { extractArchive, predictionArchiveLimits } from '../lib/archive.ts'
 import { retryWhileDatabaseUnavailable } from '../lib/database-unavailable.ts'
@@ -19,7 +19,6 @@ import { assertCanSee, findSubmission } from './evaluations.ts'
 import { assertNoActiveSubmission, assertPhaseOpen, assertWithinLimit } from './submission-rules.ts'
 import { archiveFailure } from './test-sets.ts'
 
-const ACTIVE = ['queued', 'running']
 const extOf = (path: string) => IMAGE_EXTENSIONS.find((e) => path.toLowerCase().endsWith(e)) ?? ''
 
 type TestSeriesRow = { id: string; name: string; size: Prisma.JsonValue }
@@ -44,7 +43,7 @@ async function currentTestSet(db: PrismaClient, phaseId: string): Promise<Curren
 /** The checks that need no upload: cheap, so they run before the body is read. */
 async function admissionChecks(db: Pick<PrismaClient, 'submission'>, phase: PhaseWithChallenge, user: AuthUser, now: Date): Promise<void> {
   assertPhaseOpen(phase, now)
-  const active = await db.submission.findFirst({ where: { phaseId: phase.id, participantId: user.id, status: { in: ACTIVE } }, select: { id: true, status: true } })
+  const active = await db.submission.findFirst({ where: { phaseId: phase.id, participantId: user.id, status: statusIn(ACTIVE_STATUSES) }, select: { id: true, status: true } })
   assertNoActiveSubmission(active)
   if (phase.submissionLimitCount != null && phase.submissionLimitPeriodHours != null) {
     const since = new Date(now.getTime() - phase.submissionLimitPeriodHours * 3_600_000)
@@ -148,11 +147,6 @@ async function prepareAlgorithm(app: FastifyInstance, request: FastifyRequest, u
   }
 }
 
-/** The newest public sanity-case set of a phase (canary runs of algorithms), if any. */
-async function latestSanitySet(db: PrismaClient, phaseId: string): Promise<{ id: string; seriesCount: number } | null> {
-  return db.testSetVersion.findFirst({ where: { phaseId, public: true }, orderBy: { version: 'desc' }, select: { id: true, seriesCount: true } })
-}
-
 /**
  * POST .../submissions: admission checks (phase open, one active submission, limit), then
  * the upload is streamed to a temp dir and validated against the hidden test set (422 lists
@@ -191,7 +185,7 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
     // Algorithms first run on the public sanity cases, when the phase has them (the canary);
     // the worker moves on to the hidden test set once that run succeeds.
     const retryMs = app.config.uploadDatabaseRetrySeconds * 1000
-    const canary = prepared.kind === 'algorithm' ? await retryWhileDatabaseUnavailable(() => latestSanitySet(app.db, phase.id), retryMs) : null
+    const canary = prepared.kind === 'algorithm' ? await retryWhileDatabaseUnavailable(() => latestTestSet(app.db, phase.id, 'public'), retryMs) : null
     const firstSet = canary ?? { id: testSet.id, seriesCount: testSet.series.length }
     // The upload was received and checked: a database restart now is waited out (up to
     // UPLOAD_DATABASE_RETRY_SECONDS, then 503 with Retry-After). An attempt whose commit went
@@ -207,19 +201,17 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
           phaseId: phase.id,
           participantId: user.id,
           kind: prepared.kind,
-          status: 'queued',
+          status: STATUS.queued,
           storagePrefix: prefix,
           files: prepared.filesJson,
           ...(prepared.config !== null ? { config: prepared.config } : {}),
-          evaluations: { create: { id: evaluationId, testSetId: firstSet.id, profile: phase.scoringProfile, scorerVersion: SCORER_VERSION, status: 'queued', progressTotal: firstSet.seriesCount } },
+          evaluations: { create: { id: evaluationId, ...evaluationRow({ testSet: firstSet, profile: phase.scoringProfile }) } },
         },
       })
     }), retryMs)
     stored = false // the rows own the files now
     // The database is the source of truth: a job Redis did not take now is enqueued by the worker's reconciler.
-    await app.evaluationQueue.add('evaluate', { evaluationId }, evaluationJobOptions(evaluationId)).catch((err: unknown) => {
-      request.log.warn({ err, evaluationId }, 'could not enqueue the evaluation now; the reconciler will')
-    })
+    await enqueueOrLeaveToReconciler(app.evaluationQueue, evaluationId, request.log)
     return { id, status: 'queued' }
   } finally {
     if (stored) await app.storage.deletePrefix(prefix).catch((err: unknown) => request.log.error({ err }, 'could not remove the files of a rejected submission'))
@@ -300,10 +292,10 @@ export async function cancelSubmission(app: FastifyInstance, user: AuthUser, id:
   const s = await findSubmission(app.db, id)
   assertCanSee(user, s)
   const evaluations = await app.db.$transaction(async (tx) => {
-    const changed = await tx.submission.updateMany({ where: { id, status: { in: ACTIVE } }, data: { status: 'cancelled' } })
+    const changed = await tx.submission.updateMany({ where: { id, status: submissionMovingTo(STATUS.cancelled) }, data: { status: STATUS.cancelled } })
     if (changed.count === 0) return null
-    const active = await tx.evaluation.findMany({ where: { submissionId: id, status: { in: ACTIVE } }, select: { id: true, testSet: { select: { series: { select: { id: true } } } } } })
-    await tx.evaluation.updateMany({ where: { submissionId: id, status: { in: ACTIVE } }, data: { status: 'cancelled', finishedAt: new Date() } })
+    const active = await tx.evaluation.findMany({ where: { submissionId: id, status: statusIn(ACTIVE_STATUSES) }, select: { id: true, testSet: { select: { series: { select: { id: true } } } } } })
+    await tx.evaluation.updateMany({ where: { submissionId: id, status: evaluationMovingTo(STATUS.cancelled) }, data: { status: STATUS.cancelled, finishedAt: new Date() } })
     return active.map((e) => ({ id: e.id, series: e.testSet.series.map((x) => x.id) }))
   })
   if (evaluations === null) throw conflict(`submission ${id} is ${(await app.db.submission.findUniqueOrThrow({ where: { id } })).status}; only queued or running submissions can be cancelled`)

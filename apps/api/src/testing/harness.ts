@@ -62,7 +62,9 @@ export async function startHarness(backend: Backend, overrides: Partial<Config> 
     },
     async close() {
       // obliterate waits for a connection; skip it when Redis is (deliberately) unreachable.
-      if (app.redis.status === 'ready') await app.evaluationQueue.obliterate({ force: true }).catch(() => undefined)
+      if (app.redis.status === 'ready') {
+        for (const queue of [app.evaluationQueue, app.leaderboardQueue]) await queue.obliterate({ force: true }).catch(() => undefined)
+      }
       await app.close()
       await db.close()
       if (databaseUrl) {

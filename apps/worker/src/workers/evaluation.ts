@@ -4,15 +4,15 @@
  * expands it into a BullMQ flow: one `scoreSeries` child per test series and a `finalize`
  * parent that runs once every child has completed.
  */
-import { Job, Worker, type FlowJob } from 'bullmq'
+import { Job, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { SYSTEM_FAULT_RETRY, type EvaluationJobData, type InferenceJobData, type ScoreSeriesJobData } from '@spider-bench/contracts'
+import { addEvaluationFlow, type EvaluationJobData } from '@spider-bench/contracts'
+import { InputFault, isTerminal } from '@spider-bench/evaluation'
 import type { WorkerContext } from '../context.ts'
-import { isTerminal, loadEvaluation, markRunning } from '../evaluation-store.ts'
-import { InputFault } from '../faults.ts'
-import { finalizeJobId, inferenceJobId, scoreSeriesJobId } from '../job-ids.ts'
+import { loadEvaluation, markRunning } from '../evaluation-store.ts'
+import { finalizeJobId } from '../job-ids.ts'
+import { workerOptions } from './worker-options.ts'
 
-const KEEP = { removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } } as const
 /** Parent states in which the flow is alive and will finish by itself. */
 const LIVE = ['waiting', 'waiting-children', 'active', 'delayed', 'prioritized']
 
@@ -38,47 +38,12 @@ export async function execEvaluationJob(ctx: WorkerContext, job: Job<EvaluationJ
     // A finished or failed flow of a still-running evaluation: replace it (children included).
     await existing.remove({ removeChildren: true })
   }
-  const traceId = job.data.traceId
-  const children: FlowJob[] = series.map((s) => {
-    const data: ScoreSeriesJobData = { evaluationId, seriesId: s.id, ...(traceId ? { traceId } : {}) }
-    const inference: FlowJob[] = algorithm
-      ? [
-          {
-            // Hook for `worker --inference`: that processor runs the model on the series and
-            // returns { predictionKey }, which the score job reads from its children's values.
-            name: 'infer',
-            queueName: ctx.names.inference,
-            data: data satisfies InferenceJobData,
-            opts: { jobId: inferenceJobId(evaluationId, s.id), ...SYSTEM_FAULT_RETRY, ...KEEP, failParentOnFailure: true },
-          },
-        ]
-      : []
-    return {
-      name: 'score',
-      queueName: ctx.names.scoreSeries,
-      data,
-      opts: { jobId: scoreSeriesJobId(evaluationId, s.id), ...SYSTEM_FAULT_RETRY, ...KEEP, failParentOnFailure: true },
-      children: inference,
-    }
-  })
-  await ctx.flows.add({
-    name: 'finalize',
-    queueName: ctx.names.finalize,
-    data: { evaluationId, ...(traceId ? { traceId } : {}) },
-    opts: { jobId: parentId, ...SYSTEM_FAULT_RETRY, ...KEEP },
-    children,
-  })
+  const { traceId } = job.data
+  await addEvaluationFlow(ctx.flows, ctx.names, { evaluationId, ...(traceId ? { traceId } : {}), seriesIds: series.map((s) => s.id), algorithm })
   ctx.log.info({ evaluationId, series: series.length, queuedMs: Date.now() - job.timestamp }, 'evaluation flow added')
   return `flow added (${series.length} series)`
 }
 
 export function startEvaluationWorker(ctx: WorkerContext, connection: Redis): Worker<EvaluationJobData> {
-  return new Worker<EvaluationJobData>(ctx.names.evaluation, (job) => execEvaluationJob(ctx, job), {
-    connection,
-    name: ctx.workerName('scoring', 2),
-    concurrency: 2,
-    lockDuration: ctx.config.lockDurationMs,
-    stalledInterval: ctx.config.lockDurationMs,
-    maxStalledCount: 3,
-  })
+  return new Worker<EvaluationJobData>(ctx.names.evaluation, (job) => execEvaluationJob(ctx, job), workerOptions(ctx, connection, 'scoring', 2))
 }

@@ -10,17 +10,18 @@ import type { Redis } from 'ioredis'
 import { RankingSettingsError } from '@spider-bench/leaderboard'
 import { buildResultDocument, isProfileName } from '@spider-bench/scoring'
 import type { FinalizeJobData } from '@spider-bench/contracts'
+import { recomputeLeaderboard, STATUS } from '@spider-bench/evaluation'
 import type { WorkerContext } from '../context.ts'
 import { promoteCanary } from '../canary.ts'
 import { loadEvaluation, markSucceeded, seriesResultsOf } from '../evaluation-store.ts'
-import { recomputeLeaderboard } from '../leaderboard/recompute.ts'
+import { workerOptions } from './worker-options.ts'
 
 export async function execFinalizeJob(ctx: WorkerContext, job: Job<FinalizeJobData>): Promise<string> {
   const { evaluationId } = job.data
   const evaluation = await loadEvaluation(ctx.prisma, evaluationId)
-  if (evaluation.status === 'failed' || evaluation.status === 'cancelled') return `skipped: evaluation ${evaluation.status}`
+  if (evaluation.status === STATUS.failed || evaluation.status === STATUS.cancelled) return `skipped: evaluation ${evaluation.status}`
   let hiddenId: string | null = null
-  if (evaluation.status !== 'succeeded') {
+  if (evaluation.status !== STATUS.succeeded) {
     if (!isProfileName(evaluation.profile)) throw new Error(`evaluation ${evaluationId}: unknown scoring profile "${evaluation.profile}"`)
     const series = await seriesResultsOf(ctx.prisma, evaluationId)
     const expected = evaluation.testSet.series.map((s) => s.name)
@@ -57,12 +58,5 @@ export async function execFinalizeJob(ctx: WorkerContext, job: Job<FinalizeJobDa
 }
 
 export function startFinalizeWorker(ctx: WorkerContext, connection: Redis): Worker<FinalizeJobData> {
-  return new Worker<FinalizeJobData>(ctx.names.finalize, (job) => execFinalizeJob(ctx, job), {
-    connection,
-    name: ctx.workerName('scoring', 2),
-    concurrency: 2,
-    lockDuration: ctx.config.lockDurationMs,
-    stalledInterval: ctx.config.lockDurationMs,
-    maxStalledCount: 3,
-  })
+  return new Worker<FinalizeJobData>(ctx.names.finalize, (job) => execFinalizeJob(ctx, job), workerOptions(ctx, connection, 'scoring', 2))
 }

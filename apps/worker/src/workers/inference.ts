@@ -18,10 +18,10 @@ import { Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { inferredPredictionKey, stopEvaluationChannel, type InferenceJobData } from '@spider-bench/contracts'
 import { InferenceError, ModelRunner, parseAlgorithmConfig, type ExecutionProvider, type SeriesTimings } from '@spider-bench/inference'
+import { InputFault, isTerminal } from '@spider-bench/evaluation'
 import type { WorkerContext } from '../context.ts'
-import { isTerminal } from '../evaluation-store.ts'
-import { InputFault } from '../faults.ts'
 import { loadInferenceConfig, providersFor, type InferenceWorkerConfig } from './inference-config.ts'
+import { workerOptions } from './worker-options.ts'
 
 export interface InferenceJobResult {
   readonly predictionKey?: string
@@ -136,15 +136,8 @@ export async function startInferenceWorker(
     })
   })
   await subscriber.subscribe(stopEvaluationChannel(prefix))
-  const worker = new Worker<InferenceJobData>(ctx.names.inference, (job) => execInferenceJob(ctx, runners, job), {
-    connection,
-    name: ctx.workerName('inference', 1),
-    // One model per GPU at a time: parallelism comes from more inference workers.
-    concurrency: 1,
-    lockDuration: ctx.config.lockDurationMs,
-    stalledInterval: ctx.config.lockDurationMs,
-    maxStalledCount: 3,
-  })
+  // One model per GPU at a time: parallelism comes from more inference workers.
+  const worker = new Worker<InferenceJobData>(ctx.names.inference, (job) => execInferenceJob(ctx, runners, job), workerOptions(ctx, connection, 'inference', 1))
   return {
     worker,
     runners,

@@ -8,10 +8,11 @@ import { Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { isProfileName, type SeriesResult } from '@spider-bench/scoring'
 import type { ScoreSeriesJobData } from '@spider-bench/contracts'
+import { InputFault, isTerminal } from '@spider-bench/evaluation'
 import type { WorkerContext } from '../context.ts'
-import { isTerminal, storedSeriesResult, storeSeriesResult } from '../evaluation-store.ts'
-import { InputFault } from '../faults.ts'
+import { storedSeriesResult, storeSeriesResult } from '../evaluation-store.ts'
 import { ThreadMemoryError } from '../processors/scoring-pool.ts'
+import { workerOptions } from './worker-options.ts'
 
 /** The prediction's storage key: an uploaded file, or what the inference child produced. */
 async function predictionKey(job: Job<ScoreSeriesJobData>, kind: string, files: unknown, seriesName: string): Promise<string | null> {
@@ -85,14 +86,7 @@ export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSerie
 }
 
 export function startScoreSeriesWorker(ctx: WorkerContext, connection: Redis): Worker<ScoreSeriesJobData> {
-  return new Worker<ScoreSeriesJobData>(ctx.names.scoreSeries, (job) => execScoreSeriesJob(ctx, job), {
-    connection,
-    name: ctx.workerName('scoring', ctx.config.concurrency),
-    // One job more than scoring threads: the next series is fetched and prepared (database
-    // reads, file paths) while the threads are busy, so no thread waits between series.
-    concurrency: ctx.config.concurrency + 1,
-    lockDuration: ctx.config.lockDurationMs,
-    stalledInterval: ctx.config.lockDurationMs,
-    maxStalledCount: 3,
-  })
+  // One job more than scoring threads: the next series is fetched and prepared (database
+  // reads, file paths) while the threads are busy, so no thread waits between series.
+  return new Worker<ScoreSeriesJobData>(ctx.names.scoreSeries, (job) => execScoreSeriesJob(ctx, job), workerOptions(ctx, connection, 'scoring', ctx.config.concurrency, 1))
 }

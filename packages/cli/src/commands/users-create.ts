@@ -64,7 +64,7 @@ export const command: Command = {
     const { values } = args
     if (!values.name) throw new UsageError('--name is required')
     if (!values.role) throw new UsageError('--role is required (admin, organiser or participant)')
-    const { isRole, createUser, UserInputError } = await import('@spider-bench/api')
+    const { isRole, createUser, UserInputError } = await import('@spider-bench/evaluation')
     if (!isRole(values.role)) throw new UsageError(`--role must be admin, organiser or participant, got "${values.role}"`)
     const token = values.token ?? process.env.SPIDER_TOKEN
     if (values.url !== undefined) {

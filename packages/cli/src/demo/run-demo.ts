@@ -70,7 +70,7 @@ async function seriesFiles(dir: string): Promise<string[]> {
 /** Creates the demo users once; their tokens are kept in the state file. */
 async function ensureUsers(server: RunningServer, state: DemoState, say: (line: string) => void): Promise<void> {
   let created = 0
-  const { createUser } = await import('@spider-bench/api')
+  const { createUser } = await import('@spider-bench/evaluation')
   const wanted: Array<[string, string]> = [
     ['demo-admin', 'admin'],
     ['demo-organiser', 'organiser'],

@@ -6,8 +6,7 @@ import { readCookie } from '../../lib/cookies.ts'
 import { SessionSigner } from '../../lib/dashboard-session.ts'
 import { addressKey, FailureLimiter } from '../../lib/failure-limiter.ts'
 import { clearSessionCookie, fromOwnPage, SAFE_METHODS, WEB_SESSION_COOKIE } from '../../lib/web-session.ts'
-import { hashToken, looksLikeToken } from '../../lib/tokens.ts'
-import { isRole } from '../../services/users.ts'
+import { hashToken, isRole, looksLikeToken } from '@spider-bench/evaluation'
 import type { AuthUser, Role } from '../../types.ts'
 
 /** The holder of a valid API token, with the token's row id (dashboard sessions name it). */

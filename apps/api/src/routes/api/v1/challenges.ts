@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox'
 import { requireRole } from '../../../plugins/app/auth.ts'
 import { errorResponses } from '../../../schemas/common.ts'
 import { ChallengeParams, ChallengeSchema, CreateChallengeSchema, CreatePhaseSchema, PhaseParams, PhaseSchema, UpdatePhaseSchema } from '../../../schemas/challenge.ts'
-import { recomputeAfterSettingsChange } from '../../../services/leaderboards.ts'
+import { serviceDeps } from '../../../services/deps.ts'
+import { changesRanking, requestLeaderboardRecompute } from '../../../services/leaderboards.ts'
 import { createChallenge, createPhase, getChallenge, listChallenges, phaseResources, updatePhase } from '../../../services/challenges.ts'
 
 /** Challenges and their phases: public reads, writes by admins and the owning organiser. */
@@ -41,7 +42,8 @@ const challenges: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const user = requireRole(request, 'admin', 'organiser')
       const phase = await updatePhase(app.db, user, request.params.challenge, request.params.phase, request.body, resources)
-      await recomputeAfterSettingsChange(app, request.params.challenge, phase.slug, request.body)
+      if (request.body.perSeriesVisibility !== undefined) await app.leaderboardCache.visibilityChanged()
+      if (changesRanking(request.body)) await requestLeaderboardRecompute(serviceDeps(app, request.log), request.params.challenge, phase.slug)
       return phase
     },
   )

@@ -4,7 +4,7 @@ import { badRequest, conflict, notFound } from '../../../errors.ts'
 import { requireRole, requireUser } from '../../../plugins/app/auth.ts'
 import { errorResponses } from '../../../schemas/common.ts'
 import { CreateUserSchema, IssuedTokenSchema, MeSchema, RevokedTokenSchema, UserIdParams, UserWithTokensSchema } from '../../../schemas/user.ts'
-import { createUser, issueToken, UserInputError } from '../../../services/users.ts'
+import { createUser, issueToken, UserInputError } from '@spider-bench/evaluation'
 
 const iso = (d: Date | null) => d?.toISOString() ?? null
 const tokenInfo = (t: { id: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }) => ({

@@ -1,6 +1,12 @@
+/**
+ * Users and API tokens, for every way of creating them: the REST API, `spider-bench users
+ * create`, the demo and the test harnesses.
+ */
 import type { PrismaClient } from '@spider-bench/db'
-import { generateToken, hashToken, tokenPrefix } from '../lib/tokens.ts'
-import { ROLES, type Role } from '../types.ts'
+import { generateToken, hashToken, tokenPrefix } from './tokens.ts'
+
+export const ROLES = ['admin', 'organiser', 'participant'] as const
+export type Role = (typeof ROLES)[number]
 
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value)

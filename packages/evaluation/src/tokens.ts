@@ -1,3 +1,4 @@
+/** API tokens: how they are made, stored (hashed) and recognised. */
 import { createHash, randomBytes } from 'node:crypto'
 
 const TOKEN_PREFIX = 'sbk_'
