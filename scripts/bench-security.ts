@@ -9,18 +9,21 @@
  *
  * The hidden test set is one series of 17×214×214 voxels (the size of the label bomb in
  * the threat model), generated here; nothing is downloaded or committed.
+ * Attacks: nifti-bomb, mha-bomb, label-bomb, zip-bombs, concurrent-uploads, external-data,
+ * model-flood, auth-flood, trickle, event-streams.
  * Options: --only NAME[,NAME] to run some attacks, --streams N (default 1000).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadavg } from 'node:os'
 import { writeImage, type Image3D } from '@spider-bench/scoring'
 import { writeTarGz, writeZip } from '../apps/api/src/testing/archives.ts'
 import { mhaInflateBomb, niftiHeaderBomb, labelBombMask, SERIES_SIZE } from '../test/security/attacks.ts'
+import { EXTERNAL_ATTACK_CONFIG, externalDataAttackModel, slowModel } from '@spider-bench/inference/testing'
 import { freePort } from '../packages/cli/src/free-port.ts'
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, streams: { type: 'string', default: '1000' } }, strict: true })
@@ -54,19 +57,30 @@ async function token(name: string, role: string): Promise<string> {
   return r.stdout.trim().split('\n').at(-1) as string
 }
 
-/** Resident memory of a process and all its descendants, bytes (0 once it is gone). */
-async function treeRss(pid: number): Promise<number> {
-  let total = 0
+/** The pids of every descendant of `pid`. */
+async function descendants(pid: number): Promise<number[]> {
+  const out: number[] = []
   const queue = [pid]
   while (queue.length > 0) {
     const p = queue.pop() as number
-    const status = await readFile(`/proc/${p}/status`, 'utf8').catch(() => '')
-    const m = /VmRSS:\s+(\d+) kB/.exec(status)
-    if (m) total += Number(m[1]) * 1024
     for (const task of await readdir(`/proc/${p}/task`).catch(() => [] as string[])) {
       const children = await readFile(`/proc/${p}/task/${task}/children`, 'utf8').catch(() => '')
-      for (const c of children.trim().split(/\s+/).filter(Boolean)) queue.push(Number(c))
+      for (const c of children.trim().split(/\s+/).filter(Boolean)) {
+        out.push(Number(c))
+        queue.push(Number(c))
+      }
     }
+  }
+  return out
+}
+
+/** Resident memory of a process and all its descendants, bytes (0 once it is gone). */
+async function treeRss(pid: number): Promise<number> {
+  let total = 0
+  for (const c of [pid, ...(await descendants(pid))]) {
+    const status = await readFile(`/proc/${c}/status`, 'utf8').catch(() => '')
+    const m = /VmRSS:\s+(\d+) kB/.exec(status)
+    if (m) total += Number(m[1]) * 1024
   }
   return total
 }
@@ -213,6 +227,36 @@ try {
     const p = nextParticipant()
     const r = await measure(pid, () => Promise.all([post(SUBMIT, p, { kind: 'predictions' }, { predictions: archive }), post(SUBMIT, p, { kind: 'predictions' }, { predictions: archive })]))
     report('concurrent-uploads', { ...r, result: r.result.map((x) => x.status) })
+  }
+  if (want('external-data')) {
+    // A model whose initializer onnxruntime would read from the stored hidden mask (a path
+    // relative to the server's working directory, which is this repository).
+    const masks = await readdir(join(work, 'data', 'storage'), { recursive: true }).then((all) => all.filter((f) => f.endsWith(`masks/${SERIES}.mha`)))
+    const location = relative(process.cwd(), join(work, 'data', 'storage', masks[0] ?? 'missing'))
+    const model = join(work, 'attack.onnx')
+    const config = join(work, 'attack.json')
+    await writeFile(model, externalDataAttackModel('initializer', location, 64))
+    await writeFile(config, JSON.stringify(EXTERNAL_ATTACK_CONFIG))
+    const r = await measure(pid, () => post(SUBMIT, nextParticipant(), { kind: 'algorithm' }, { model, config }))
+    report('external-data', { ...r, result: { status: r.result.status, answer: r.result.answer.slice(0, 160) } })
+  }
+  if (want('model-flood')) {
+    // Three participants upload a model that never finishes its validation patch: two model
+    // processes start (MAX_CONCURRENT_MODEL_VALIDATIONS), the third is told to come back.
+    const model = join(work, 'hanging.onnx')
+    const config = join(work, 'hanging.json')
+    await writeFile(model, slowModel(24))
+    await writeFile(config, JSON.stringify({ ...EXTERNAL_ATTACK_CONFIG, slidingWindow: { ...EXTERNAL_ATTACK_CONFIG.slidingWindow, patchSize: [96, 96, 96] } }))
+    const r = await measure(pid, async () => {
+      const uploads = [0, 1, 2].map(() => post(SUBMIT, nextParticipant(), { kind: 'algorithm' }, { model, config }))
+      const first = await Promise.race(uploads)
+      await sleep(10_000) // the two validations run on
+      const modelProcesses = await descendants(pid)
+      for (const p of modelProcesses) process.kill(p, 'SIGKILL')
+      const all = await Promise.all(uploads)
+      return { firstAnswer: first.status, statuses: all.map((x) => x.status), modelProcessesSeen: modelProcesses.length }
+    })
+    report('model-flood', r)
   }
   if (want('auth-flood')) {
     const r = await measure(pid, async () => {
