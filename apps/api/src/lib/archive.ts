@@ -139,6 +139,16 @@ function diskName(dest: string, index: number, path: string): string {
   return join(dest, `${index}-${base}`)
 }
 
+/**
+ * The server could not write what it extracted (disk full, quota, read-only or failing
+ * volume, no file descriptors): not the archive's fault, so never reported as unreadable (422);
+ * the error handler answers it (507 for a full disk).
+ */
+function isServerWriteFailure(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code
+  return typeof code === 'string' && ['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EMFILE', 'ENFILE'].includes(code)
+}
+
 async function writeEntry(source: NodeJS.ReadableStream, target: string, budget: Budget, path: string): Promise<void> {
   await pipeline(source, budget.meter(path), createWriteStream(target, { flags: 'wx' }))
 }
@@ -168,7 +178,7 @@ async function extractZip(file: string, dest: string, limits: ArchiveLimits): Pr
       if (failed) return
       failed = true
       zip.close()
-      reject(err instanceof ArchiveError ? err : new ArchiveError(`the .zip archive is unreadable or unsafe: ${(err as Error).message}`))
+      reject(err instanceof ArchiveError || isServerWriteFailure(err) ? err : new ArchiveError(`the .zip archive is unreadable or unsafe: ${(err as Error).message}`))
     }
     zip.on('error', fail)
     zip.on('end', () => {
@@ -268,6 +278,8 @@ async function extractTarGz(file: string, dest: string, limits: ArchiveLimits): 
   } catch (err) {
     if (abortedBy instanceof ArchiveError) throw abortedBy
     if (err instanceof ArchiveError) throw err
+    if (isServerWriteFailure(abortedBy)) throw abortedBy
+    if (isServerWriteFailure(err)) throw err
     // gzip around something that is not a tar: most often one compressed image (a .nii.gz).
     if (entries === 0 && /invalid tar header/i.test((err as Error).message)) {
       throw new ArchiveError(`the upload is gzip-compressed but not a .tar.gz archive (a single .nii.gz image?): ${PUT_IN_ARCHIVE}`)
