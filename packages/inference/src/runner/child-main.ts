@@ -3,6 +3,8 @@
  * Runs in its own process so that a model that hangs, exhausts memory or crashes onnxruntime
  * can be killed without taking the worker down.
  */
+import { rmSync } from 'node:fs'
+import { basename } from 'node:path'
 import { readImage, writeImage } from '@spider-bench/scoring'
 import type * as ort from 'onnxruntime-node'
 import type { AlgorithmConfig } from '../config/algorithm-config-schema.ts'
@@ -11,6 +13,7 @@ import { openSession, sessionPatchModel } from '../onnx/session.ts'
 import { predictSeries } from '../predict-series.ts'
 import { checkModelSignature, validateAlgorithm } from '../validate-algorithm.ts'
 import type { ChildMessage, ParentMessage, SeriesTimings } from './protocol.ts'
+import { SANDBOX_PREFIX } from './sandbox.ts'
 
 let session: ort.InferenceSession | null = null
 let config: AlgorithmConfig | null = null
@@ -75,4 +78,17 @@ let chain = Promise.resolve()
 process.on('message', (msg: ParentMessage) => {
   chain = chain.then(() => handle(msg))
 })
-process.on('disconnect', () => process.exit(0))
+// The worker is gone (killed, crashed): its model process must not outlive it, nor leave the
+// model and the hidden series it was given behind in its sandbox (the worker can no longer
+// remove it, and every model process runs as the same unprivileged user).
+process.on('disconnect', () => {
+  const dir = process.cwd()
+  if (basename(dir).startsWith(SANDBOX_PREFIX)) {
+    try {
+      rmSync(dir, { recursive: true, force: true })
+    } catch {
+      // what cannot be removed stays; exiting matters more
+    }
+  }
+  process.exit(0)
+})

@@ -19,6 +19,9 @@ import { InferenceError } from '../errors.ts'
  * file of the server). As `nobody`, a model process can read only what every user can.
  */
 
+/** Sandbox folders are `$TMPDIR/spider-model-XXXXXX`; a model process whose worker died removes its own. */
+export const SANDBOX_PREFIX = 'spider-model-'
+
 /** The unprivileged user of model processes when the server runs as root. */
 export const MODEL_PROCESS_USER = 'nobody'
 const NOBODY_ID = 65534
@@ -91,7 +94,7 @@ export class Sandbox {
 
   static async create(): Promise<Sandbox> {
     const who = await modelProcessIdentity()
-    const dir = await mkdtemp(join(tmpdir(), 'spider-model-'))
+    const dir = await mkdtemp(join(tmpdir(), SANDBOX_PREFIX))
     await chmod(dir, 0o700)
     if (who) await chown(dir, who.uid, who.gid)
     return new Sandbox(dir, who)
