@@ -1,14 +1,16 @@
 import type { Queue } from 'bullmq'
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '@spider-bench/config'
 import type { EvaluationJobData, LeaderboardJobData } from '@spider-bench/contracts'
 import type { PrismaClient } from '@spider-bench/db'
 import type { Storage } from '@spider-bench/storage'
+import type { ImageValidator } from '../lib/image-validator.ts'
+import type { ValidationGate } from '../lib/validation-gate.ts'
 
 /**
  * What services work with, passed explicitly: services take plain values and this object,
  * never a Fastify request or instance; routes do the HTTP (parse, authorise, receive uploads)
- * and build it with `serviceDeps`.
+ * and build it with `serviceDeps` (lib/service-deps.ts).
  */
 export interface ServiceDeps {
   readonly db: PrismaClient
@@ -19,6 +21,8 @@ export interface ServiceDeps {
   readonly log: FastifyBaseLogger
 }
 
-export function serviceDeps(app: FastifyInstance, log: FastifyBaseLogger = app.log): ServiceDeps {
-  return { db: app.db, storage: app.storage, queues: { evaluation: app.evaluationQueue, leaderboard: app.leaderboardQueue }, config: app.config, log }
+/** The checks of uploaded files, off the event loop: image threads and the model-validation gate. */
+export interface UploadValidators {
+  readonly images: Pick<ImageValidator, 'run'>
+  readonly models: Pick<ValidationGate, 'enter'>
 }

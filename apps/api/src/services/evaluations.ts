@@ -1,11 +1,11 @@
 import type { PrismaClient } from '@spider-bench/db'
-import type { EvaluationJobData } from '@spider-bench/contracts'
 import { ACTIVE_STATUSES, createEvaluation, enqueueOrLeaveToReconciler, latestTestSet, STATUS, statusIn } from '@spider-bench/evaluation'
-import type { Queue } from 'bullmq'
-import type { FastifyBaseLogger } from 'fastify'
 import { conflict, forbidden, notFound } from '../errors.ts'
 import type { AuthUser } from '../types.ts'
 import { canManage, findPhase } from './challenges.ts'
+import type { ServiceDeps } from './deps.ts'
+
+type EvaluationDeps = Pick<ServiceDeps, 'db' | 'queues' | 'log'>
 
 /** A submission with what access checks need: its phase, challenge owner and participant. */
 export async function findSubmission(db: PrismaClient, id: string) {
@@ -36,9 +36,7 @@ export interface CreatedEvaluation {
  * a job Redis did not take is enqueued by the worker's reconciler within a minute.
  */
 export async function createEvaluations(
-  db: PrismaClient,
-  queue: Queue<EvaluationJobData>,
-  log: FastifyBaseLogger,
+  { db, queues, log }: EvaluationDeps,
   phaseId: string,
   submissionIds: string[],
 ): Promise<{ created: CreatedEvaluation[]; skipped: Array<{ submissionId: string; reason: string }> }> {
@@ -56,25 +54,23 @@ export async function createEvaluations(
     }
     created.push({ submissionId, evaluationId: await createEvaluation(db, submissionId, { testSet, profile: phase.scoringProfile }) })
   }
-  for (const { evaluationId } of created) await enqueueOrLeaveToReconciler(queue, evaluationId, log)
+  for (const { evaluationId } of created) await enqueueOrLeaveToReconciler(queues.evaluation, evaluationId, log)
   return { created, skipped }
 }
 
-export async function reevaluateSubmission(db: PrismaClient, queue: Queue<EvaluationJobData>, log: FastifyBaseLogger, user: AuthUser, id: string) {
-  const submission = await findSubmission(db, id)
+export async function reevaluateSubmission(deps: EvaluationDeps, user: AuthUser, id: string) {
+  const submission = await findSubmission(deps.db, id)
   if (!canManage(user, submission.phase.challenge)) throw forbidden(`only the owner of challenge "${submission.phase.challenge.slug}" or an admin may re-evaluate submissions`)
   if (submission.status === STATUS.cancelled) throw conflict(`submission ${id} was cancelled`)
-  return createEvaluations(db, queue, log, submission.phaseId, [id])
+  return createEvaluations(deps, submission.phaseId, [id])
 }
 
-export async function reevaluatePhase(db: PrismaClient, queue: Queue<EvaluationJobData>, log: FastifyBaseLogger, user: AuthUser, challengeSlug: string, phaseSlug: string) {
-  const phase = await findPhase(db, challengeSlug, phaseSlug)
+export async function reevaluatePhase(deps: EvaluationDeps, user: AuthUser, challengeSlug: string, phaseSlug: string) {
+  const phase = await findPhase(deps.db, challengeSlug, phaseSlug)
   if (!canManage(user, phase.challenge)) throw forbidden(`only the owner of challenge "${challengeSlug}" or an admin may re-evaluate submissions`)
-  const submissions = await db.submission.findMany({ where: { phaseId: phase.id, status: { not: STATUS.cancelled } }, select: { id: true }, orderBy: { createdAt: 'asc' } })
+  const submissions = await deps.db.submission.findMany({ where: { phaseId: phase.id, status: { not: STATUS.cancelled } }, select: { id: true }, orderBy: { createdAt: 'asc' } })
   return createEvaluations(
-    db,
-    queue,
-    log,
+    deps,
     phase.id,
     submissions.map((s) => s.id),
   )

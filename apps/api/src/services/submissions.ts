@@ -2,19 +2,19 @@ import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Prisma, PrismaClient } from '@spider-bench/db'
 import { ACTIVE_STATUSES, enqueueOrLeaveToReconciler, evaluationMovingTo, evaluationRow, latestTestSet, STATUS, statusIn, submissionMovingTo } from '@spider-bench/evaluation'
 import { imageBaseName, IMAGE_EXTENSIONS } from '@spider-bench/scoring'
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../errors.ts'
 import { extractArchive, predictionArchiveLimits } from '../lib/archive.ts'
 import { retryWhileDatabaseUnavailable } from '../lib/database-unavailable.ts'
-import { receiveUpload, type ReceivedUpload } from '../lib/receive-upload.ts'
+import type { ReceivedUpload } from '../lib/receive-upload.ts'
 import { settleAll } from '../lib/settle-all.ts'
 import type { SubmissionView } from '../schemas/submission.ts'
 import type { AuthUser } from '../types.ts'
 import { canManage, findPhase, type PhaseWithChallenge } from './challenges.ts'
 import { restrictAggregates, seesFullAggregates } from './aggregate-visibility.ts'
+import type { ServiceDeps, UploadValidators } from './deps.ts'
 import { assertCanSee, findSubmission } from './evaluations.ts'
 import { assertNoActiveSubmission, assertPhaseOpen, assertWithinLimit } from './submission-rules.ts'
 import { archiveFailure } from './test-sets.ts'
@@ -58,13 +58,13 @@ async function admissionChecks(db: Pick<PrismaClient, 'submission'>, phase: Phas
  * Every problem is listed; the messages name only the participant's own files and the
  * series names and sizes, which the phase reveals anyway.
  */
-async function preparePredictions(app: FastifyInstance, upload: ReceivedUpload, testSet: CurrentTestSet, prefix: string): Promise<PreparedSubmission> {
+async function preparePredictions(deps: ServiceDeps, validators: UploadValidators, upload: ReceivedUpload, testSet: CurrentTestSet, prefix: string): Promise<PreparedSubmission> {
   const archive = upload.files.predictions
   if (!archive) throw badRequest('missing file field "predictions" (a .zip or .tar.gz with one mask per test series)')
   // Bounded by what the test set can need, not by MAX_ARCHIVE_BYTES: a zip bomb stops early.
   const limits = predictionArchiveLimits(
     testSet.series.map((s) => s.size as number[]),
-    { maxEntries: app.config.maxArchiveEntries, maxBytes: app.config.maxArchiveBytes },
+    { maxEntries: deps.config.maxArchiveEntries, maxBytes: deps.config.maxArchiveBytes },
   )
   const files = await extractArchive(archive.path, join(upload.dir, 'x'), limits).catch(archiveFailure)
   const expected = new Map(testSet.series.map((s) => [s.name, s]))
@@ -92,7 +92,7 @@ async function preparePredictions(app: FastifyInstance, upload: ReceivedUpload, 
   // (size of the series, data length), bounded decompression, labels (MAX_PREDICTION_LABELS).
   const checks = await settleAll(
     [...matched].map(([name, f]) =>
-      app.imageValidator.run({ kind: 'prediction', file: f.file, path: f.path, series: name, size: expected.get(name)?.size as number[], maxLabels: app.config.maxPredictionLabels }),
+      validators.images.run({ kind: 'prediction', file: f.file, path: f.path, series: name, size: expected.get(name)?.size as number[], maxLabels: deps.config.maxPredictionLabels }),
     ),
   )
   for (const c of checks) if (c.problem) problems.push(c.problem)
@@ -108,7 +108,7 @@ async function preparePredictions(app: FastifyInstance, upload: ReceivedUpload, 
 }
 
 /** Algorithm submissions: the inference package validates model + config before anything is stored. */
-async function prepareAlgorithm(app: FastifyInstance, request: FastifyRequest, upload: ReceivedUpload, prefix: string): Promise<PreparedSubmission> {
+async function prepareAlgorithm(deps: ServiceDeps, validators: UploadValidators, upload: ReceivedUpload, prefix: string): Promise<PreparedSubmission> {
   const model = upload.files.model
   const configFile = upload.files.config
   const missing = [!model && 'model (the ONNX file)', !configFile && 'config (the JSON algorithm config)'].filter(Boolean)
@@ -121,7 +121,7 @@ async function prepareAlgorithm(app: FastifyInstance, request: FastifyRequest, u
   }
   // In a model process of its own (time and memory limits, private directory, unprivileged
   // user): a hostile model cannot hang or crash the API; at most MAX_CONCURRENT_MODEL_VALIDATIONS at once (429 beyond).
-  const leave = app.modelValidations.enter()
+  const leave = validators.models.enter()
   const { validateAlgorithmIsolated, AlgorithmValidationError } = await import('@spider-bench/inference')
   let validated
   try {
@@ -129,7 +129,7 @@ async function prepareAlgorithm(app: FastifyInstance, request: FastifyRequest, u
   } catch (err) {
     if (err instanceof AlgorithmValidationError) {
       // The message is safe for the participant; onnxruntime's raw text is for the server log only.
-      if (err.detail) request.log.warn({ detail: err.detail, part: err.part }, 'model validation failed')
+      if (err.detail) deps.log.warn({ detail: err.detail, part: err.part }, 'model validation failed')
       throw unprocessable(err.message, { part: err.part })
     }
     throw err
@@ -147,29 +147,43 @@ async function prepareAlgorithm(app: FastifyInstance, request: FastifyRequest, u
   }
 }
 
+/** A submission admitted before its upload is read: the phase, its test set and the admission time. */
+export interface Admission {
+  readonly phase: PhaseWithChallenge
+  readonly testSet: CurrentTestSet
+  readonly admittedAt: Date
+}
+
 /**
- * POST .../submissions: admission checks (phase open, one active submission, limit), then
- * the upload is streamed to a temp dir and validated against the hidden test set (422 lists
- * every problem; rejections do not count), stored, recorded with its evaluation, and one job
- * is enqueued. A failure leaves no stored file and no row.
+ * POST .../submissions, before the body is read: the phase has a test set, and the admission
+ * checks pass (phase open, one active submission, limit). The phase's window is decided here:
+ * an upload that arrives before the phase closes is accepted even when its body (up to
+ * UPLOAD_TIMEOUT_SECONDS) ends after the close.
  */
-export async function createSubmission(app: FastifyInstance, request: FastifyRequest, user: AuthUser, challengeSlug: string, phaseSlug: string): Promise<{ id: string; status: 'queued' }> {
-  const phase = await findPhase(app.db, challengeSlug, phaseSlug)
-  const testSet = await currentTestSet(app.db, phase.id)
+export async function admitSubmission(db: PrismaClient, user: AuthUser, challengeSlug: string, phaseSlug: string): Promise<Admission> {
+  const phase = await findPhase(db, challengeSlug, phaseSlug)
+  const testSet = await currentTestSet(db, phase.id)
   if (!testSet) throw conflict(`phase "${phase.slug}" has no test set yet; submissions open once the organisers upload one`)
-  // The phase's window is decided at admission: an upload that arrives before the phase closes
-  // is accepted even when its body (up to UPLOAD_TIMEOUT_SECONDS) ends after the close.
   const admittedAt = new Date()
-  await admissionChecks(app.db, phase, user, admittedAt)
-  // One upload per participant and phase in flight (received, validated, stored), across API processes; before the body is read.
-  const slot = await app.uploadSlots.acquire(
-    `submission:${phase.id}:${user.id}`,
-    `you already have an upload to phase "${phase.slug}" in progress (being received or validated); wait for its answer before submitting again`,
-  )
-  const upload = await receiveUpload(request, join(app.config.dataDir, 'tmp'), ['predictions', 'model', 'config']).catch(async (err: unknown) => {
-    await slot.release()
-    throw err
-  })
+  await admissionChecks(db, phase, user, admittedAt)
+  return { phase, testSet, admittedAt }
+}
+
+/** The upload slot of a participant's submissions to a phase (one upload in flight). */
+export function submissionUploadSlot(admission: Admission, user: AuthUser): { key: string; busy: string } {
+  return {
+    key: `submission:${admission.phase.id}:${user.id}`,
+    busy: `you already have an upload to phase "${admission.phase.slug}" in progress (being received or validated); wait for its answer before submitting again`,
+  }
+}
+
+/**
+ * POST .../submissions, once the body is received: validated against the hidden test set
+ * (422 lists every problem; rejections do not count), stored, recorded with its evaluation,
+ * and one job is enqueued. A failure leaves no stored file and no row.
+ */
+export async function storeSubmission(deps: ServiceDeps, validators: UploadValidators, admission: Admission, user: AuthUser, upload: ReceivedUpload): Promise<{ id: string; status: 'queued' }> {
+  const { phase, testSet, admittedAt } = admission
   const id = randomUUID()
   const prefix = `submissions/${phase.id}/${id}`
   let stored = false
@@ -177,20 +191,20 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
     const kind = upload.fields.kind
     if (kind !== 'predictions' && kind !== 'algorithm') throw badRequest(`field "kind" must be "predictions" or "algorithm", got ${kind === undefined ? 'nothing' : `"${kind}"`}`)
     if (!phase.submissionKinds.includes(kind)) throw unprocessable(`phase "${phase.slug}" accepts ${phase.submissionKinds.map((k) => `"${k}"`).join(' and ')} submissions, not "${kind}"`)
-    const prepared = kind === 'predictions' ? await preparePredictions(app, upload, testSet, prefix) : await prepareAlgorithm(app, request, upload, prefix)
+    const prepared = kind === 'predictions' ? await preparePredictions(deps, validators, upload, testSet, prefix) : await prepareAlgorithm(deps, validators, upload, prefix)
 
     stored = true
-    for (const f of prepared.files) await app.storage.put(f.key, createReadStream(f.file))
+    for (const f of prepared.files) await deps.storage.put(f.key, createReadStream(f.file))
     const evaluationId = randomUUID()
     // Algorithms first run on the public sanity cases, when the phase has them (the canary);
     // the worker moves on to the hidden test set once that run succeeds.
-    const retryMs = app.config.uploadDatabaseRetrySeconds * 1000
-    const canary = prepared.kind === 'algorithm' ? await retryWhileDatabaseUnavailable(() => latestTestSet(app.db, phase.id, 'public'), retryMs) : null
+    const retryMs = deps.config.uploadDatabaseRetrySeconds * 1000
+    const canary = prepared.kind === 'algorithm' ? await retryWhileDatabaseUnavailable(() => latestTestSet(deps.db, phase.id, 'public'), retryMs) : null
     const firstSet = canary ?? { id: testSet.id, seriesCount: testSet.series.length }
     // The upload was received and checked: a database restart now is waited out (up to
     // UPLOAD_DATABASE_RETRY_SECONDS, then 503 with Retry-After). An attempt whose commit went
     // through unacknowledged is found by the next one (the submission id is ours).
-    await retryWhileDatabaseUnavailable(() => app.db.$transaction(async (tx) => {
+    await retryWhileDatabaseUnavailable(() => deps.db.$transaction(async (tx) => {
       if (await tx.submission.findUnique({ where: { id }, select: { id: true } })) return
       // Serialise this participant's submissions to this phase, then re-check under the lock.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`submit:${phase.id}:${user.id}`}))`
@@ -211,11 +225,10 @@ export async function createSubmission(app: FastifyInstance, request: FastifyReq
     }), retryMs)
     stored = false // the rows own the files now
     // The database is the source of truth: a job Redis did not take now is enqueued by the worker's reconciler.
-    await enqueueOrLeaveToReconciler(app.evaluationQueue, evaluationId, request.log)
+    await enqueueOrLeaveToReconciler(deps.queues.evaluation, evaluationId, deps.log)
     return { id, status: 'queued' }
   } finally {
-    if (stored) await app.storage.deletePrefix(prefix).catch((err: unknown) => request.log.error({ err }, 'could not remove the files of a rejected submission'))
-    await upload.cleanup().finally(() => slot.release())
+    if (stored) await deps.storage.deletePrefix(prefix).catch((err: unknown) => deps.log.error({ err }, 'could not remove the files of a rejected submission'))
   }
 }
 
@@ -287,22 +300,30 @@ export async function listSubmissions(db: PrismaClient, user: AuthUser | null, c
   return Promise.all(rows.map((r) => submissionView(db, r, user, minSeries)))
 }
 
-/** Cancels a queued or running submission (its participant, the organiser, an admin). */
-export async function cancelSubmission(app: FastifyInstance, user: AuthUser, id: string): Promise<SubmissionView> {
-  const s = await findSubmission(app.db, id)
+/**
+ * Cancels a queued or running submission (its participant, the organiser, an admin).
+ * `stopEvaluation`: removes an evaluation's jobs and tells the workers (queue-state plugin).
+ */
+export async function cancelSubmission(
+  deps: Pick<ServiceDeps, 'db' | 'config' | 'log'>,
+  stopEvaluation: (evaluationId: string, seriesIds: readonly string[]) => Promise<unknown>,
+  user: AuthUser,
+  id: string,
+): Promise<SubmissionView> {
+  const s = await findSubmission(deps.db, id)
   assertCanSee(user, s)
-  const evaluations = await app.db.$transaction(async (tx) => {
+  const evaluations = await deps.db.$transaction(async (tx) => {
     const changed = await tx.submission.updateMany({ where: { id, status: submissionMovingTo(STATUS.cancelled) }, data: { status: STATUS.cancelled } })
     if (changed.count === 0) return null
     const active = await tx.evaluation.findMany({ where: { submissionId: id, status: statusIn(ACTIVE_STATUSES) }, select: { id: true, testSet: { select: { series: { select: { id: true } } } } } })
     await tx.evaluation.updateMany({ where: { submissionId: id, status: evaluationMovingTo(STATUS.cancelled) }, data: { status: STATUS.cancelled, finishedAt: new Date() } })
     return active.map((e) => ({ id: e.id, series: e.testSet.series.map((x) => x.id) }))
   })
-  if (evaluations === null) throw conflict(`submission ${id} is ${(await app.db.submission.findUniqueOrThrow({ where: { id } })).status}; only queued or running submissions can be cancelled`)
+  if (evaluations === null) throw conflict(`submission ${id} is ${(await deps.db.submission.findUniqueOrThrow({ where: { id } })).status}; only queued or running submissions can be cancelled`)
   // Every job of the flow that is not running is removed; workers are told, so a running model
   // process is killed, and running jobs see the cancelled status and end (removed on completion).
   for (const e of evaluations) {
-    await app.queueState.stopEvaluation(e.id, e.series).catch((err: unknown) => app.log.warn({ err, evaluationId: e.id }, 'could not remove the jobs of a cancelled evaluation'))
+    await stopEvaluation(e.id, e.series).catch((err: unknown) => deps.log.warn({ err, evaluationId: e.id }, 'could not remove the jobs of a cancelled evaluation'))
   }
-  return getSubmission(app.db, user, id, app.config.minAggregateSeries)
+  return getSubmission(deps.db, user, id, deps.config.minAggregateSeries)
 }

@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Prisma } from '@spider-bench/db'
+import { Prisma, type PrismaClient } from '@spider-bench/db'
 import { imageBaseName, IMAGE_EXTENSIONS, sequenceOf } from '@spider-bench/scoring'
 import { ApiError, badRequest, unprocessable } from '../errors.ts'
 import { ArchiveError, extractArchive, type ExtractedFile } from '../lib/archive.ts'
 import { parseCsv } from '../lib/csv.ts'
-import { receiveUpload } from '../lib/receive-upload.ts'
+import type { ReceivedUpload } from '../lib/receive-upload.ts'
 import { settleAll } from '../lib/settle-all.ts'
 import type { AuthUser } from '../types.ts'
-import { assertCanManage, findPhase } from './challenges.ts'
+import { assertCanManage, findPhase, type PhaseWithChallenge } from './challenges.ts'
+import type { ServiceDeps, UploadValidators } from './deps.ts'
 
 export interface TestSetImportResult {
   version: number
@@ -110,43 +110,47 @@ async function readOverview(file: ExtractedFile, names: Set<string>, problems: s
   return out
 }
 
+/** PUT .../test-set or .../sanity-set, before the body is read: the phase, which `user` must manage. */
+export async function testSetPhase(db: PrismaClient, user: AuthUser, challengeSlug: string, phaseSlug: string): Promise<PhaseWithChallenge> {
+  const phase = await findPhase(db, challengeSlug, phaseSlug)
+  assertCanManage(user, phase.challenge)
+  return phase
+}
+
+/** One test-set upload per phase in flight (hidden or public), across API processes. */
+export function testSetUploadSlot(phase: PhaseWithChallenge): { key: string; busy: string } {
+  return {
+    key: `test-set:${phase.id}`,
+    busy: `a test-set upload to phase "${phase.slug}" is already in progress (being received or validated); wait for its answer before uploading again`,
+  }
+}
+
 /**
- * PUT .../test-set: validates the whole archive (every problem listed), stores the files,
- * then records a new hidden test-set version in one transaction. A failure at any step
+ * PUT .../test-set, once the body is received: validates the whole archive (every problem
+ * listed), stores the files, then records a new hidden test-set version (`isPublic`: public
+ * sanity cases, the canary runs of algorithms) in one transaction. A failure at any step
  * leaves no stored file and no row behind.
  */
-export async function importTestSet(
-  app: FastifyInstance,
-  request: FastifyRequest,
+export async function storeTestSet(
+  deps: ServiceDeps,
+  validators: UploadValidators,
+  phase: PhaseWithChallenge,
   user: AuthUser,
-  challengeSlug: string,
-  phaseSlug: string,
-  /** Public sanity cases (canary runs of algorithms) instead of the hidden test set. */
-  isPublic = false,
+  upload: ReceivedUpload,
+  isPublic: boolean,
 ): Promise<TestSetImportResult> {
-  const phase = await findPhase(app.db, challengeSlug, phaseSlug)
-  assertCanManage(user, phase.challenge)
-  // One test-set upload per phase in flight (hidden or public), across API processes; before the body is read.
-  const slot = await app.uploadSlots.acquire(
-    `test-set:${phase.id}`,
-    `a test-set upload to phase "${phase.slug}" is already in progress (being received or validated); wait for its answer before uploading again`,
-  )
-  const upload = await receiveUpload(request, join(app.config.dataDir, 'tmp'), ['archive']).catch(async (err: unknown) => {
-    await slot.release()
-    throw err
-  })
   const testSetId = randomUUID()
   const prefix = `testsets/${phase.id}/${testSetId}`
   let stored = false
   try {
     const archive = upload.files.archive
     if (!archive) throw badRequest('missing file field "archive" (a .zip or .tar.gz of images/ and masks/)')
-    const files = await extractArchive(archive.path, join(upload.dir, 'x'), { maxEntries: app.config.maxArchiveEntries, maxBytes: app.config.maxArchiveBytes }).catch(archiveFailure)
+    const files = await extractArchive(archive.path, join(upload.dir, 'x'), { maxEntries: deps.config.maxArchiveEntries, maxBytes: deps.config.maxArchiveBytes }).catch(archiveFailure)
     const plan = planTestSet(files)
     const problems = [...plan.problems]
     // Decoded and checked in image-validation threads, never on this event loop: headers first
     // (MAX_IMAGE_VOXELS, data length, mask and image on one grid), bounded decompression.
-    const results = await settleAll(plan.series.map((s) => app.imageValidator.run({ kind: 'test-series', image: s.image, mask: s.mask, maxVoxels: app.config.maxImageVoxels })))
+    const results = await settleAll(plan.series.map((s) => validators.images.run({ kind: 'test-series', image: s.image, mask: s.mask, maxVoxels: deps.config.maxImageVoxels })))
     const checked: Array<PlannedSeries & { geometry: Geometry; labels: number[] }> = []
     plan.series.forEach((s, i) => {
       const r = results[i]
@@ -160,8 +164,8 @@ export async function importTestSet(
     stored = true
     const rows: Prisma.TestSeriesCreateWithoutTestSetInput[] = []
     for (const s of checked) {
-      const image = await app.storage.put(`${prefix}/images/${s.name}${extOf(s.image.path)}`, createReadStream(s.image.file))
-      const mask = await app.storage.put(`${prefix}/masks/${s.name}${extOf(s.mask.path)}`, createReadStream(s.mask.file))
+      const image = await deps.storage.put(`${prefix}/images/${s.name}${extOf(s.image.path)}`, createReadStream(s.image.file))
+      const mask = await deps.storage.put(`${prefix}/masks/${s.name}${extOf(s.mask.path)}`, createReadStream(s.mask.file))
       const g = s.geometry
       rows.push({
         name: s.name,
@@ -178,23 +182,21 @@ export async function importTestSet(
         meta: meta.get(s.name) ?? Prisma.DbNull,
       })
     }
-    const version = await createVersion(app, phase.id, testSetId, user.id, rows, isPublic)
+    const version = await createVersion(deps.db, phase.id, testSetId, user.id, rows, isPublic)
     return { version, count: rows.length, series: rows.map((r) => ({ name: r.name, sequence: r.sequence })) }
   } catch (err) {
-    if (stored) await app.storage.deletePrefix(prefix).catch((e) => request.log.error({ err: e }, 'could not remove the files of a failed test-set import'))
+    if (stored) await deps.storage.deletePrefix(prefix).catch((e: unknown) => deps.log.error({ err: e }, 'could not remove the files of a failed test-set import'))
     throw err
-  } finally {
-    await upload.cleanup().finally(() => slot.release())
   }
 }
 
-async function createVersion(app: FastifyInstance, phaseId: string, id: string, userId: string, series: Prisma.TestSeriesCreateWithoutTestSetInput[], isPublic: boolean): Promise<number> {
+async function createVersion(db: PrismaClient, phaseId: string, id: string, userId: string, series: Prisma.TestSeriesCreateWithoutTestSetInput[], isPublic: boolean): Promise<number> {
   // Two concurrent imports may pick the same next version; the unique index decides, we retry.
   for (let attempt = 0; ; attempt++) {
-    const last = await app.db.testSetVersion.findFirst({ where: { phaseId, public: isPublic }, orderBy: { version: 'desc' }, select: { version: true } })
+    const last = await db.testSetVersion.findFirst({ where: { phaseId, public: isPublic }, orderBy: { version: 'desc' }, select: { version: true } })
     const version = (last?.version ?? 0) + 1
     try {
-      await app.db.testSetVersion.create({ data: { id, phaseId, version, public: isPublic, seriesCount: series.length, createdById: userId, series: { create: series } } })
+      await db.testSetVersion.create({ data: { id, phaseId, version, public: isPublic, seriesCount: series.length, createdById: userId, series: { create: series } } })
       return version
     } catch (err) {
       if (attempt < 3 && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') continue

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { requireRole } from '../../../plugins/app/auth.ts'
 import { errorResponses } from '../../../schemas/common.ts'
 import { ChallengeParams, ChallengeSchema, CreateChallengeSchema, CreatePhaseSchema, PhaseParams, PhaseSchema, UpdatePhaseSchema } from '../../../schemas/challenge.ts'
-import { serviceDeps } from '../../../services/deps.ts'
+import { serviceDeps } from '../../../lib/service-deps.ts'
 import { changesRanking, requestLeaderboardRecompute } from '../../../services/leaderboards.ts'
 import { createChallenge, createPhase, getChallenge, listChallenges, phaseResources, updatePhase } from '../../../services/challenges.ts'
 

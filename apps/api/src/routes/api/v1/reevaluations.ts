@@ -3,6 +3,7 @@ import { requireRole } from '../../../plugins/app/auth.ts'
 import { errorResponses } from '../../../schemas/common.ts'
 import { PhaseParams } from '../../../schemas/challenge.ts'
 import { ReevaluationSchema, SubmissionIdParams } from '../../../schemas/evaluation.ts'
+import { serviceDeps } from '../../../lib/service-deps.ts'
 import { reevaluatePhase, reevaluateSubmission } from '../../../services/evaluations.ts'
 
 /**
@@ -15,7 +16,7 @@ const reevaluations: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['evaluations'], params: SubmissionIdParams, response: { 202: ReevaluationSchema, ...errorResponses(401, 403, 404, 409) } } },
     async (request, reply) => {
       const user = requireRole(request, 'admin', 'organiser')
-      return reply.status(202).send(await reevaluateSubmission(app.db, app.evaluationQueue, request.log, user, request.params.id))
+      return reply.status(202).send(await reevaluateSubmission(serviceDeps(app, request.log), user, request.params.id))
     },
   )
 
@@ -24,7 +25,7 @@ const reevaluations: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['evaluations'], params: PhaseParams, response: { 202: ReevaluationSchema, ...errorResponses(401, 403, 404, 409) } } },
     async (request, reply) => {
       const user = requireRole(request, 'admin', 'organiser')
-      return reply.status(202).send(await reevaluatePhase(app.db, app.evaluationQueue, request.log, user, request.params.challenge, request.params.phase))
+      return reply.status(202).send(await reevaluatePhase(serviceDeps(app, request.log), user, request.params.challenge, request.params.phase))
     },
   )
 }

@@ -5,7 +5,9 @@ import { NO_QUEUE_STATE, stalledNoticeOf } from '../../../plugins/app/queue-stat
 import { PhaseParams } from '../../../schemas/challenge.ts'
 import { errorResponses } from '../../../schemas/common.ts'
 import { AcceptedSubmissionSchema, ListSubmissionsQuery, SubmissionParams, SubmissionSchema, SubmissionSeriesSchema } from '../../../schemas/submission.ts'
-import { cancelSubmission, createSubmission, getSubmission, getSubmissionSeries, listSubmissions } from '../../../services/submissions.ts'
+import { serviceDeps, uploadValidators } from '../../../lib/service-deps.ts'
+import { admitSubmission, cancelSubmission, getSubmission, getSubmissionSeries, listSubmissions, storeSubmission, submissionUploadSlot } from '../../../services/submissions.ts'
+import { withUpload } from '../../../lib/upload-session.ts'
 
 /** Submissions: participants submit and read their own; organisers read their challenge's. */
 const submissions: FastifyPluginAsyncTypebox = async (app) => {
@@ -23,7 +25,13 @@ const submissions: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const user = requireRole(request, 'participant', 'admin')
-      return reply.status(202).send(await createSubmission(app, request, user, request.params.challenge, request.params.phase))
+      // Admission checks before the body is read; then one upload per participant and phase in flight.
+      const admission = await admitSubmission(app.db, user, request.params.challenge, request.params.phase)
+      const deps = serviceDeps(app, request.log)
+      const accepted = await withUpload(app, request, submissionUploadSlot(admission, user), ['predictions', 'model', 'config'], (upload) =>
+        storeSubmission(deps, uploadValidators(app), admission, user, upload),
+      )
+      return reply.status(202).send(accepted)
     },
   )
 
@@ -60,7 +68,7 @@ const submissions: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/submissions/:id/cancel',
     { schema: { tags: ['submissions'], params: SubmissionParams, response: { 200: SubmissionSchema, ...errorResponses(401, 403, 404, 409) } } },
-    async (request) => cancelSubmission(app, requireUser(request), request.params.id),
+    async (request) => cancelSubmission(serviceDeps(app, request.log), (id, series) => app.queueState.stopEvaluation(id, series), requireUser(request), request.params.id),
   )
 }
 export default submissions

@@ -1,9 +1,12 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import type { FastifyRequest } from 'fastify'
 import { requireRole } from '../../../plugins/app/auth.ts'
 import { PhaseParams } from '../../../schemas/challenge.ts'
 import { errorResponses } from '../../../schemas/common.ts'
-import { importTestSet } from '../../../services/test-sets.ts'
+import { withUpload } from '../../../lib/upload-session.ts'
+import { serviceDeps, uploadValidators } from '../../../lib/service-deps.ts'
+import { storeTestSet, testSetPhase, testSetUploadSlot } from '../../../services/test-sets.ts'
 
 const TestSetImportSchema = Type.Object({
   version: Type.Integer(),
@@ -16,6 +19,14 @@ const TestSetImportSchema = Type.Object({
  * current version number and series count.
  */
 const testSets: FastifyPluginAsyncTypebox = async (app) => {
+  /** The phase first (404/403 before the body is read), then one upload per phase in flight. */
+  async function importTestSet(request: FastifyRequest, challenge: string, phaseSlug: string, isPublic: boolean) {
+    const user = requireRole(request, 'admin', 'organiser')
+    const phase = await testSetPhase(app.db, user, challenge, phaseSlug)
+    const deps = serviceDeps(app, request.log)
+    return withUpload(app, request, testSetUploadSlot(phase), ['archive'], (upload) => storeTestSet(deps, uploadValidators(app), phase, user, upload, isPublic))
+  }
+
   app.put(
     '/challenges/:challenge/phases/:phase/test-set',
     {
@@ -28,8 +39,7 @@ const testSets: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const user = requireRole(request, 'admin', 'organiser')
-      return importTestSet(app, request, user, request.params.challenge, request.params.phase)
+      return importTestSet(request, request.params.challenge, request.params.phase, false)
     },
   )
 
@@ -46,8 +56,7 @@ const testSets: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const user = requireRole(request, 'admin', 'organiser')
-      return importTestSet(app, request, user, request.params.challenge, request.params.phase, true)
+      return importTestSet(request, request.params.challenge, request.params.phase, true)
     },
   )
 }
