@@ -54,6 +54,8 @@ export interface PhaseSetup {
   /** /api/v1/challenges/C/phases/P */
   readonly path: string
   readonly phaseId: string
+  /** The organiser's token. */
+  readonly organiser: string
   readonly seriesNames: string[]
   /** Folder of each named prediction set (synth --predictions NAME=SPEC). */
   readonly predictions: Record<string, string>
@@ -271,7 +273,7 @@ export class FaultBench {
     const phase = await this.db.prisma.phase.findFirstOrThrow({ where: { slug: 'test', challenge: { slug: challenge } } })
     const predictions: Record<string, string> = {}
     for (const name of Object.keys(options.predictions)) predictions[name] = join(synthDir, 'predictions', name)
-    return { challenge, phase: 'test', path, phaseId: phase.id, seriesNames: made.series.map((s) => s.name).sort(), predictions }
+    return { challenge, phase: 'test', path, phaseId: phase.id, organiser, seriesNames: made.series.map((s) => s.name).sort(), predictions }
   }
 
   /** A multipart request of string fields and files read from disk. */

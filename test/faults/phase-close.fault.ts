@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { FaultBench, recordFigures, sleep, until, type Accepted } from './harness.ts'
 import { checkInvariants } from './invariants.ts'
 
-const OPEN_FOR_MS = 20_000
+const OPEN_FOR_MS = 4000
 
 describe('the clock: a phase closes while an upload is in flight', () => {
   let bench: FaultBench
@@ -26,12 +26,14 @@ describe('the clock: a phase closes while an upload is in flight', () => {
     onTestFailed(() => {
       process.stderr.write(bench.logs())
     })
-    const closesAt = new Date(Date.now() + OPEN_FOR_MS)
-    const phase = await bench.setupPhase({ studies: 2, predictions: { a: 'dilate:1' }, closesAt: closesAt.toISOString() })
+    const phase = await bench.setupPhase({ studies: 2, predictions: { a: 'dilate:1' } })
     await bench.user('alice', 'participant')
     await bench.user('bob', 'participant')
     const archive = await bench.predictionsArchive(phase, 'a')
-    expect(Date.now(), 'the setup took longer than the phase stays open').toBeLessThan(closesAt.getTime() - 3000)
+    // The organiser sets the deadline a few seconds ahead; the clock then passes it mid-upload.
+    const closesAt = new Date(Date.now() + OPEN_FOR_MS)
+    const patched = await bench.request(phase.organiser, 'PATCH', phase.path, { closesAt: closesAt.toISOString() })
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200)
 
     const upload = await bench.startUpload(bench.tokens.alice, `${phase.path}/submissions`, { kind: 'predictions' }, 'predictions', archive)
     const admittedAt = Date.now()
