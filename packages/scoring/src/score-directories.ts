@@ -1,13 +1,12 @@
 import { availableParallelism } from 'node:os'
 import { stat } from 'node:fs/promises'
-import { Worker } from 'node:worker_threads'
+import { runLanes, ThreadExitError, ThreadPool, ThreadTaskError } from '@spider-bench/threads'
 import { buildResultDocument } from './document.ts'
 import { ImageError } from './image/types.ts'
 import { pairFiles, type SeriesPair } from './pair-files.ts'
 import type { ProfileName } from './profiles/profile.ts'
 import type { ResultDocument, SeriesResult } from './result.ts'
 import { scoreSeriesFiles } from './score-series-files.ts'
-import type { WorkerReply } from './worker-messages.ts'
 
 export interface ScoreDirectoriesOptions {
   readonly truthDir: string
@@ -74,76 +73,35 @@ async function scoreInThisThread(tasks: Task[], progress: (r: SeriesResult) => v
   return out
 }
 
-// Workers run the TypeScript sources: each registers tsx before importing score-worker.ts,
-// which works the same under `npx spider-bench`, `node bin/run-ts.js` and vitest.
-function startWorker(memoryMb: number): Worker {
-  const tsx = import.meta.resolve('tsx/esm/api')
-  const entry = new URL('./score-worker.ts', import.meta.url).href
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}) })`
-  return new Worker(boot, { eval: true, resourceLimits: { maxOldGenerationSizeMb: memoryMb } })
-}
+const WORKER_BODY = new URL('./score-worker.ts', import.meta.url).href
 
 /**
  * The calling thread scores too, from the same queue, while `threads - 1` workers start:
  * a worker needs about a second to load tsx and the scorer, during which this thread has
  * already scored dozens of series, so the start-up cost is hidden rather than added.
  */
-function scoreOnWorkers(tasks: Task[], threads: number, memoryMb: number, progress: (r: SeriesResult) => void): Promise<SeriesResult[]> {
-  return new Promise((resolve, reject) => {
-    const results: SeriesResult[] = []
-    const workers: Worker[] = []
-    let next = 0
-    let finished = false
-    const finish = (err?: Error) => {
-      if (finished) return
-      finished = true
-      for (const w of workers) void w.terminate()
-      if (err) reject(err)
-      else resolve(results)
-    }
-    const record = (result: SeriesResult) => {
-      results.push(result)
-      progress(result)
-      if (results.length === tasks.length) finish()
-    }
-    const current = new Map<Worker, number>()
-    const feed = (worker: Worker) => {
-      current.delete(worker)
-      if (next < tasks.length) {
-        const id = next++
-        current.set(worker, id)
-        worker.postMessage({ id, ...tasks[id] })
+async function scoreOnWorkers(tasks: Task[], threads: number, memoryMb: number, progress: (r: SeriesResult) => void): Promise<SeriesResult[]> {
+  const pool = new ThreadPool<Task, SeriesResult>({ module: WORKER_BODY, size: threads - 1, resourceLimits: { maxOldGenerationSizeMb: memoryMb } })
+  const onWorker = (task: Task) =>
+    pool.run(task).catch((err: unknown) => {
+      if (err instanceof ThreadTaskError) {
+        const { file, problem } = err.details
+        throw err.originalName === 'ImageError' && typeof file === 'string' && typeof problem === 'string' ? new ImageError(file, problem) : new Error(`scoring ${task.name} failed: ${err.message}`)
       }
-    }
-    for (let t = 0; t < threads - 1; t++) {
-      const worker = startWorker(memoryMb)
-      workers.push(worker)
-      worker.on('message', (reply: WorkerReply) => {
-        if ('error' in reply) {
-          const e = reply.error
-          finish(e.imageError && e.file && e.problem ? new ImageError(e.file, e.problem) : new Error(`scoring ${tasks[reply.id].name} failed: ${e.message}`))
-          return
-        }
-        record(reply.result)
-        feed(worker)
-      })
-      worker.on('error', (err: Error & { code?: string }) => {
-        const id = current.get(worker)
-        if (err.code === 'ERR_WORKER_OUT_OF_MEMORY' && id !== undefined) finish(new Error(`a scoring thread reached its ${memoryMb} MB heap limit (starting, or scoring ${tasks[id].name})`))
-        else finish(err)
-      })
-      worker.on('exit', (code) => {
-        if (!finished) finish(new Error(`a scoring worker exited unexpectedly (code ${code})`))
-      })
-      feed(worker)
-    }
-    void (async () => {
-      while (!finished && next < tasks.length) {
-        const task = tasks[next++]
-        record(await scoreSeriesFiles(task))
-        // Let worker replies in: they hand the next task to an idle worker.
-        await new Promise((r) => setImmediate(r))
+      if (err instanceof ThreadExitError) {
+        throw new Error(err.outOfMemory ? `a scoring thread reached its ${memoryMb} MB heap limit (starting, or scoring ${task.name})` : `a scoring worker exited unexpectedly (${err.reason})`)
       }
-    })().catch((err: Error) => finish(err))
-  })
+      throw err
+    })
+  const inThisThread = async (task: Task) => {
+    const result = await scoreSeriesFiles(task)
+    // Let worker replies in: they hand the next task to an idle worker.
+    await new Promise((r) => setImmediate(r))
+    return result
+  }
+  try {
+    return await runLanes(tasks, [...Array.from({ length: threads - 1 }, () => onWorker), inThisThread], progress)
+  } finally {
+    void pool.close()
+  }
 }

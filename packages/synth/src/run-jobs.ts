@@ -1,77 +1,33 @@
-import { Worker } from 'node:worker_threads'
+import { runLanes, ThreadExitError, ThreadPool, ThreadTaskError } from '@spider-bench/threads'
 import { runSeriesJob, type SeriesJob, type SeriesOutcome } from './series-job.ts'
-import type { SynthWorkerReply } from './synth-worker.ts'
 
 /**
  * In the calling thread, two jobs at a time: the next series is generated while the previous
  * one's files are compressed and written (bounded memory: at most two series in flight).
  */
-export async function runJobsInThread(jobs: readonly SeriesJob[], done: (o: SeriesOutcome) => void): Promise<SeriesOutcome[]> {
-  const results = new Array<SeriesOutcome>(jobs.length)
-  let next = 0
-  const lane = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const id = next++
-      // Yield first so the other lane's writes get going before this generation blocks.
-      await new Promise((r) => setImmediate(r))
-      results[id] = await runSeriesJob(jobs[id])
-      done(results[id])
-    }
+export function runJobsInThread(jobs: readonly SeriesJob[], done: (o: SeriesOutcome) => void): Promise<SeriesOutcome[]> {
+  const lane = async (job: SeriesJob) => {
+    // Yield first so the other lane's writes get going before this generation blocks.
+    await new Promise((r) => setImmediate(r))
+    return runSeriesJob(job)
   }
-  await Promise.all([lane(), lane()])
-  return results
+  return runLanes(jobs, [lane, lane], done)
 }
 
-// Workers run the TypeScript sources: each registers tsx before importing synth-worker.ts,
-// which works the same under `npx spider-bench`, `node bin/run-ts.js` and vitest.
-function startWorker(): Worker {
-  const tsx = import.meta.resolve('tsx/esm/api')
-  const entry = new URL('./synth-worker.ts', import.meta.url).href
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}) })`
-  return new Worker(boot, { eval: true })
-}
+const WORKER_BODY = new URL('./synth-worker.ts', import.meta.url).href
 
-/** On `threads` worker threads, one job per worker at a time; results in job order. */
-export function runJobsOnWorkers(jobs: readonly SeriesJob[], threads: number, done: (o: SeriesOutcome) => void): Promise<SeriesOutcome[]> {
-  return new Promise((resolve, reject) => {
-    const results = new Array<SeriesOutcome>(jobs.length)
-    const workers: Worker[] = []
-    let next = 0
-    let finishedJobs = 0
-    let finished = false
-    const finish = (err?: Error): void => {
-      if (finished) return
-      finished = true
-      for (const w of workers) void w.terminate()
-      if (err) reject(err)
-      else resolve(results)
-    }
-    const feed = (worker: Worker): void => {
-      if (next < jobs.length) {
-        const id = next++
-        worker.postMessage({ id, ...jobs[id] })
-      } else if (finishedJobs === jobs.length) {
-        finish()
-      }
-    }
-    for (let t = 0; t < threads; t++) {
-      const worker = startWorker()
-      workers.push(worker)
-      worker.on('message', (reply: SynthWorkerReply) => {
-        if ('error' in reply) {
-          finish(new Error(`generating ${jobs[reply.id].name} failed: ${reply.error}`))
-          return
-        }
-        results[reply.id] = reply.outcome
-        finishedJobs++
-        done(reply.outcome)
-        feed(worker)
-      })
-      worker.on('error', (err) => finish(err))
-      worker.on('exit', (code) => {
-        if (!finished) finish(new Error(`a synth worker exited unexpectedly (code ${code})`))
-      })
-      feed(worker)
-    }
-  })
+/** On `threads` worker threads, one job per thread at a time; results in job order. */
+export async function runJobsOnWorkers(jobs: readonly SeriesJob[], threads: number, done: (o: SeriesOutcome) => void): Promise<SeriesOutcome[]> {
+  const pool = new ThreadPool<SeriesJob, SeriesOutcome>({ module: WORKER_BODY, size: threads })
+  const onWorker = (job: SeriesJob) =>
+    pool.run(job).catch((err: unknown) => {
+      if (err instanceof ThreadTaskError) throw new Error(`generating ${job.name} failed: ${err.message}`)
+      if (err instanceof ThreadExitError) throw new Error(`a synth worker exited unexpectedly (${err.reason})`)
+      throw err
+    })
+  try {
+    return await runLanes(jobs, Array.from({ length: threads }, () => onWorker), done)
+  } finally {
+    void pool.close()
+  }
 }

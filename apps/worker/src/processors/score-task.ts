@@ -1,4 +1,4 @@
-import type { ProfileName, ScoreOptions, SeriesResult } from '@spider-bench/scoring'
+import type { ProfileName, ScoreOptions } from '@spider-bench/scoring'
 
 /** One series to score: file paths only, the thread reads the images itself. */
 export interface ScoreInput {
@@ -10,18 +10,4 @@ export interface ScoreInput {
   readonly predLabel?: string
   /** The prediction label cap and memory bounds of the scorer. */
   readonly options?: ScoreOptions
-}
-
-/** A ScoreInput as sent to a thread. */
-export interface ScoreTask extends ScoreInput {
-  readonly id: number
-}
-
-export type ThreadReply =
-  | { readonly id: number; readonly ok: true; readonly result: SeriesResult }
-  | { readonly id: number; readonly ok: false; readonly error: { readonly name: string; readonly message: string } }
-
-/** Sent once by a thread when its scoring code is loaded. */
-export interface ThreadReady {
-  readonly ready: true
 }

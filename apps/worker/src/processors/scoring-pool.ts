@@ -1,17 +1,9 @@
-import { Worker } from 'node:worker_threads'
 import type { SeriesResult } from '@spider-bench/scoring'
-import type { ScoreInput, ScoreTask, ThreadReady, ThreadReply } from './score-task.ts'
+import { ThreadExitError, ThreadPool, ThreadTaskError } from '@spider-bench/threads'
+import type { ScoreInput } from './score-task.ts'
 
 /** An error raised inside a scoring thread, with its original name (e.g. `ImageError`). */
-export class ThreadTaskError extends Error {
-  constructor(
-    readonly originalName: string,
-    message: string,
-  ) {
-    super(message)
-    this.name = originalName
-  }
-}
+export { ThreadTaskError } from '@spider-bench/threads'
 
 /**
  * A scoring thread was stopped by its memory limit while scoring a series (after it had
@@ -34,38 +26,18 @@ export interface ScoringPoolOptions {
   readonly memoryMb?: number
 }
 
-interface Pending {
-  readonly task: ScoreTask
-  resolve(result: SeriesResult): void
-  reject(err: Error): void
-}
-
-interface Slot {
-  worker: Worker
-  busy: Pending | null
-  /** Resolves when the thread has loaded its code (or died). */
-  ready: Promise<void>
-  loaded: boolean
-}
-
-const ENTRY = new URL('./score-thread-entry.mjs', import.meta.url)
 const BODY = new URL('./score-thread.ts', import.meta.url).href
 
 /**
- * A fixed pool of scoring threads. Threads start lazily, one task each at a time; a thread
- * that dies fails its task and is replaced. A thread stopped by its memory limit while
- * scoring fails its task with ThreadMemoryError (the caller decides whose fault it is); any
- * other death is a plain Error (a system fault: BullMQ retries the job).
+ * A fixed pool of scoring threads (a ThreadPool of @spider-bench/threads). Threads start
+ * lazily, one task each at a time; a thread that dies fails its task and is replaced. A
+ * thread stopped by its memory limit while scoring fails its task with ThreadMemoryError (the
+ * caller decides whose fault it is); any other death is a plain Error (a system fault: BullMQ
+ * retries the job).
  */
 export class ScoringPool {
-  private readonly slots: Slot[] = []
-  private readonly queue: Pending[] = []
-  private nextId = 1
-  private closed = false
-  private readonly threadModule: string
+  private readonly pool: ThreadPool<ScoreInput, SeriesResult>
   private readonly memoryMb: number | undefined
-  /** Set when a thread ran out of memory before it had loaded the scorer. */
-  private startupError: Error | null = null
 
   constructor(
     readonly size: number,
@@ -75,27 +47,18 @@ export class ScoringPool {
     if (options.memoryMb !== undefined && !(Number.isInteger(options.memoryMb) && options.memoryMb >= 1)) {
       throw new Error(`scoring thread memory must be a positive whole number of MB, got ${options.memoryMb}`)
     }
-    this.threadModule = options.threadModule ?? BODY
     this.memoryMb = options.memoryMb
-  }
-
-  score(input: ScoreInput): Promise<SeriesResult> {
-    if (this.closed) return Promise.reject(new Error('scoring pool is closed'))
-    return new Promise((resolve, reject) => {
-      this.queue.push({ task: { id: this.nextId++, ...input }, resolve, reject })
-      this.pump()
+    this.pool = new ThreadPool({
+      module: options.threadModule ?? BODY,
+      size,
+      ...(options.memoryMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: options.memoryMb } } : {}),
     })
   }
 
-  private pump(): void {
-    while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => s.busy === null)
-      if (!slot && this.slots.length < this.size) slot = this.spawn()
-      if (!slot) return
-      const pending = this.queue.shift() as Pending
-      slot.busy = pending
-      slot.worker.postMessage(pending.task)
-    }
+  score(input: ScoreInput): Promise<SeriesResult> {
+    return this.pool.run(input).catch((err: unknown) => {
+      throw this.explain(err, input)
+    })
   }
 
   /**
@@ -104,57 +67,23 @@ export class ScoringPool {
    * when a thread cannot even load the scorer within its memory limit (a setting to fix).
    */
   async warm(): Promise<void> {
-    while (this.slots.length < this.size && !this.closed) this.spawn()
-    await Promise.all(this.slots.map((s) => s.ready))
-    if (this.startupError) throw this.startupError
+    await this.pool.warm().catch((err: unknown) => {
+      throw this.explain(err, null)
+    })
   }
 
-  private spawn(): Slot {
-    let markReady = () => {}
-    const ready = new Promise<void>((resolve) => (markReady = resolve))
-    const resourceLimits = this.memoryMb === undefined ? undefined : { maxOldGenerationSizeMb: this.memoryMb }
-    const worker = new Worker(ENTRY, { workerData: { module: this.threadModule }, resourceLimits })
-    const slot: Slot = { worker, busy: null, ready, loaded: false }
-    slot.worker.on('message', (reply: ThreadReply | ThreadReady) => {
-      if ('ready' in reply) {
-        slot.loaded = true
-        markReady()
-        return
-      }
-      const pending = slot.busy
-      slot.busy = null
-      if (pending && pending.task.id === reply.id) {
-        if (reply.ok) pending.resolve(reply.result)
-        else pending.reject(new ThreadTaskError(reply.error.name, reply.error.message))
-      }
-      this.pump()
-    })
-    const fail = (err: Error & { code?: string }) => {
-      markReady()
-      const i = this.slots.indexOf(slot)
-      if (i >= 0) this.slots.splice(i, 1)
-      let reason = new Error(`scoring thread stopped: ${err.message}`)
-      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY' && this.memoryMb !== undefined) {
-        if (slot.loaded && slot.busy) reason = new ThreadMemoryError(slot.busy.task.name, this.memoryMb)
-        else if (!slot.loaded) {
-          reason = new Error(`a scoring thread ran out of memory while loading the scorer: its ${this.memoryMb} MB limit is too small`)
-          this.startupError ??= reason
-        }
-      }
-      slot.busy?.reject(reason)
-      slot.busy = null
-      if (!this.closed) this.pump()
+  private explain(err: unknown, input: ScoreInput | null): unknown {
+    if (err instanceof ThreadTaskError) return err
+    if (!(err instanceof ThreadExitError)) return err instanceof Error && /closed/.test(err.message) ? new Error('scoring pool is closed') : err
+    if (err.outOfMemory && this.memoryMb !== undefined) {
+      if (!err.loaded) return new Error(`a scoring thread ran out of memory while loading the scorer: its ${this.memoryMb} MB limit is too small`)
+      if (input) return new ThreadMemoryError(input.name, this.memoryMb)
     }
-    slot.worker.on('error', fail)
-    slot.worker.on('exit', (code) => fail(new Error(`exit code ${code}`)))
-    this.slots.push(slot)
-    return slot
+    return new Error(`scoring thread stopped: ${err.reason}`)
   }
 
   /** Rejects queued tasks and stops the threads (running tasks are rejected too). */
   async close(): Promise<void> {
-    this.closed = true
-    for (const p of this.queue.splice(0)) p.reject(new Error('scoring pool is closed'))
-    await Promise.all(this.slots.map((s) => s.worker.terminate()))
+    await this.pool.close()
   }
 }

@@ -1,7 +1,0 @@
-// Bootstrap of a scoring thread: worker threads do not inherit the parent's tsx loader on
-// Node 20, so register it here before importing the TypeScript thread body.
-import { register } from 'tsx/esm/api'
-import { workerData } from 'node:worker_threads'
-
-register()
-await import(workerData.module)
