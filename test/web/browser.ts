@@ -24,6 +24,8 @@ export async function ensureWebBuilt(): Promise<void> {
 
 export interface Browser {
   readonly context: BrowserContext
+  /** Uncaught exceptions and console errors of every page opened so far (a CSP refusal is one). */
+  readonly errors: string[]
   page(): Promise<Page>
   close(): Promise<void>
 }
@@ -38,11 +40,17 @@ export async function launchBrowser(): Promise<Browser> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
     viewport: { width: 1280, height: 900 },
   })
+  const errors: string[] = []
   return {
     context,
+    errors,
     async page() {
       const page = await context.newPage()
       page.setDefaultTimeout(30_000)
+      page.on('pageerror', (err) => errors.push(`${page.url()}: uncaught ${err.message}`))
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(`${page.url()}: console: ${m.text()}`)
+      })
       return page
     },
     async close() {

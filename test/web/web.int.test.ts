@@ -30,7 +30,8 @@ const DESCRIPTION = [
   '',
   '<script>window.__pwned = 1</script>',
   '<img src="x" onerror="window.__pwned = 2">',
-  '[a link](javascript:window.__pwned=3) and <a href="https://example.org" onclick="window.__pwned=4">another</a>',
+  '',
+  '[a link](javascript:window.__pwned=3), <a href="https://example.org" onclick="window.__pwned=4">another</a> and [the data](https://example.org/data).',
 ].join('\n')
 
 describe('web pages in Chromium', () => {
@@ -156,7 +157,10 @@ describe('web pages in Chromium', () => {
     await page.getByRole('heading', { name: 'About Spine' }).waitFor()
     expect(await page.evaluate('window.__pwned')).toBeUndefined()
     expect(await page.locator('.prose script, .prose img, .prose [onerror], .prose [onclick], .prose a[href^="javascript"]').count()).toBe(0)
-    await page.getByRole('link', { name: 'another' }).waitFor()
+    // Raw HTML is shown as the text it is; Markdown links keep safe URLs only.
+    await page.locator('.prose').getByText('<script>window.__pwned = 1</script>').waitFor()
+    expect(await page.getByRole('link', { name: 'the data' }).getAttribute('href')).toBe('https://example.org/data')
+    expect(await page.getByRole('link', { name: 'the data' }).getAttribute('rel')).toBe('noopener noreferrer nofollow')
     await page.close()
   })
 
@@ -297,7 +301,10 @@ describe('web pages in Chromium', () => {
     await page.close()
   })
 
-  it('finds no serious axe-core violation and no page wider than the window on any page', () => {
+  it('finds no serious axe-core violation, no page wider than the window and no script error on any page', () => {
     expect(problems).toEqual([])
+    // Expected refusals are answered by the API (422 for the invalid archive, 400 for the bad
+    // slug); the browser logs those failed requests as errors.
+    expect(browser.errors.filter((e) => !/Failed to load resource: the server responded with a status of (422|400)/.test(e))).toEqual([])
   })
 })

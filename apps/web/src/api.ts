@@ -165,13 +165,6 @@ export interface Leaderboard {
   rows: LeaderboardRow[]
 }
 
-export interface Stability {
-  version: number
-  samples: number
-  alpha: number | null
-  tiedForFirst: string[]
-}
-
 export interface Aggregate {
   mean: number | null
   std: number | null
@@ -182,6 +175,8 @@ export interface LeaderboardAggregates {
   version: number
   sequence: string | null
   sequences: string[]
+  tiedForFirst: string[]
+  alpha: number | null
   columns: Array<{ key: string; order: 'asc' | 'desc' }>
   rows: Array<{ rank: number; participant: string; submissionId: string; createdAt: string; rankScore: number | null; metrics: Record<string, Aggregate | null>; withheld?: string[] }>
 }

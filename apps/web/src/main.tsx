@@ -1,6 +1,6 @@
 import { render } from 'preact'
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
-import { api, ApiProblem, type Me } from './api.ts'
+import { api, type Me } from './api.ts'
 import { match, onLinkClick, useLocation } from './router.ts'
 import { canOrganise, SessionContext, type Session } from './session.ts'
 import { ChallengesPage } from './pages/challenges.tsx'
@@ -34,10 +34,10 @@ function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined)
   const refresh = useCallback(async () => {
     try {
-      setMe(await api<Me>('GET', '/me'))
-    } catch (err) {
-      if (err instanceof ApiProblem && (err.status === 401 || err.status === 429)) setMe(null)
-      else setMe(null)
+      setMe((await api<{ user: Me | null }>('GET', '/session')).user)
+    } catch {
+      // A refused or stale cookie (the API clears it) or an unreachable server: signed out.
+      setMe(null)
     }
   }, [])
   const signOut = useCallback(async () => {
@@ -46,8 +46,8 @@ function App() {
   }, [])
   useEffect(() => void refresh(), [refresh])
   const session = useMemo<Session>(() => ({ me, refresh, signOut }), [me, refresh, signOut])
-  // The first answer decides whether the page is signed in; pages wait for it (one /me call,
-  // so a stale cookie costs one failed authentication, not one per request).
+  // Pages load their data at once, alongside the session; those that need to know who is signed in
+  // wait for its answer (me === undefined meanwhile).
   return (
     <SessionContext.Provider value={session}>
       <a class="skip" href="#main">
@@ -89,7 +89,7 @@ function App() {
         </nav>
       </header>
       <main id="main" tabIndex={-1}>
-        {me === undefined ? <p class="muted" role="status">Loading…</p> : <Page key={loc.path} path={loc.path} />}
+        <Page key={loc.path} path={loc.path} />
       </main>
       <footer class="foot">
         <span>

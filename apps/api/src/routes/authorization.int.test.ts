@@ -213,6 +213,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         expect: { ...all(200), anonymous: 401 },
         send: (r) => api.json(undefined, 'POST', '/api/v1/session', { token: tok(r) ?? 'sbk_not-a-token' }),
       },
+      { method: 'GET', route: '/api/v1/session', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/api/v1/session') },
       { method: 'DELETE', route: '/api/v1/session', expect: all(204), send: (r) => api.json(tok(r), 'DELETE', '/api/v1/session') },
       { method: 'GET', route: '/api/v1/scoring-profiles', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/api/v1/scoring-profiles') },
       {

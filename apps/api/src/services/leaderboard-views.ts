@@ -33,8 +33,37 @@ export interface LeaderboardAggregatesView {
   readonly sequence: string | null
   /** Sequences the entries' evaluations have results for. */
   readonly sequences: string[]
+  /** From the snapshot's stability figures: entries not significantly worse than the leader(s) on the primary metric. */
+  readonly tiedForFirst: string[]
+  /** Their significance level; null when the snapshot has no stability figures. */
+  readonly alpha: number | null
   readonly columns: LeaderboardView['columns']
   readonly rows: AggregateRow[]
+}
+
+/** Ties for first by snapshot (`phaseId/version`): snapshots never change once written. */
+const tiesCache = new Map<string, { tiedForFirst: string[]; alpha: number | null }>()
+const MAX_CACHED_TIES = 1000
+
+/**
+ * The ties for first of a snapshot, from its stored stability figures. The pairwise matrices
+ * beside them hold entries² cells per metric, which the pages never need: the figures are read
+ * once per snapshot and only the ties are kept.
+ */
+async function tiesOf(db: PrismaClient, phaseId: string, version: number): Promise<{ tiedForFirst: string[]; alpha: number | null }> {
+  if (version === 0) return { tiedForFirst: [], alpha: null }
+  const key = `${phaseId}/${version}`
+  const hit = tiesCache.get(key)
+  if (hit) return hit
+  const row = await db.leaderboardSnapshot.findUnique({ where: { phaseId_version: { phaseId, version } }, select: { stability: true } })
+  const stability = (row?.stability ?? null) as { tiedForFirst?: unknown; alpha?: unknown } | null
+  const tied = stability?.tiedForFirst
+  const ties = { tiedForFirst: Array.isArray(tied) ? tied.filter((t): t is string => typeof t === 'string') : [], alpha: typeof stability?.alpha === 'number' ? stability.alpha : null }
+  if (row) {
+    if (tiesCache.size >= MAX_CACHED_TIES) tiesCache.delete(tiesCache.keys().next().value as string)
+    tiesCache.set(key, ties)
+  }
+  return ties
 }
 
 /** Evaluation end times come from the worker's clock, snapshot times from the database's. */
@@ -55,7 +84,8 @@ export async function getLeaderboardAggregates(db: PrismaClient, challengeSlug: 
   if (sequence !== null && !(SEQUENCES as readonly string[]).includes(sequence)) throw badRequest(`sequence must be one of ${SEQUENCES.join(', ')}, got "${sequence}"`)
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   const board = await getLeaderboard(db, challengeSlug, phaseSlug, at, minSeries)
-  const head = { challenge: challengeSlug, phase: phaseSlug, version: board.version, computedAt: board.computedAt, sequence, columns: board.columns }
+  const ties = await tiesOf(db, phase.id, board.version)
+  const head = { challenge: challengeSlug, phase: phaseSlug, version: board.version, computedAt: board.computedAt, sequence, columns: board.columns, ...ties }
   if (board.rows.length === 0 || board.computedAt === null) return { ...head, sequences: [], rows: [] }
   const evaluations = await db.evaluation.findMany({
     where: { submissionId: { in: board.rows.map((r) => r.submissionId) }, status: 'succeeded', testSet: { public: false }, ...(at ? { finishedAt: { lte: new Date(Date.parse(board.computedAt) + CLOCK_SLACK_MS) } } : {}) },

@@ -1,9 +1,9 @@
 import { useMemo, useState } from 'preact/hooks'
-import { get, seg, type Aggregate, type Challenge, type Leaderboard, type LeaderboardAggregates, type LeaderboardHistory, type LeaderboardRow, type MetricDefinition, type Stability } from '../api.ts'
+import { get, seg, type Aggregate, type Challenge, type Leaderboard, type LeaderboardAggregates, type LeaderboardHistory, type LeaderboardRow, type MetricDefinition } from '../api.ts'
 import { HistoryChart } from '../components/history-chart.tsx'
-import { download, LoadError, Loading, Scroll, useLoad } from '../components/ui.tsx'
+import { download, LoadError, Loading, Problems, Scroll, useLoad } from '../components/ui.tsx'
 import { fmtDate, fmtNumber, fromLocalInput, phaseWindow, SEQUENCE_LABELS, toLocalInput } from '../format.ts'
-import { arrow, betterText, ENTRIES_TEXT, metricsOf, METHOD_TEXT } from '../metrics.ts'
+import { arrow, betterText, ENTRIES_TEXT, loadProfiles, METHOD_TEXT } from '../metrics.ts'
 import { navigate, useLocation } from '../router.ts'
 import { useSession } from '../session.ts'
 
@@ -21,6 +21,8 @@ interface ShownRow {
 }
 
 type SortKey = { key: string; dir: 'asc' | 'desc' }
+
+const SEQUENCE_CHIPS = ['t1', 't2', 't2_SPACE', 'unknown']
 
 function compare(a: ShownRow, b: ShownRow, sort: SortKey): number {
   const pick = (r: ShownRow): number | string | null =>
@@ -76,26 +78,32 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
   }
   const [data] = useLoad(async () => {
     const atQ = at ? `?at=${encodeURIComponent(at)}` : ''
-    const [c, board, stability, aggregates, history] = await Promise.all([
+    // What the table needs, in one round of requests; the spread, the ties for first (from the
+    // aggregates view: the rank-stability matrices are never fetched) and the history follow.
+    // A per-sequence view is the aggregates view itself.
+    const [c, board, profiles, perSequence] = await Promise.all([
       get<Challenge>(`/challenges/${seg(challenge)}`),
       get<Leaderboard>(`${base}/leaderboard${atQ}`),
-      get<Stability>(`${base}/leaderboard/stability${atQ}`),
-      get<LeaderboardAggregates>(`${base}/leaderboard/aggregates${q({})}`),
-      get<LeaderboardHistory>(`${base}/leaderboard/history`),
+      loadProfiles(),
+      sequence ? get<LeaderboardAggregates>(`${base}/leaderboard/aggregates${q({})}`) : Promise.resolve(null),
     ])
     const ph = c.phases.find((p) => p.slug === phase)
-    const defs = await metricsOf(ph?.scoringProfile ?? '')
-    return { c, ph, board, stability, aggregates, history, defs }
+    const defs = new Map((profiles.find((p) => p.name === ph?.scoringProfile)?.metrics ?? []).map((m) => [m.key, m]))
+    return { c, ph, board, perSequence, defs }
   }, [challenge, phase, at, sequence])
+  const [overall] = useLoad(() => (sequence ? Promise.resolve(null) : get<LeaderboardAggregates>(`${base}/leaderboard/aggregates${q({})}`)), [challenge, phase, at, sequence])
+  const [history] = useLoad(() => get<LeaderboardHistory>(`${base}/leaderboard/history`), [challenge, phase])
+  const aggregatesOf = (): LeaderboardAggregates | null => (data.state !== 'ok' ? null : (data.data.perSequence ?? (overall.state === 'ok' ? overall.data : null)))
   const [sort, setSort] = useState<SortKey>({ key: 'rank', dir: 'asc' })
   const [atInput, setAtInput] = useState(toLocalInput(at))
 
   const rows = useMemo<ShownRow[]>(() => {
     if (data.state !== 'ok') return []
-    const { board, aggregates } = data.data
-    const spreadOf = new Map(aggregates.rows.map((r) => [r.submissionId, r]))
+    const { board } = data.data
+    const aggregates = aggregatesOf()
+    const spreadOf = new Map((aggregates?.rows ?? []).map((r) => [r.submissionId, r]))
     const shown: ShownRow[] = sequence
-      ? aggregates.rows.map((r) => ({
+      ? (aggregates?.rows ?? []).map((r) => ({
           rank: r.rank,
           participant: r.participant,
           submissionId: r.submissionId,
@@ -118,14 +126,15 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
           withheld: r.withheld ?? [],
         }))
     return [...shown].sort((a, b) => compare(a, b, sort))
-  }, [data, sort, sequence])
+  }, [data, overall, sort, sequence])
 
   if (data.state === 'loading') return <Loading what="leaderboard" />
   if (data.state === 'error') return <LoadError error={data.error} what="leaderboard" />
-  const { c, ph, board, stability, aggregates, history, defs } = data.data
+  const { c, ph, board, defs } = data.data
+  const aggregates = aggregatesOf()
   const metricKeys = board.metricOrder.map((m) => m.key)
   const ranking = new Set(board.columns.map((m) => m.key))
-  const tied = new Set(stability.tiedForFirst.length > 1 ? stability.tiedForFirst : [])
+  const tied = new Set(aggregates && aggregates.tiedForFirst.length > 1 ? aggregates.tiedForFirst : [])
   const defOf = (k: string): MetricDefinition | undefined => defs.get(k)
   const orderOf = (k: string) => board.metricOrder.find((m) => m.key === k)?.order ?? 'desc'
   const title = ph?.title ?? phase
@@ -187,7 +196,7 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
 
       <div class="toolbar">
         <div role="group" aria-label="Sequence">
-          {[null, ...aggregates.sequences.filter((s) => s !== 'unknown'), ...(aggregates.sequences.includes('unknown') ? ['unknown'] : [])].map((s) => (
+          {[null, ...SEQUENCE_CHIPS.filter((s) => s !== 'unknown' || aggregates?.sequences.includes('unknown'))].map((s) => (
             <a key={s ?? 'all'} class="chip" href={`${base}${q({ sequence: s })}`} aria-current={(s ?? null) === (sequence ?? null) ? 'true' : undefined}>
               {s ? SEQUENCE_LABELS[s] ?? s : 'All series'}
             </a>
@@ -280,10 +289,10 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
       )}
       <p class="muted small">
         Hover a value for mean ± standard deviation over the series. ↑ higher is better, ↓ lower is better; ranking metrics are highlighted.
-        {tied.size > 0 && ` "Tied for first": not significantly worse than the leader on ${defOf(board.columns[0]?.key ?? '')?.label ?? 'the primary metric'} (Holm-adjusted Wilcoxon, α = ${stability.alpha}).`}
+        {tied.size > 0 && ` "Tied for first": not significantly worse than the leader on ${defOf(board.columns[0]?.key ?? '')?.label ?? 'the primary metric'} (Holm-adjusted Wilcoxon, α = ${aggregates?.alpha}).`}
       </p>
       <h2>Leaders over time</h2>
-      <HistoryChart history={history} metric={defOf(history.metric ?? '')} />
+      {history.state === 'ok' ? <HistoryChart history={history.data} metric={defOf(history.data.metric ?? '')} /> : history.state === 'loading' ? <Loading what="history" /> : <Problems error={history.error} />}
     </section>
   )
 }

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { api, ApiProblem, type Me } from '../api.ts'
-import { asProblem, Problems } from '../components/ui.tsx'
+import { asProblem, Loading, Problems } from '../components/ui.tsx'
 import { navigate } from '../router.ts'
 import { useSession } from '../session.ts'
 
@@ -64,6 +64,8 @@ export function SignInPage() {
 
 /** Shown where a page needs a signed-in user. */
 export function SignInFirst({ what }: { what: string }) {
+  const { me } = useSession()
+  if (me === undefined) return <Loading what="your session" />
   return (
     <section>
       <h1>Sign in</h1>

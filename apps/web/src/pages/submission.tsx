@@ -171,12 +171,13 @@ export function SubmissionPage({ id }: { id: string }) {
   }, [id, me?.id])
   const [live, setLive] = useState<ProgressEvent | null>(null)
   const [actionError, setActionError] = useState<ReturnType<typeof asProblem> | null>(null)
-  const status = sub.state === 'ok' ? sub.data.s.status : null
+  // One event stream for the whole time the submission is queued or running.
+  const active = sub.state === 'ok' && ACTIVE.includes(sub.data.s.status)
 
   // Live progress while queued or running: the API's event stream; the submission document
   // (queue position, estimated start, waiting reason) is read again on every event.
   useEffect(() => {
-    if (!status || !ACTIVE.includes(status)) return
+    if (!active) return
     const source = new EventSource(`/api/v1/submissions/${seg(id)}/events`)
     let last = 0
     const onProgress = (e: MessageEvent<string>) => {
@@ -196,7 +197,7 @@ export function SubmissionPage({ id }: { id: string }) {
     // A dropped stream: the browser reconnects; the document is read again meanwhile.
     source.onerror = () => void reload()
     return () => source.close()
-  }, [id, status, reload])
+  }, [id, active, reload])
 
   if (!me) return <SignInFirst what="see this submission" />
   if (sub.state === 'loading') return <Loading what="submission" />

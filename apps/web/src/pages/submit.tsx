@@ -48,7 +48,7 @@ export function SubmitPage({ challenge, phase }: { challenge: string; phase: str
   const [progress, setProgress] = useState<number | null>(null)
   const [error, setError] = useState<ApiProblem | null>(null)
   if (!me) return <SignInFirst what="submit" />
-  if (data.state === 'loading') return <Loading what="phase" />
+  if (data.state === 'loading' || (data.state === 'ok' && data.data === null)) return <Loading what="phase" />
   if (data.state === 'error') return <LoadError error={data.error} what="phase" />
   const { c, ph, quota } = data.data as NonNullable<typeof data.data>
   if (!ph) return <NotFound what="phase" />

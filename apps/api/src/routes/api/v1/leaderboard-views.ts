@@ -16,6 +16,8 @@ const LeaderboardAggregatesSchema = Type.Object({
   computedAt: Nullable(Type.String({ format: 'date-time' })),
   sequence: Nullable(Type.String()),
   sequences: Type.Array(Type.String()),
+  tiedForFirst: Type.Array(Type.String(), { description: 'submission ids not significantly worse than the leader(s) on the primary metric (the stability figures\' tiedForFirst)' }),
+  alpha: Nullable(Type.Number({ description: 'significance level of those tests; null without stability figures' })),
   columns: Type.Array(LeaderboardColumnSchema),
   rows: Type.Array(
     Type.Object({

@@ -38,6 +38,22 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
     },
   )
 
+  app.get(
+    '/session',
+    {
+      schema: {
+        tags: ['users'],
+        security: [],
+        description: 'Who the request is signed in as (session cookie or Bearer token): the user, or null for anonymous callers (200 either way, so pages can ask without an error).',
+        response: { 200: Type.Object({ user: Type.Union([UserSchema, Type.Null()]) }) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store')
+      return { user: request.user ? { id: request.user.id, name: request.user.name, role: request.user.role } : null }
+    },
+  )
+
   app.delete(
     '/session',
     { schema: { tags: ['users'], security: [], description: 'Signs out: clears the session cookie.', response: { 204: Type.Null(), ...errorResponses(403) } } },
