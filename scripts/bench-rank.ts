@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util'
 import { bootstrapRanks, computeStability, pairwiseSignificance, rankLeaderboard, type RankingColumn, type SeriesTable } from '@spider-bench/leaderboard'
-import { Rng } from '@spider-bench/synth/prng'
+import { Rng } from '@spider-bench/random'
 
 const SERIES = 97
 const COLUMNS: readonly RankingColumn[] = [

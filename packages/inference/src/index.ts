@@ -1,4 +1,5 @@
 // Public API of @spider-bench/inference: algorithm submissions (ONNX models) and their execution.
+// The example algorithm is @spider-bench/inference/example (it loads the generator).
 export * from './config/algorithm-config-schema.ts'
 export { parseAlgorithmConfig, parseAlgorithmConfigText, DEFAULT_SIGMA_SCALE } from './config/parse-algorithm-config.ts'
 export { AlgorithmValidationError, InferenceError, SAFE_ERROR_CODES, type SafeErrorCode, type InferenceErrorCode } from './errors.ts'
@@ -16,9 +17,6 @@ export { normalizeIntensities } from './preprocess/normalize.ts'
 export { assignLabels } from './postprocess/assign-labels.ts'
 export { ModelRunner, type ModelRunnerOptions, type PredictRequest, type PredictResult } from './runner/model-runner.ts'
 export type { SeriesTimings } from './runner/protocol.ts'
-export { EXAMPLE_CONFIG, EXAMPLE_CLASSES } from './example/example-config.ts'
-export { trainExampleModel, DEFAULT_TRAINING, type ExampleTrainingOptions } from './example/train-example.ts'
-export { writeExampleAlgorithm, type ExampleAlgorithmFiles } from './example/write-example-algorithm.ts'
 export { predictDirectory, type PredictDirectoryOptions, type SeriesPrediction } from './predict-directory.ts'
 import { ModelRunner as Runner } from './runner/model-runner.ts'
 /** Upload validation in a child process (time and memory limits): what the API should call. */

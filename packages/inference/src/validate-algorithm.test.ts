@@ -3,10 +3,11 @@ import type { AlgorithmConfig } from './config/algorithm-config-schema.ts'
 import { AlgorithmValidationError } from './errors.ts'
 import { encodeConvNet } from './onnx/conv-net.ts'
 import { encodeModel } from './onnx/model-proto.ts'
-import { randomLayer, seededRandom } from './testing/reference-conv.ts'
+import { seededRandom } from '@spider-bench/random'
+import { randomLayer } from './testing/reference-conv.ts'
 import { validateAlgorithm } from './validate-algorithm.ts'
 
-const rand = seededRandom(21)
+const rand = seededRandom(21, -1, 1)
 const fourClass = encodeConvNet({ name: 'ok', inChannels: 1, layers: [randomLayer(rand, 1, 4, [3, 3, 3], 'none')], softmax: true })
 const config: AlgorithmConfig = {
   schemaVersion: 1,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Rng } from '@spider-bench/synth/prng'
+import { Rng } from '@spider-bench/random'
 import { bootstrapRanks, drawCounts, type BootstrapRanking } from './bootstrap.ts'
 import { rankLeaderboard } from './rank-leaderboard.ts'
 import type { SeriesEntry, SeriesTable } from './series-table.ts'

@@ -1,4 +1,4 @@
-import { Rng } from '@spider-bench/synth/prng'
+import { Rng } from '@spider-bench/random'
 import { kendallTauB } from './kendall-tau.ts'
 import { quantileSorted } from './quantile.ts'
 import { scoreCandidates } from './rank-leaderboard.ts'

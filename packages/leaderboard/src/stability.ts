@@ -1,4 +1,4 @@
-import { deriveSeed } from '@spider-bench/synth/prng'
+import { deriveSeed } from '@spider-bench/random'
 import { bootstrapRanks, type BootstrapRanking, type QuartileSummary, type RankUncertainty } from './bootstrap.ts'
 import type { SeriesTable } from './series-table.ts'
 import { pairwiseSignificance, tiedForFirst, type MetricSignificance } from './significance.ts'

@@ -1,4 +1,4 @@
-import type { Rng } from './prng.ts'
+import type { Rng } from '@spider-bench/random'
 import { buildSpineCurve, type SpineCurve } from './spine-curve.ts'
 
 /**

@@ -1,5 +1,5 @@
 import type { Anatomy } from './anatomy.ts'
-import type { Rng } from './prng.ts'
+import type { Rng } from '@spider-bench/random'
 import type { Sequence } from './series-grid.ts'
 import { TISSUE, TISSUE_COUNT, marrowTissue, nucleusTissue } from './tissues.ts'
 

@@ -2,7 +2,7 @@ import type { Image3D } from '@spider-bench/scoring'
 import { drawAnatomy, type Anatomy } from './anatomy.ts'
 import { drawContrast } from './contrast.ts'
 import { synthesizeSignal } from './mr-signal.ts'
-import { rngFor } from './prng.ts'
+import { rngFor } from '@spider-bench/random'
 import { renderAnatomy } from './render-anatomy.ts'
 import { drawSeriesGrid, type Sequence, type SizeName } from './series-grid.ts'
 

@@ -1,6 +1,6 @@
 import { blurAxis } from './blur.ts'
 import { textureAmplitudes } from './contrast.ts'
-import { Rng } from './prng.ts'
+import { Rng } from '@spider-bench/random'
 import type { Sequence, SeriesGrid } from './series-grid.ts'
 import { smoothField2D } from './smooth-field.ts'
 import { TISSUE } from './tissues.ts'

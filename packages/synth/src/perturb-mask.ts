@@ -1,7 +1,7 @@
 import type { Image3D } from '@spider-bench/scoring'
 import { dilateOnce, erodeOnce, identityMap, neighbours, presentLabels, remap, type Size3 } from './label-volume.ts'
 import { parsePerturbSpec, PerturbSpecError, type DropTarget, type PerturbOp } from './perturb-spec.ts'
-import { Rng } from './prng.ts'
+import { Rng } from '@spider-bench/random'
 
 const isVertebra = (v: number): boolean => v >= 1 && v <= 99
 const inClass = (v: number, target: DropTarget): boolean => (target === 'vertebra' ? isVertebra(v) : target === 'disc' ? v > 200 : v === 100)

@@ -1,5 +1,5 @@
 import { interpolateAlongSpine, type Anatomy, type Vertebra } from './anatomy.ts'
-import type { Rng } from './prng.ts'
+import type { Rng } from '@spider-bench/random'
 import { curveAt } from './spine-curve.ts'
 
 export const SEQUENCES = ['t1', 't2', 't2_SPACE'] as const

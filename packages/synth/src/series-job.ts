@@ -4,7 +4,7 @@ import { writeImage } from '@spider-bench/scoring'
 import { generateSeries } from './generate-series.ts'
 import { perturbMask } from './perturb-mask.ts'
 import { previewPng } from './preview.ts'
-import { deriveSeed } from './prng.ts'
+import { deriveSeed } from '@spider-bench/random'
 import type { Sequence, SizeName } from './series-grid.ts'
 
 /** Everything needed to produce one series' files (plain data: it crosses to worker threads). */

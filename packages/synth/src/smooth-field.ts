@@ -1,4 +1,4 @@
-import type { Rng } from './prng.ts'
+import type { Rng } from '@spider-bench/random'
 
 /**
  * A smooth random 2D field in [-1, 1] over an (n0 x n1) pixel grid: value noise on a coarse

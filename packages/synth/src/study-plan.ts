@@ -1,4 +1,4 @@
-import { rngFor } from './prng.ts'
+import { rngFor } from '@spider-bench/random'
 import { SEQUENCES, type Sequence } from './series-grid.ts'
 
 /** The hidden SPIDER test set: 39 studies, 19 of them with a T2-SPACE series too. */

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { EXAMPLE_CONFIG, validateAlgorithm } from '@spider-bench/inference'
+import { validateAlgorithm } from '@spider-bench/inference'
+import { EXAMPLE_CONFIG } from '@spider-bench/inference/example'
 import { runCli } from '../testing/run-cli.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'example-algorithm-cli-'))

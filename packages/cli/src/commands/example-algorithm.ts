@@ -1,4 +1,4 @@
-import { DEFAULT_TRAINING, writeExampleAlgorithm } from '@spider-bench/inference'
+import { DEFAULT_TRAINING, writeExampleAlgorithm } from '@spider-bench/inference/example'
 import { parseCommandArgs, intOption, UsageError, type Command } from '../command.ts'
 
 const HELP = `usage: spider-bench example-algorithm --out DIR [--seed S] [--studies N] [--epochs N] [--quiet]

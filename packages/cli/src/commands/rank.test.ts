@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { computeStability, rankLeaderboard } from '@spider-bench/leaderboard'
 import { buildResultDocument, profileMetrics, type SeriesResult } from '@spider-bench/scoring'
-import { Rng } from '@spider-bench/synth/prng'
+import { Rng } from '@spider-bench/random'
 import { runCli } from '../testing/run-cli.ts'
 import type { RankOutput } from './rank.ts'
 

@@ -153,7 +153,7 @@ async function submitAlgorithm(api: RestClient, state: DemoState, dir: string, s
   const config = join(dir, 'config.json')
   if (!existsSync(model) || !existsSync(config)) {
     say(`  training the example ONNX algorithm in ${dir} (a few minutes on the CPU, once) ...`)
-    const { writeExampleAlgorithm } = await import('@spider-bench/inference')
+    const { writeExampleAlgorithm } = await import('@spider-bench/inference/example')
     await writeExampleAlgorithm(dir)
   }
   const res = await api.upload<{ id: string }>(

@@ -1,4 +1,4 @@
-import { seededRandom } from '../seeded-random.ts'
+import { seededRandom } from '@spider-bench/random'
 
 /** A dense layer: weights [out][in] row-major, bias [out]. */
 export interface DenseLayer {
@@ -44,7 +44,7 @@ function featureStats(set: TrainingSet): { mean: Float32Array; std: Float32Array
  * Deterministic for a given seed: the example algorithm is rebuilt identically every time.
  */
 export function trainMlp(set: TrainingSet, opts: TrainOptions): DenseLayer[] {
-  const rand = seededRandom(opts.seed)
+  const rand = seededRandom(opts.seed, -1, 1)
   const { mean, std } = featureStats(set)
   const f = set.features
   const n = set.y.length

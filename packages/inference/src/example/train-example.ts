@@ -4,7 +4,7 @@ import { generateSeries, type Sequence } from '@spider-bench/synth'
 import { encodeModel } from '../onnx/model-proto.ts'
 import { modelInput } from '../preprocess/model-input.ts'
 import { resampleNearest } from '../preprocess/resample.ts'
-import { seededRandom } from '../seeded-random.ts'
+import { seededRandom } from '@spider-bench/random'
 import { EXAMPLE_CLASSES, EXAMPLE_CONFIG } from './example-config.ts'
 import { contextFeatures, GraphBuilder, imageFeatures } from './feature-graph.ts'
 import { trainMlp, type DenseLayer } from './mlp.ts'
@@ -79,7 +79,7 @@ function classCounts(volumes: readonly Volume[]): number[] {
 async function trainStage(graph: Uint8Array, volumes: readonly Volume[], options: Required<Omit<ExampleTrainingOptions, 'onProgress' | 'studies'>>, log: (m: string) => void, stage: number): Promise<DenseLayer[]> {
   const session = await ort.InferenceSession.create(graph)
   const outputName = session.outputNames[0]
-  const rand = seededRandom(options.seed + stage)
+  const rand = seededRandom(options.seed + stage, -1, 1)
   const xs: number[] = []
   const ys: number[] = []
   let F = 0

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readImage, writeImage } from '@spider-bench/scoring'
 import type { AlgorithmConfig } from '../config/algorithm-config-schema.ts'
 import { AlgorithmValidationError, InferenceError } from '../errors.ts'
-import { seededRandom } from '../seeded-random.ts'
+import { seededRandom } from '@spider-bench/random'
 import { fastModel, halfSizeModel, memoryHogModel, nanModel, slowModel } from '../testing/test-models.ts'
 import { encodeModel } from '../onnx/model-proto.ts'
 import { ModelRunner } from './model-runner.ts'
@@ -35,7 +35,7 @@ async function expectCode(p: Promise<unknown>, code: string): Promise<InferenceE
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'spider-runner-'))
-  const rand = seededRandom(4)
+  const rand = seededRandom(4, -1, 1)
   const size = [40, 36, 34] as const
   await writeImage(
     { size, spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], componentType: 'int16', data: Int16Array.from({ length: 40 * 36 * 34 }, () => Math.round(rand() * 500)) },

@@ -14,9 +14,11 @@ const MODEL_SOURCES = ['example', 'onnx', 'preprocess']
 async function sourceHash(): Promise<string> {
   const hash = createHash('sha256')
   const files = (await readdir(SRC, { recursive: true }))
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && (MODEL_SOURCES.some((d) => f.startsWith(`${d}/`)) || f === 'seeded-random.ts'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && MODEL_SOURCES.some((d) => f.startsWith(`${d}/`)))
     .sort()
   for (const f of files) hash.update(f).update(await readFile(join(SRC, f)))
+  // The initial weights' random numbers.
+  hash.update('@spider-bench/random').update(await readFile(join(dirname(fileURLToPath(import.meta.resolve('@spider-bench/random'))), 'prng.ts')))
   return hash.digest('hex').slice(0, 16)
 }
 

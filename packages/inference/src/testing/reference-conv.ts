@@ -1,7 +1,4 @@
 import type { ConvLayer } from '../onnx/conv-net.ts'
-import { seededRandom } from '../seeded-random.ts'
-
-export { seededRandom }
 
 /** Direct (slow, obvious) 3D convolution with zero padding: the reference the ONNX graphs are checked against. */
 export function referenceConv(input: Float32Array, channels: number, dims: readonly [number, number, number], layers: readonly ConvLayer[]): Float32Array {

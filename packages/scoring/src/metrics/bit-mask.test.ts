@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { bitMaskFromBytes, bitMaskToBytes, surfaceBits } from './bit-mask.ts'
-import { seededRandom } from './test-random.ts'
+import { seededRandom } from '@spider-bench/random'
 
 // Definition: a mask voxel with a 26-neighbour outside the mask or outside the volume.
 function bruteForce(mask: Uint8Array, [nx, ny, nz]: readonly [number, number, number]): Uint8Array {

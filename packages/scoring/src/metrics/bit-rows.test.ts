@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { orBits, popcount, readBits, setBitRange } from './bit-rows.ts'
-import { seededRandom } from './test-random.ts'
+import { seededRandom } from '@spider-bench/random'
 
 const bit = (bits: Uint32Array, i: number) => (bits[i >> 5] >>> (i & 31)) & 1
 

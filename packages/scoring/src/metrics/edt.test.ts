@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { squaredEdt } from './edt.ts'
-import { seededRandom } from './test-random.ts'
+import { seededRandom } from '@spider-bench/random'
 
 function bruteForce(features: Uint8Array, size: readonly [number, number, number], spacing: readonly [number, number, number]): Float64Array {
   const [nx, ny, nz] = size

@@ -3,7 +3,7 @@ import { bitMaskToBytes } from './bit-mask.ts'
 import { labelMasks } from './label-masks.ts'
 import { labelStats } from './label-stats.ts'
 import { matchLabel, overlap } from './match.ts'
-import { seededRandom } from './test-random.ts'
+import { seededRandom } from '@spider-bench/random'
 
 function randomVolume(random: () => number, size: [number, number, number], labels: number): Uint8Array {
   const data = new Uint8Array(size[0] * size[1] * size[2])

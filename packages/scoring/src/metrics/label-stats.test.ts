@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { labelStats } from './label-stats.ts'
-import { seededRandom } from './test-random.ts'
+import { seededRandom } from '@spider-bench/random'
 
 describe('labelStats', () => {
   it('matches a direct count and bounding box on random volumes, any alignment', () => {

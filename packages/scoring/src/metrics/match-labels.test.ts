@@ -3,7 +3,7 @@ import { bitMaskToBytes } from './bit-mask.ts'
 import { indexLabels, labelMask, labelMasks } from './label-masks.ts'
 import { labelStats } from './label-stats.ts'
 import { matchLabel, matchLabels } from './match.ts'
-import { seededRandom } from './test-random.ts'
+import { seededRandom } from '@spider-bench/random'
 
 type Size = [number, number, number]
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { bitMaskFromBytes } from './bit-mask.ts'
 import { distanceValues } from './distance-set.ts'
 import { nearestDistances } from './nearest-distance.ts'
-import { seededRandom } from './test-random.ts'
+import { seededRandom } from '@spider-bench/random'
 
 type Size = [number, number, number]
 

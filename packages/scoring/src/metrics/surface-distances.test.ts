@@ -3,7 +3,7 @@ import { distanceValues, type DistanceSet } from './distance-set.ts'
 import { labelMasks } from './label-masks.ts'
 import { labelStats } from './label-stats.ts'
 import { surfaceDistances } from './surface-distances.ts'
-import { seededRandom } from './test-random.ts'
+import { seededRandom } from '@spider-bench/random'
 
 type Size = [number, number, number]
 

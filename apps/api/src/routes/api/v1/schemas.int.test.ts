@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { EXAMPLE_CONFIG } from '@spider-bench/inference'
+import { EXAMPLE_CONFIG } from '@spider-bench/inference/example'
 import { startHarness, type Harness } from '../../../testing/harness.ts'
 
 describe('GET /api/v1/schemas/algorithm-config (pglite)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { deriveSeed, Rng, rngFor } from './prng.ts'
+import { deriveSeed, Rng, rngFor, seededRandom } from './prng.ts'
 
 describe('Rng', () => {
   it('repeats its stream for a seed and differs between seeds', () => {
@@ -44,5 +44,28 @@ describe('Rng', () => {
     // Parts are separated: ('a1', '') and ('a', '1') differ.
     expect(deriveSeed(1, 'a1', '')).not.toBe(deriveSeed(1, 'a', '1'))
     expect(rngFor(5, 'x').float()).toBe(rngFor(5, 'x').float())
+  })
+})
+
+describe('seededRandom', () => {
+  it('is the float stream of Rng, in [0, 1), and equals the mulberry32 copies it replaced', () => {
+    const f = seededRandom(7)
+    const rng = new Rng(7)
+    const xs = Array.from({ length: 1000 }, () => f())
+    expect(xs).toEqual(Array.from({ length: 1000 }, () => rng.float()))
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true)
+    // The hand-written copy formerly in packages/scoring and packages/inference.
+    let a = 7
+    const copy = () => {
+      a = (a + 0x6d2b79f5) >>> 0
+      let t = a
+      t = Math.imul(t ^ (t >>> 15), t | 1)
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    }
+    expect(Array.from({ length: 1000 }, copy)).toEqual(xs)
+    // The inference copy gave [-1, 1): the same stream, scaled.
+    const signed = seededRandom(7, -1, 1)
+    expect(Array.from({ length: 1000 }, () => signed())).toEqual(xs.map((x) => x * 2 - 1))
   })
 })

@@ -1,6 +1,7 @@
 /**
- * Seeded pseudo-random numbers (mulberry32): tiny, fast and identical on every platform,
- * so that the same seed always yields the same files.
+ * Seeded pseudo-random numbers (mulberry32): tiny, fast and identical on every platform, so
+ * that the same seed always yields the same files (synth), weights (the example algorithm),
+ * bootstrap samples (leaderboard) and test volumes. No imports, no I/O.
  */
 export class Rng {
   private state: number
@@ -89,4 +90,10 @@ export function deriveSeed(root: number, ...parts: Array<string | number>): numb
 /** A new generator for (root, ...parts). */
 export function rngFor(root: number, ...parts: Array<string | number>): Rng {
   return new Rng(deriveSeed(root, ...parts))
+}
+
+/** Uniform numbers in [lo, hi) from `seed`, as a function (the stream of `new Rng(seed).uniform(lo, hi)`). */
+export function seededRandom(seed: number, lo = 0, hi = 1): () => number {
+  const rng = new Rng(seed)
+  return () => rng.uniform(lo, hi)
 }

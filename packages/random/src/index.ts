@@ -1,0 +1,1 @@
+export { Rng, deriveSeed, rngFor, seededRandom } from './prng.ts'
