@@ -19,8 +19,9 @@ options:
                     GPU provider is available): one such worker per GPU, next to a
                     "serve --no-inference" or "serve --api-only"
 environment: DATABASE_URL, REDIS_URL, DATA_DIR, LOG_LEVEL, WORKER_CONCURRENCY, WORKER_LOCK_MS,
-RECONCILE_INTERVAL_MS, RECONCILE_GRACE_MS, WATCHDOG_GRACE_MS, WATCHDOG_SERIES_MS,
-INFERENCE_TIME_LIMIT_MS, INFERENCE_MEMORY_LIMIT_MB, INFERENCE_PROVIDERS, INFERENCE_THREADS`
+RECONCILE_INTERVAL_MS, RECONCILE_GRACE_MS, RECONCILE_RECONNECT_GRACE_MS, WATCHDOG_GRACE_MS,
+WATCHDOG_SERIES_MS, INFERENCE_TIME_LIMIT_MS, INFERENCE_MEMORY_LIMIT_MB, INFERENCE_PROVIDERS,
+INFERENCE_THREADS`
 
 export const command: Command = {
   summary: 'run evaluation workers alone (split deployment: one per machine sharing Redis, Postgres, storage; --inference)',
