@@ -127,6 +127,13 @@ try {
   try {
     const page = await browser.page()
     const url = `${h.url}/challenges/bench/phases/final`
+    type Perf = { performance: { getEntriesByType(t: string): Array<{ name: string; responseEnd: number }> } }
+    /** When the board's response had arrived (ms after navigation start). */
+    const boardArrived = () =>
+      page.evaluate(() => {
+        const perf = (globalThis as unknown as Perf).performance
+        return `${(perf.getEntriesByType('resource').find((e) => e.name.endsWith('/phases/final/leaderboard'))?.responseEnd ?? NaN).toFixed(0)}/${(perf.getEntriesByType('mark').find((e) => e.name === 'leaderboard-data') as unknown as { startTime: number } | undefined)?.startTime.toFixed(0)}`
+      })
     const rendered = async () => {
       // A function, not a string: the page's CSP forbids eval, which string predicates use.
       type Doc = { document: { querySelectorAll(selector: string): { length: number } } }
@@ -135,14 +142,19 @@ try {
     }
     await page.goto(url, { waitUntil: 'commit' })
     const cold = await rendered()
+    const coldBoard = await boardArrived()
     const warm: number[] = []
+    const arrivals: string[] = []
     for (let i = 0; i < RUNS; i++) {
       await page.reload({ waitUntil: 'commit' })
       warm.push(await rendered())
+      arrivals.push(await boardArrived())
     }
-    warm.sort((a, b) => a - b)
-    const median = warm[Math.floor(warm.length / 2)]
-    console.log(`leaderboard page, ${ENTRIES} entries, loopback: fully rendered ${cold.toFixed(0)} ms after navigation start (first load), median ${median.toFixed(0)} ms, max ${warm[warm.length - 1].toFixed(0)} ms over ${RUNS} reloads (target < 1000 ms)`)
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+    console.log(
+      `leaderboard page, ${ENTRIES} entries, loopback: fully rendered ${cold.toFixed(0)} ms after navigation start on the first load (board data in at ${coldBoard} ms), ` +
+        `median ${median(warm).toFixed(0)} ms (board data in at ${arrivals.join(', ')} ms), max ${Math.max(...warm).toFixed(0)} ms over ${RUNS} reloads (target < 1000 ms)`,
+    )
   } finally {
     await browser.close()
   }

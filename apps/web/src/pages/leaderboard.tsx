@@ -89,10 +89,14 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
     ])
     const ph = c.phases.find((p) => p.slug === phase)
     const defs = new Map((profiles.find((p) => p.name === ph?.scoringProfile)?.metrics ?? []).map((m) => [m.key, m]))
+    // For bench:web: when the table's data was complete.
+    performance.mark('leaderboard-data')
     return { c, ph, board, perSequence, defs }
   }, [challenge, phase, at, sequence])
-  const [overall] = useLoad(() => (sequence ? Promise.resolve(null) : get<LeaderboardAggregates>(`${base}/leaderboard/aggregates${q({})}`)), [challenge, phase, at, sequence])
-  const [history] = useLoad(() => get<LeaderboardHistory>(`${base}/leaderboard/history`), [challenge, phase])
+  // Requested once the table is there, so that they do not delay it.
+  const tableReady = data.state !== 'loading'
+  const [overall] = useLoad(() => (sequence || !tableReady ? Promise.resolve(null) : get<LeaderboardAggregates>(`${base}/leaderboard/aggregates${q({})}`)), [challenge, phase, at, sequence, tableReady])
+  const [history] = useLoad(() => (tableReady ? get<LeaderboardHistory>(`${base}/leaderboard/history`) : Promise.resolve(null)), [challenge, phase, tableReady])
   const aggregatesOf = (): LeaderboardAggregates | null => (data.state !== 'ok' ? null : (data.data.perSequence ?? (overall.state === 'ok' ? overall.data : null)))
   const [sort, setSort] = useState<SortKey>({ key: 'rank', dir: 'asc' })
   const [atInput, setAtInput] = useState(toLocalInput(at))
@@ -292,7 +296,13 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
         {tied.size > 0 && ` "Tied for first": not significantly worse than the leader on ${defOf(board.columns[0]?.key ?? '')?.label ?? 'the primary metric'} (Holm-adjusted Wilcoxon, α = ${aggregates?.alpha}).`}
       </p>
       <h2>Leaders over time</h2>
-      {history.state === 'ok' ? <HistoryChart history={history.data} metric={defOf(history.data.metric ?? '')} /> : history.state === 'loading' ? <Loading what="history" /> : <Problems error={history.error} />}
+      {history.state === 'ok' && history.data ? (
+        <HistoryChart history={history.data} metric={defOf(history.data.metric ?? '')} />
+      ) : history.state === 'error' ? (
+        <Problems error={history.error} />
+      ) : (
+        <Loading what="history" />
+      )}
     </section>
   )
 }

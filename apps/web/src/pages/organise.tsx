@@ -73,7 +73,7 @@ export function OrganiseHome() {
       <form
         class="card"
         noValidate
-        onSubmit={async (e) => {
+        onSubmit={(e) => void (async () => {
           e.preventDefault()
           setErrors({ byField: {}, general: [] })
           try {
@@ -83,7 +83,7 @@ export function OrganiseHome() {
           } catch (err) {
             setErrors(fieldProblems(asProblem(err), ['slug', 'title', 'description']))
           }
-        }}
+        })()}
       >
         {errors.general.length > 0 && (
           <div class="problems" role="alert">
@@ -183,7 +183,7 @@ function PhaseForm({ challenge, phase, profiles, onSaved }: { challenge: string;
     <form
       class="card phase-form"
       noValidate
-      onSubmit={async (e) => {
+      onSubmit={(e) => void (async () => {
         e.preventDefault()
         setErrors({ byField: {}, general: [] })
         try {
@@ -195,7 +195,7 @@ function PhaseForm({ challenge, phase, profiles, onSaved }: { challenge: string;
         } catch (caught) {
           setErrors(fieldProblems(asProblem(caught), PHASE_FIELDS))
         }
-      }}
+      })()}
     >
       {errors.general.length > 0 && (
         <div class="problems" role="alert">
@@ -341,7 +341,7 @@ export function OrganiseChallenge({ challenge }: { challenge: string }) {
       <h2>Details</h2>
       <form
         class="card"
-        onSubmit={async (e) => {
+        onSubmit={(e) => void (async () => {
           e.preventDefault()
           setEditError(null)
           setEditSaved(false)
@@ -352,7 +352,7 @@ export function OrganiseChallenge({ challenge }: { challenge: string }) {
           } catch (err) {
             setEditError(asProblem(err))
           }
-        }}
+        })()}
       >
         <label for="edit-title">Title</label>
         <input id="edit-title" value={title ?? c.title} onInput={(e) => setTitle((e.currentTarget as HTMLInputElement).value)} />
@@ -388,7 +388,7 @@ function SetUpload({ challenge, phase, which, onDone }: { challenge: string; pha
   return (
     <form
       class="card"
-      onSubmit={async (e) => {
+      onSubmit={(e) => void (async () => {
         e.preventDefault()
         if (!file) return
         setError(null)
@@ -404,7 +404,7 @@ function SetUpload({ challenge, phase, which, onDone }: { challenge: string; pha
         } finally {
           setProgress(null)
         }
-      }}
+      })()}
     >
       <DropZone id={which} label={`${label} archive (.zip or .tar.gz with images/ and masks/)`} accept=".zip,.tar.gz,.tgz" file={file} onFile={setFile} />
       {progress !== null && <ProgressBar value={progress} label={`${label} upload progress`} />}

@@ -28,7 +28,7 @@ export function SignInPage() {
         that scripts cannot read, and forgets the token.
       </p>
       <form
-        onSubmit={async (e) => {
+        onSubmit={(e) => void (async () => {
           e.preventDefault()
           setBusy(true)
           setError(null)
@@ -43,7 +43,7 @@ export function SignInPage() {
           } finally {
             setBusy(false)
           }
-        }}
+        })()}
       >
         <label for="token">API token</label>
         <input id="token" name="token" type="password" autocomplete="off" required value={token} onInput={(e) => setToken((e.currentTarget as HTMLInputElement).value)} aria-describedby={error ? 'signin-error' : undefined} />

@@ -86,7 +86,7 @@ export function SubmitPage({ challenge, phase }: { challenge: string; phase: str
       <h1>Submit to {ph.title}</h1>
       {!state.open && <p class="problems">This phase is {state.text}: submissions are refused.</p>}
       <QuotaBox quota={quota} challenge={challenge} phase={phase} />
-      <form onSubmit={submit} class="card">
+      <form onSubmit={(e) => void submit(e)} class="card">
         {ph.submissionKinds.length > 1 && (
           <fieldset>
             <legend>What do you submit?</legend>
