@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -6,10 +5,10 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FastifyRequest } from 'fastify'
 import { ApiError, badRequest, payloadTooLarge } from '../errors.ts'
-import { processUploadDir } from './upload-tmp.ts'
+import { newUploadFolderName } from './upload-tmp.ts'
 
 export interface ReceivedFile {
-  /** Where the upload was written (a temp file under DATA_DIR/tmp/<process>/). */
+  /** Where the upload was written (a temp file under DATA_DIR/tmp/<process>-<upload>/). */
   readonly path: string
   /** The client's file name. */
   readonly filename: string
@@ -63,8 +62,8 @@ function watchUpload(request: FastifyRequest, onTrip: (err: ApiError) => void): 
  */
 export async function receiveUpload(request: FastifyRequest, tmpRoot: string, fileFields: readonly string[]): Promise<ReceivedUpload> {
   if (!request.isMultipart()) throw new ApiError(415, 'unsupported_media_type', `expected a multipart/form-data upload with file field${fileFields.length > 1 ? 's' : ''} ${fileFields.map((f) => `"${f}"`).join(', ')}`)
-  // Under this process's folder: what a killed process leaves is removed at the next start (upload-tmp.ts).
-  const dir = join(processUploadDir(tmpRoot), randomUUID())
+  // Named after this process: what a killed process leaves is removed at the next start (upload-tmp.ts).
+  const dir = join(tmpRoot, newUploadFolderName())
   await mkdir(dir, { recursive: true })
   const cleanup = () => rm(dir, { recursive: true, force: true })
   const fields: Record<string, string> = {}
