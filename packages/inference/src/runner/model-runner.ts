@@ -230,12 +230,13 @@ export class ModelRunner {
       }
       const limit = msg.type === 'predict' ? this.opts.timeLimitMs : (this.opts.loadTimeLimitMs ?? 120_000)
       const timer = setTimeout(() => fail('timeout', `no result within the time limit of ${limit} ms (${msg.type === 'predict' ? 'one series' : msg.type === 'load' ? 'loading the model' : 'validating the model'})`), limit)
-      const poll = setInterval(async () => {
+      const checkMemory = async () => {
         const pid = child.pid
         if (settled || pid === undefined) return
-        const rss = await residentMemoryMb(pid)
+        const rss = await residentMemoryMb(pid) // null when unreadable; never rejects
         if (rss !== null && rss > this.opts.memoryLimitMb && !settled) fail('out-of-memory', `resident memory ${Math.round(rss)} MiB exceeded the limit of ${this.opts.memoryLimitMb} MiB`)
-      }, this.opts.memoryPollMs ?? 100)
+      }
+      const poll = setInterval(() => void checkMemory(), this.opts.memoryPollMs ?? 100)
       child.on('message', onMessage)
       child.on('exit', onExit)
       child.send(msg, (err) => {
