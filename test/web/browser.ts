@@ -85,17 +85,18 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 /**
- * Screenshots of the page at 1280 and 390 px wide for review, and the widths at which the
- * page scrolls sideways (a layout that breaks: content wider than the window).
+ * Screenshots of the page at 1280 and 390 px wide for review, and the widths from 360 to
+ * 1920 px at which the page scrolls sideways (a layout that breaks: content wider than the
+ * window; wide tables scroll inside their own region instead).
  */
 export async function screenshots(page: Page, name: string, widths: number[] = [1280, 390]): Promise<string[]> {
   await mkdir(SCREENSHOTS, { recursive: true })
   const overflowing: string[] = []
-  for (const width of widths) {
+  for (const width of [360, 1920, ...widths]) {
     await page.setViewportSize({ width, height: 900 })
     const scrollWidth = (await page.evaluate('document.documentElement.scrollWidth')) as number
     if (scrollWidth > width) overflowing.push(`${name} at ${width} px: page is ${scrollWidth} px wide`)
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true })
+    if (widths.includes(width)) await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true })
   }
   await page.setViewportSize({ width: 1280, height: 900 })
   return overflowing
