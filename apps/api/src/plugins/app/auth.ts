@@ -98,6 +98,8 @@ export default fp(
     app.addHook('onRequest', async (request, reply) => {
       const header = request.headers.authorization
       if (header === undefined) {
+        // The pages' static files need nobody: no session lookup for them.
+        if (request.url.startsWith('/assets/')) return
         const cookie = readCookie(request.headers.cookie, WEB_SESSION_COOKIE)
         if (cookie === null) return
         request.user = await sessionUser(app, request, reply, cookie)
