@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
-import { evaluationJobOptions, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
+import { addEvaluationJob, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
 import { scoreImages, writeImage, type Image3D } from '@spider-bench/scoring'
 import { generateSeries } from '@spider-bench/synth'
 import { startWorkers, type RunningWorkers, type WorkerConfig } from '@spider-bench/worker'
@@ -83,7 +83,7 @@ describe('a prediction of 65,535 labels in the worker (finding 3)', () => {
     const stored = await env.storage.put(`submissions/${submission.id}/predictions/${SERIES}.mha`, await readFile(join(files(), 'bomb.mha')))
     await prisma.submission.update({ where: { id: submission.id }, data: { storagePrefix: `submissions/${submission.id}`, files: { [SERIES]: stored.key } } })
     const evaluation = await prisma.evaluation.create({ data: { submissionId: submission.id, testSetId: phase.testSetId, profile: 'spider', scorerVersion: 'test' } })
-    await evaluations.add('evaluate', { evaluationId: evaluation.id }, evaluationJobOptions(evaluation.id))
+    await addEvaluationJob(evaluations, evaluation.id)
     return { submissionId: submission.id, evaluationId: evaluation.id }
   }
 

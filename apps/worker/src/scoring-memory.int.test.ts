@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
-import { evaluationJobOptions, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
+import { addEvaluationJob, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
 import { startWorkers, type RunningWorkers } from './index.ts'
 import { scoreSeriesJobId } from './job-ids.ts'
 import { deleteQueueKeys, openTestEnv, type TestEnv } from './testing/databases.ts'
@@ -59,7 +59,7 @@ describe('a scoring thread that reaches its memory limit', () => {
   async function evaluate(series: string, participant: string) {
     const phase = await seedPhase(env.db.prisma, env.storage, join(env.dir, 'files'), { names: [series] })
     const ids = await seedSubmission(env.db.prisma, env.storage, join(env.dir, 'files'), phase, participant, 'perfect')
-    await evaluations.add('evaluate', { evaluationId: ids.evaluationId }, evaluationJobOptions(ids.evaluationId))
+    await addEvaluationJob(evaluations, ids.evaluationId)
     return { ...ids, jobId: scoreSeriesJobId(ids.evaluationId, phase.series[0].id) }
   }
 

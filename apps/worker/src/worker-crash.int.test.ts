@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
-import { evaluationJobOptions, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
+import { addEvaluationJob, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
 import { deleteQueueKeys, openTestEnv, type TestEnv } from './testing/databases.ts'
 import { seedPhase, seedSubmission, writeFixtureFiles } from './testing/fixtures.ts'
 
@@ -54,7 +54,7 @@ describe('a worker killed with SIGKILL mid-evaluation (postgres)', () => {
     const phase = await seedPhase(env.db.prisma, env.storage, files, { names: NAMES })
     const { evaluationId } = await seedSubmission(env.db.prisma, env.storage, files, phase, 'kim', 'shift1')
     const queue = new Queue(queueName(QUEUE_NAMES.evaluation, env.queuePrefix), { connection })
-    await queue.add('evaluate', { evaluationId }, evaluationJobOptions(evaluationId))
+    await addEvaluationJob(queue, evaluationId)
     await queue.close()
 
     const first = startWorker()

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { join } from 'node:path'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
-import { evaluationJobOptions, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
+import { addEvaluationJob, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
 import { scoreDirectories, type ResultDocument } from '@spider-bench/scoring'
 import { recomputeLeaderboard } from '@spider-bench/evaluation'
 import { startWorkers, type RunningWorkers } from './index.ts'
@@ -76,7 +76,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         carol: await seedSubmission(env.db.prisma, env.storage, files(), phase, `carol-${backend}`, 'drop', new Date(t0 + 3000)),
       }
       const quality: Record<keyof typeof subs, Quality> = { alice: 'perfect', bob1: 'shift1', bob2: 'shift2', carol: 'drop' }
-      for (const s of Object.values(subs)) await evaluationQueue.add('evaluate', { evaluationId: s.evaluationId }, evaluationJobOptions(s.evaluationId))
+      for (const s of Object.values(subs)) await addEvaluationJob(evaluationQueue, s.evaluationId)
       const rows = await waitFinished(Object.values(subs).map((s) => s.evaluationId))
       expect(rows.map((r) => [r.status, r.error])).toEqual(rows.map(() => ['succeeded', null]))
 
@@ -142,7 +142,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         data: { evaluationId: b.evaluationId, seriesName: done.name, sequence: done.sequence, status: done.status, metrics: done.metrics, structures: JSON.parse(JSON.stringify(done.structures)) },
       })
       // a was accepted but its job is gone (enqueued, then the queue keys were flushed).
-      await evaluationQueue.add('evaluate', { evaluationId: a.evaluationId }, { ...evaluationJobOptions(a.evaluationId), delay: 60_000 })
+      await addEvaluationJob(evaluationQueue, a.evaluationId, { delay: 60_000 })
       expect(await deleteQueueKeys(REDIS_URL, env.queuePrefix)).toBeGreaterThan(0)
       const report = await workers.reconcile(0)
       expect(report.requeued.sort()).toEqual([a.evaluationId, b.evaluationId].sort())
@@ -156,7 +156,7 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     it('fails a submission whose uploaded prediction cannot be read, with a message naming the series (input fault)', async () => {
       const s = await seedSubmission(env.db.prisma, env.storage, files(), phase, `frank-${backend}`, 'perfect')
       await env.storage.put(`submissions/${s.submissionId}/predictions/2_t1.mha`, 'not an image')
-      await evaluationQueue.add('evaluate', { evaluationId: s.evaluationId }, evaluationJobOptions(s.evaluationId))
+      await addEvaluationJob(evaluationQueue, s.evaluationId)
       const [row] = await waitFinished([s.evaluationId])
       expect(row.status).toBe('failed')
       expect([row.errorKind, row.error]).toEqual(['input', row.error])

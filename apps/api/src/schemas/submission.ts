@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { STATUS } from '@spider-bench/evaluation/status'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
@@ -8,7 +9,7 @@ export const SubmissionSchema = Type.Object({
   phase: Type.String(),
   participant: Type.String(),
   kind: Type.String(),
-  status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')]),
+  status: Type.Union([Type.Literal(STATUS.queued), Type.Literal(STATUS.running), Type.Literal(STATUS.succeeded), Type.Literal(STATUS.failed), Type.Literal(STATUS.cancelled)]),
   progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }),
   error: Type.Optional(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),
@@ -34,7 +35,7 @@ export const SubmissionSchema = Type.Object({
 })
 export type SubmissionView = Static<typeof SubmissionSchema>
 
-export const AcceptedSubmissionSchema = Type.Object({ id: Type.String(), status: Type.Literal('queued') })
+export const AcceptedSubmissionSchema = Type.Object({ id: Type.String(), status: Type.Literal(STATUS.queued) })
 
 export const SubmissionSeriesSchema = Type.Object({
   submissionId: Type.String(),

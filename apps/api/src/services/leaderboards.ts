@@ -1,5 +1,6 @@
 import { addLeaderboardRecompute } from '@spider-bench/contracts'
 import type { PrismaClient } from '@spider-bench/db'
+import { STATUS } from '@spider-bench/evaluation'
 import { isProfileName, profileMetrics } from '@spider-bench/scoring'
 import { ApiError, badRequest } from '../errors.ts'
 import type { LeaderboardStabilityView, LeaderboardView } from '../schemas/leaderboard.ts'
@@ -27,7 +28,7 @@ type StoredRow = Row & { readonly counts?: Record<string, number> }
  */
 async function fallbackCounts(db: PrismaClient, submissionIds: string[]): Promise<Map<string, Record<string, number>>> {
   const evaluations = await db.evaluation.findMany({
-    where: { submissionId: { in: submissionIds }, status: 'succeeded', testSet: { public: false } },
+    where: { submissionId: { in: submissionIds }, status: STATUS.succeeded, testSet: { public: false } },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     select: { submissionId: true, aggregates: true },
   })

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@spider-bench/db'
+import { ACTIVE_STATUSES, statusIn } from '@spider-bench/evaluation'
 import type { QuotaView } from '../schemas/quota.ts'
 import type { AuthUser } from '../types.ts'
 import { findPhase } from './challenges.ts'
@@ -14,7 +15,7 @@ import { limitState } from './submission-rules.ts'
 export async function phaseQuota(db: PrismaClient, user: AuthUser, challengeSlug: string, phaseSlug: string, now = new Date()): Promise<QuotaView> {
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   const active = await db.submission.findFirst({
-    where: { phaseId: phase.id, participantId: user.id, status: { in: ['queued', 'running'] } },
+    where: { phaseId: phase.id, participantId: user.id, status: statusIn(ACTIVE_STATUSES) },
     orderBy: { createdAt: 'desc' },
     select: { id: true },
   })

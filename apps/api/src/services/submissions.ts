@@ -182,7 +182,7 @@ export function submissionUploadSlot(admission: Admission, user: AuthUser): { ke
  * (422 lists every problem; rejections do not count), stored, recorded with its evaluation,
  * and one job is enqueued. A failure leaves no stored file and no row.
  */
-export async function storeSubmission(deps: ServiceDeps, validators: UploadValidators, admission: Admission, user: AuthUser, upload: ReceivedUpload): Promise<{ id: string; status: 'queued' }> {
+export async function storeSubmission(deps: ServiceDeps, validators: UploadValidators, admission: Admission, user: AuthUser, upload: ReceivedUpload): Promise<{ id: string; status: typeof STATUS.queued }> {
   const { phase, testSet, admittedAt } = admission
   const id = randomUUID()
   const prefix = `submissions/${phase.id}/${id}`
@@ -226,7 +226,7 @@ export async function storeSubmission(deps: ServiceDeps, validators: UploadValid
     stored = false // the rows own the files now
     // The database is the source of truth: a job Redis did not take now is enqueued by the worker's reconciler.
     await enqueueOrLeaveToReconciler(deps.queues.evaluation, evaluationId, deps.log)
-    return { id, status: 'queued' }
+    return { id, status: STATUS.queued }
   } finally {
     if (stored) await deps.storage.deletePrefix(prefix).catch((err: unknown) => deps.log.error({ err }, 'could not remove the files of a rejected submission'))
   }
@@ -251,8 +251,8 @@ async function submissionView(db: PrismaClient, s: SubmissionRow & { phase: { sl
     createdAt: s.createdAt.toISOString(),
   }
   if (s.error) view.error = s.error
-  if (s.status === 'succeeded') {
-    const ok = await db.evaluation.findFirst({ where: { submissionId: s.id, status: 'succeeded', testSet: { public: false } }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { aggregates: true } })
+  if (s.status === STATUS.succeeded) {
+    const ok = await db.evaluation.findFirst({ where: { submissionId: s.id, status: STATUS.succeeded, testSet: { public: false } }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { aggregates: true } })
     if (ok?.aggregates && typeof ok.aggregates === 'object' && !Array.isArray(ok.aggregates)) {
       const aggregates = ok.aggregates as Record<string, unknown>
       view.aggregates = seesFullAggregates(user, s.phase) ? aggregates : restrictAggregates(aggregates, minSeries)
@@ -276,7 +276,7 @@ export async function getSubmissionSeries(db: PrismaClient, user: AuthUser | nul
     throw forbidden(`per-series results of phase "${s.phase.slug}" are visible to its organisers only`)
   }
   const evaluation =
-    (await db.evaluation.findFirst({ where: { submissionId: id, status: 'succeeded' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], include: { testSet: { select: { version: true } } } })) ??
+    (await db.evaluation.findFirst({ where: { submissionId: id, status: STATUS.succeeded }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], include: { testSet: { select: { version: true } } } })) ??
     (await db.evaluation.findFirst({ where: { submissionId: id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], include: { testSet: { select: { version: true } } } }))
   const rows = evaluation ? await db.seriesResult.findMany({ where: { evaluationId: evaluation.id }, orderBy: { seriesName: 'asc' } }) : []
   return {

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
-import { evaluationJobOptions, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
+import { addEvaluationJob, QUEUE_NAMES, queueName } from '@spider-bench/contracts'
 import type { Prisma } from '@spider-bench/db'
 import { nanModel, cachedExampleAlgorithm } from '@spider-bench/inference/testing'
 import type { AlgorithmConfig } from '@spider-bench/inference'
@@ -119,7 +119,7 @@ describe('inference worker (postgres, realistic synthetic test set)', () => {
       },
     })
     const evaluation = await prisma.evaluation.create({ data: { submissionId: submission.id, testSetId: testSets[on], profile: 'spider', scorerVersion: 'test' } })
-    await evaluationQueue.add('evaluate', { evaluationId: evaluation.id }, evaluationJobOptions(evaluation.id))
+    await addEvaluationJob(evaluationQueue, evaluation.id)
     return evaluation.id
   }
 

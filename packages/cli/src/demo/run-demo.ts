@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
+import { isTerminal } from '@spider-bench/evaluation/status'
 import { ensureRedis, type LocalRedis } from '../local-redis.ts'
 import { packTarGz, testSetFiles } from '../testset-upload.ts'
 import { startServer, type RunningServer } from '../server.ts'
@@ -174,7 +175,7 @@ async function waitForEvaluations(api: RestClient, state: DemoState, say: (line:
     const parts: string[] = []
     for (const [name, id] of pending) {
       const s = await api.call<SubmissionView>('GET', `/api/v1/submissions/${id}`, state.users[name].token)
-      if (s.status === 'succeeded' || s.status === 'failed' || s.status === 'cancelled') {
+      if (isTerminal(s.status)) {
         pending.delete(name)
         say(`  ${name}: ${s.status}${s.error ? ` (${s.error})` : ''}`)
       } else parts.push(`${name} ${s.progress.done}/${s.progress.total}`)

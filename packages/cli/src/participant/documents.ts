@@ -1,4 +1,5 @@
 /** The REST documents the participant commands read (the parts they use). */
+import { TERMINAL_STATUSES as SERVER_TERMINAL_STATUSES } from '@spider-bench/evaluation/status'
 import type { LeaderboardLike } from '../demo/leaderboard-table.ts'
 
 /** GET /api/v1/me */
@@ -89,4 +90,5 @@ export interface LeaderboardDocument extends LeaderboardLike {
   readonly computedAt: string | null
 }
 
-export const TERMINAL_STATUSES: ReadonlyArray<string> = ['succeeded', 'failed', 'cancelled']
+/** Statuses after which nothing more happens to a submission. */
+export const TERMINAL_STATUSES: ReadonlyArray<string> = SERVER_TERMINAL_STATUSES

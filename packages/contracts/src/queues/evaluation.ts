@@ -5,15 +5,12 @@
  * the evaluation's flow (queues/finalize.ts).
  */
 import type { Queue } from 'bullmq'
-import { KEEP_JOBS, SYSTEM_FAULT_RETRY } from '../job-options.ts'
+import { KEEP_JOBS, SYSTEM_FAULT_RETRY, type EvaluationRef } from '../job-options.ts'
 
 export const EVALUATION_QUEUE = 'spider-evaluation'
 export const EVALUATE_JOB = 'evaluate'
 
-export interface EvaluationJobData {
-  readonly evaluationId: string
-  readonly traceId?: string
-}
+export type EvaluationJobData = EvaluationRef
 
 /** The job id is the evaluation id: adding an evaluation twice is a no-op. */
 export const evaluationJobId = (evaluationId: string) => evaluationId

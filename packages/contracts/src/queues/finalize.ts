@@ -5,17 +5,14 @@
  * inference job under each (queues/inference.ts). Consumer: the worker's workers/finalize.ts.
  */
 import type { FlowProducer } from 'bullmq'
-import { KEEP_JOBS, SYSTEM_FAULT_RETRY } from '../job-options.ts'
+import { KEEP_JOBS, SYSTEM_FAULT_RETRY, type EvaluationRef } from '../job-options.ts'
 import { inferenceFlowJob } from './inference.ts'
 import { scoreSeriesFlowJob } from './score-series.ts'
 
 export const FINALIZE_QUEUE = 'spider-finalize'
 export const FINALIZE_JOB = 'finalize'
 
-export interface FinalizeJobData {
-  readonly evaluationId: string
-  readonly traceId?: string
-}
+export type FinalizeJobData = EvaluationRef
 
 /** The flow's parent has the evaluation's id (in its own queue). */
 export const finalizeJobId = (evaluationId: string) => evaluationId

@@ -5,25 +5,21 @@
  * the score job reads from its children's values.
  */
 import type { FlowJob } from 'bullmq'
-import { KEEP_JOBS, SYSTEM_FAULT_RETRY } from '../job-options.ts'
+import { flowChildOptions, seriesJobId, type SeriesRef } from '../job-options.ts'
 
 export const INFERENCE_QUEUE = 'spider-inference'
 export const INFER_JOB = 'infer'
 
-export interface InferenceJobData {
-  readonly evaluationId: string
-  readonly seriesId: string
-  readonly traceId?: string
-}
+export type InferenceJobData = SeriesRef
 
 /** The same id as the series' score job (a different queue). */
-export const inferenceJobId = (evaluationId: string, seriesId: string) => `${evaluationId}_${seriesId}`
+export const inferenceJobId = seriesJobId
 
 export function inferenceFlowJob(queueName: string, data: InferenceJobData): FlowJob {
   return {
     name: INFER_JOB,
     queueName,
     data,
-    opts: { jobId: inferenceJobId(data.evaluationId, data.seriesId), ...SYSTEM_FAULT_RETRY, ...KEEP_JOBS, failParentOnFailure: true },
+    opts: flowChildOptions(inferenceJobId(data.evaluationId, data.seriesId)),
   }
 }

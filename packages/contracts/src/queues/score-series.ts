@@ -4,19 +4,14 @@
  * worker's workers/score-series.ts.
  */
 import type { FlowJob } from 'bullmq'
-import { KEEP_JOBS, SYSTEM_FAULT_RETRY } from '../job-options.ts'
+import { flowChildOptions, seriesJobId, type SeriesRef } from '../job-options.ts'
 
 export const SCORE_SERIES_QUEUE = 'spider-score-series'
 export const SCORE_SERIES_JOB = 'score'
 
-export interface ScoreSeriesJobData {
-  readonly evaluationId: string
-  readonly seriesId: string
-  readonly traceId?: string
-}
+export type ScoreSeriesJobData = SeriesRef
 
-/** BullMQ ids may not contain ":". */
-export const scoreSeriesJobId = (evaluationId: string, seriesId: string) => `${evaluationId}_${seriesId}`
+export const scoreSeriesJobId = seriesJobId
 
 /** The flow child scoring one series; `children`: its inference job, for an algorithm. */
 export function scoreSeriesFlowJob(queueName: string, data: ScoreSeriesJobData, children: FlowJob[]): FlowJob {
@@ -24,7 +19,7 @@ export function scoreSeriesFlowJob(queueName: string, data: ScoreSeriesJobData, 
     name: SCORE_SERIES_JOB,
     queueName,
     data,
-    opts: { jobId: scoreSeriesJobId(data.evaluationId, data.seriesId), ...SYSTEM_FAULT_RETRY, ...KEEP_JOBS, failParentOnFailure: true },
+    opts: flowChildOptions(scoreSeriesJobId(data.evaluationId, data.seriesId)),
     children,
   }
 }

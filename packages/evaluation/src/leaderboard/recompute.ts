@@ -5,6 +5,7 @@
 import type { Prisma, PrismaClient } from '@spider-bench/db'
 import { parseRankingSettings, parseStabilitySettings, rankLeaderboard, type Candidate } from '@spider-bench/leaderboard'
 import { isProfileName, profileMetrics, SCORER_VERSION } from '@spider-bench/scoring'
+import { STATUS } from '../status.ts'
 import { candidateCounts, candidateMetrics } from './candidate-metrics.ts'
 import { snapshotStability } from './snapshot-stability.ts'
 
@@ -34,7 +35,7 @@ export async function recomputeLeaderboard(prisma: PrismaClient, phaseId: string
       )
       const stabilitySettings = parseStabilitySettings({ samples: phase.bootstrapSamples, alpha: phase.significanceLevel })
       const evaluations = await tx.evaluation.findMany({
-        where: { status: 'succeeded', testSet: { public: false }, submission: { phaseId, status: { not: 'cancelled' } } },
+        where: { status: STATUS.succeeded, testSet: { public: false }, submission: { phaseId, status: { not: STATUS.cancelled } } },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         select: {
           id: true,

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
+import { isTerminal } from '@spider-bench/evaluation'
 import { ApiError, tooManyRequests } from '../../errors.ts'
 import { submissionProgressMany, type SubmissionProgress } from '../../services/evaluations.ts'
 import { NO_QUEUE_STATE } from './queue-state.ts'
@@ -10,7 +11,6 @@ const HEARTBEAT_MS = 15_000
 const BATCH = 200
 /** Consecutive failed polls after which the streams are ended with an `error` event. */
 const MAX_FAILURES = 5
-const TERMINAL = ['succeeded', 'failed', 'cancelled']
 
 /** Where a stream's server-sent events go: the hijacked response. */
 export interface EventSink {
@@ -62,7 +62,7 @@ interface Watched {
   text: string
 }
 
-const isFinished = (s: SubmissionProgress) => TERMINAL.includes(s.status) && (s.evaluationStatus === null || TERMINAL.includes(s.evaluationStatus))
+const isFinished = (s: SubmissionProgress) => isTerminal(s.status) && (s.evaluationStatus === null || isTerminal(s.evaluationStatus))
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`
 
 /**

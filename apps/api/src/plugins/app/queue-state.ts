@@ -12,11 +12,11 @@ import {
   type JobTiming,
   type WorkerIdentity,
 } from '@spider-bench/contracts'
+import { ACTIVE_STATUSES, STATUS, statusIn } from '@spider-bench/evaluation'
 
 /** How long a snapshot of the queues is reused (event streams poll every 500 ms). */
 const SNAPSHOT_MS = 1000
 const HOUR_MS = 3_600_000
-const ACTIVE = ['queued', 'running']
 /** Evaluations are uuids; job ids of their series are `<evaluation>_<series>`. */
 const evaluationOfJob = (jobId: string | undefined) => (jobId ?? '').slice(0, 36)
 
@@ -164,7 +164,7 @@ export default fp(
         ),
       ) as Record<QueueKey, JobTiming[]>
       const rows = await app.db.evaluation.findMany({
-        where: { status: { in: ACTIVE } },
+        where: { status: statusIn(ACTIVE_STATUSES) },
         select: { id: true, submissionId: true, createdAt: true, status: true, progressDone: true, progressTotal: true, submission: { select: { kind: true } } },
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       })
@@ -241,7 +241,7 @@ export default fp(
       return {
         queues: queueDocs,
         workers: { scoring: role(s.workers.scoreSeries), inference: role(s.workers.inference) },
-        evaluations: { queued: s.evaluations.filter((e) => e.status === 'queued').length, running: s.evaluations.filter((e) => e.status === 'running').length },
+        evaluations: { queued: s.evaluations.filter((e) => e.status === STATUS.queued).length, running: s.evaluations.filter((e) => e.status === STATUS.running).length },
         generatedAt: new Date(s.at).toISOString(),
       }
     }
