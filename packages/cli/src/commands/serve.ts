@@ -1,4 +1,5 @@
 import { parseCommandArgs, intOption, UsageError, type Command } from '../command.ts'
+import { commandLogger } from '../command-logger.ts'
 import { startServer } from '../server.ts'
 
 const HELP = `usage: spider-bench serve [--no-inference | --api-only] [--port 3000] [--host 127.0.0.1]
@@ -41,15 +42,7 @@ export const command: Command = {
     if (values['api-only'] && values['no-inference']) throw new UsageError('--api-only already runs no workers; drop --no-inference')
     const apiOnly = Boolean(values['api-only'])
     const inference = !apiOnly && !values['no-inference']
-    const { pino } = await import('pino')
-    const { logLevel } = await import('@spider-bench/config')
-    let level: string
-    try {
-      level = logLevel()
-    } catch (err) {
-      throw new UsageError((err as Error).message)
-    }
-    const logger = pino(process.stdout.isTTY ? { level, transport: { target: 'pino-pretty' } } : { level })
+    const logger = await commandLogger()
 
     // One machine, nothing installed but Redis: start a private one when none answers.
     const { join, resolve } = await import('node:path')

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
-import { parseCommandArgs, intOption, UsageError, type Command } from '../command.ts'
+import { parseCommandArgs, intOption, type Command } from '../command.ts'
+import { commandLogger } from '../command-logger.ts'
 import { openServerEnv } from '../server-env.ts'
 
 const HELP = `usage: spider-bench worker [--concurrency N] [--inference]
@@ -30,19 +31,10 @@ export const command: Command = {
     if (!args) return 0
     const { values } = args
     const concurrency = intOption('concurrency', values.concurrency, undefined, 1)
+    const logger = await commandLogger({ name: 'worker' })
     const { config, db } = await openServerEnv()
     const { FileStorage } = await import('@spider-bench/storage')
     const { startWorkers } = await import('@spider-bench/worker')
-    const { pino } = await import('pino')
-    const { logLevel } = await import('@spider-bench/config')
-    let level: string
-    try {
-      level = logLevel()
-    } catch (err) {
-      await db.close()
-      throw new UsageError((err as Error).message)
-    }
-    const logger = pino(process.stdout.isTTY ? { name: 'worker', level, transport: { target: 'pino-pretty' } } : { name: 'worker', level })
     let workers
     try {
       workers = await startWorkers({
