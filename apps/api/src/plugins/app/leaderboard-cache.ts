@@ -20,8 +20,11 @@ const SETTLED_MS = 60_000
 const VISIBILITY_CHANGED = 'visibility-changed'
 
 export interface LeaderboardCache {
-  /** The public board of a phase now (`at` null) or at a past time, serialized (JSON). */
-  board(challenge: string, phase: string, at: Date | null): Promise<string>
+  /**
+   * The public board of a phase now (`at` null) or at a past time, serialized (JSON); a
+   * cached board is returned at once (no promise: the hot path of the route).
+   */
+  board(challenge: string, phase: string, at: Date | null): string | Promise<string>
   /** What public boards may show changed, past ones included: every process drops its boards. */
   visibilityChanged(): Promise<void>
 }
@@ -63,9 +66,9 @@ export default fp(
 
     const read = (challenge: string, phase: string, at: Date | null) => getLeaderboard(app.db, challenge, phase, at, app.config.minAggregateSeries)
     app.decorate('leaderboardCache', {
-      async board(challenge, phase, at) {
+      board(challenge, phase, at) {
         const cacheable = at === null || at.getTime() < Date.now() - SETTLED_MS
-        if (!cacheable) return JSON.stringify(await read(challenge, phase, at))
+        if (!cacheable) return read(challenge, phase, at).then((board) => JSON.stringify(board))
         const key = `${challenge}/${phase}/${at?.toISOString() ?? 'latest'}`
         const hit = cache.get(key)
         if (hit && (at !== null || Date.now() - hit.at < LATEST_TTL_MS)) return hit.json

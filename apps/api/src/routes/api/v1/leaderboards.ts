@@ -15,7 +15,8 @@ const leaderboards: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ['leaderboards'], security: [], params: PhaseParams, querystring: LeaderboardQuery, response: { 200: LeaderboardSchema, ...errorResponses(400, 404) } } },
     async (request, reply) => {
       const { challenge, phase } = request.params
-      const json = await app.leaderboardCache.board(challenge, phase, parseAt(request.query.at))
+      const board = app.leaderboardCache.board(challenge, phase, parseAt(request.query.at))
+      const json = typeof board === 'string' ? board : await board
       reply.type('application/json; charset=utf-8')
       return reply.send(preSerialized(json))
     },
