@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -343,7 +343,7 @@ async function duBytes(dir: string): Promise<number> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])
   for (const e of entries) {
     if (!e.isFile()) continue
-    const st = await import('node:fs/promises').then((fs) => fs.stat(join(e.parentPath, e.name))).catch(() => null)
+    const st = await stat(join(e.parentPath, e.name)).catch(() => null)
     if (st) total += st.size
   }
   return total
