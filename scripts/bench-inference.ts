@@ -15,7 +15,13 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { EXECUTION_PROVIDERS, parseAlgorithmConfig, predictDirectory, type ExecutionProvider, type SeriesPrediction } from '@spider-bench/inference'
+import {
+  EXECUTION_PROVIDERS,
+  parseAlgorithmConfig,
+  predictDirectory,
+  type ExecutionProvider,
+  type SeriesPrediction,
+} from '@spider-bench/inference'
 import { cachedExampleAlgorithm } from '@spider-bench/inference/testing'
 import { buildResultDocument, listImages, scoreSeriesFiles } from '@spider-bench/scoring'
 import { synthesize } from '@spider-bench/synth'
@@ -32,13 +38,20 @@ const { values } = parseArgs({
   strict: true,
 })
 const provider = values.provider as ExecutionProvider
-if (!EXECUTION_PROVIDERS.includes(provider)) throw new Error(`--provider: expected one of ${EXECUTION_PROVIDERS.join(', ')}, got "${values.provider}"`)
+if (!EXECUTION_PROVIDERS.includes(provider))
+  throw new Error(`--provider: expected one of ${EXECUTION_PROVIDERS.join(', ')}, got "${values.provider}"`)
 const data = resolve(values.data ?? 'bench-out/inference-seed1')
 const marker = join(data, 'bench-complete.json')
 if (!existsSync(marker)) {
   await rm(data, { recursive: true, force: true })
   const t0 = performance.now()
-  const result = await synthesize({ out: data, studies: 39, seed: 1, size: 'realistic', onProgress: ({ done, total }) => process.stderr.write(`\rgenerating ${done}/${total} series`) })
+  const result = await synthesize({
+    out: data,
+    studies: 39,
+    seed: 1,
+    size: 'realistic',
+    onProgress: ({ done, total }) => process.stderr.write(`\rgenerating ${done}/${total} series`),
+  })
   process.stderr.write('\n')
   await writeFile(marker, JSON.stringify({ series: result.series.length, seconds: (performance.now() - t0) / 1000 }))
 }
@@ -74,7 +87,15 @@ const failed = run.series.filter((s) => s.error)
 const sum = (f: (t: (typeof ok)[number]['timings']) => number) => ok.reduce((a, s) => a + f(s.timings), 0)
 const total = sum((t) => t.total)
 const onnx = sum((t) => t.onnx)
-const stages = { onnx, read: sum((t) => t.read), resample: sum((t) => t.resample), normalize: sum((t) => t.normalize), slidingWindow: sum((t) => t.slidingWindow), postprocess: sum((t) => t.postprocess), write: sum((t) => t.write) }
+const stages = {
+  onnx,
+  read: sum((t) => t.read),
+  resample: sum((t) => t.resample),
+  normalize: sum((t) => t.normalize),
+  slidingWindow: sum((t) => t.slidingWindow),
+  postprocess: sum((t) => t.postprocess),
+  write: sum((t) => t.write),
+}
 const per = ok.map((s) => s.timings.total / 1000).sort((a, b) => a - b)
 const voxels = ok.reduce((a, s) => a + s.voxels, 0)
 
@@ -82,11 +103,28 @@ const voxels = ok.reduce((a, s) => a + s.voxels, 0)
 const scored = []
 for (const name of only) {
   const predPath = join(outDir, `${name}.mha`)
-  scored.push(await scoreSeriesFiles({ name, truthPath: join(data, 'masks', `${name}.mha`), predPath: existsSync(predPath) ? predPath : null, profile: 'spider' }))
+  scored.push(
+    await scoreSeriesFiles({
+      name,
+      truthPath: join(data, 'masks', `${name}.mha`),
+      predPath: existsSync(predPath) ? predPath : null,
+      profile: 'spider',
+    }),
+  )
 }
 const doc = buildResultDocument('spider', scored)
 const quality = Object.fromEntries(
-  ['DiceVertebrae', 'DiceDiscs', 'DiceSpinalCanal', 'DiceOverall', 'DetectionVertebrae', 'DetectionDiscs', 'ASDVertebrae', 'ASDDiscs', 'FalsePositiveStructures'].map((k) => [k, doc.aggregates[k]?.mean ?? null]),
+  [
+    'DiceVertebrae',
+    'DiceDiscs',
+    'DiceSpinalCanal',
+    'DiceOverall',
+    'DetectionVertebrae',
+    'DetectionDiscs',
+    'ASDVertebrae',
+    'ASDDiscs',
+    'FalsePositiveStructures',
+  ].map((k) => [k, doc.aggregates[k]?.mean ?? null]),
 )
 
 const pct = (ms: number) => `${((100 * ms) / total).toFixed(1)} %`
@@ -98,17 +136,35 @@ const result = {
   wallS,
   voxels,
   voxelsPerSecond: voxels / (total / 1000),
-  perSeriesS: { mean: per.reduce((a, b) => a + b, 0) / Math.max(1, per.length), median: per[Math.floor(per.length / 2)] ?? null, max: per[per.length - 1] ?? null },
+  perSeriesS: {
+    mean: per.reduce((a, b) => a + b, 0) / Math.max(1, per.length),
+    median: per[Math.floor(per.length / 2)] ?? null,
+    max: per[per.length - 1] ?? null,
+  },
   stagesS: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v / 1000])),
   outsideOnnxShare: (total - onnx) / total,
   outsideOnnxShareExcludingRead: (total - onnx - stages.read) / (total - stages.read),
   quality,
 }
-console.log(`provider ${result.provider}; ${result.series} series (${failed.length} failed), ${(voxels / 1e6).toFixed(1)} M voxels; model load ${result.modelLoadS.toFixed(1)} s; wall ${wallS.toFixed(1)} s`)
-console.log(`throughput ${(result.voxelsPerSecond / 1e6).toFixed(2)} M voxels/s; per series mean ${result.perSeriesS.mean.toFixed(2)} s, median ${result.perSeriesS.median?.toFixed(2)} s, max ${result.perSeriesS.max?.toFixed(2)} s`)
-console.log(`time: ${Object.entries(stages).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}`)
-console.log(`outside onnxruntime: ${(100 * result.outsideOnnxShare).toFixed(1)} % of series time (${(100 * result.outsideOnnxShareExcludingRead).toFixed(1)} % without reading the image); target < 25 %`)
-console.log(`quality (spider profile, mean over series): ${Object.entries(quality).map(([k, v]) => `${k} ${v === null ? 'null' : (v as number).toFixed(3)}`).join(', ')}`)
+console.log(
+  `provider ${result.provider}; ${result.series} series (${failed.length} failed), ${(voxels / 1e6).toFixed(1)} M voxels; model load ${result.modelLoadS.toFixed(1)} s; wall ${wallS.toFixed(1)} s`,
+)
+console.log(
+  `throughput ${(result.voxelsPerSecond / 1e6).toFixed(2)} M voxels/s; per series mean ${result.perSeriesS.mean.toFixed(2)} s, median ${result.perSeriesS.median?.toFixed(2)} s, max ${result.perSeriesS.max?.toFixed(2)} s`,
+)
+console.log(
+  `time: ${Object.entries(stages)
+    .map(([k, v]) => `${k} ${pct(v)}`)
+    .join(', ')}`,
+)
+console.log(
+  `outside onnxruntime: ${(100 * result.outsideOnnxShare).toFixed(1)} % of series time (${(100 * result.outsideOnnxShareExcludingRead).toFixed(1)} % without reading the image); target < 25 %`,
+)
+console.log(
+  `quality (spider profile, mean over series): ${Object.entries(quality)
+    .map(([k, v]) => `${k} ${v === null ? 'null' : (v as number).toFixed(3)}`)
+    .join(', ')}`,
+)
 const outFile = resolve(values.out ?? `bench-out/inference-${provider}.json`)
 await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`)
 console.log(`wrote ${outFile}`)

@@ -7,7 +7,14 @@
  * Options: --samples B (default 1000), --entries 10,50,200, --runs N (best of N, default 3).
  */
 import { parseArgs } from 'node:util'
-import { bootstrapRanks, computeStability, pairwiseSignificance, rankLeaderboard, type RankingColumn, type SeriesTable } from '@spider-bench/leaderboard'
+import {
+  bootstrapRanks,
+  computeStability,
+  pairwiseSignificance,
+  rankLeaderboard,
+  type RankingColumn,
+  type SeriesTable,
+} from '@spider-bench/leaderboard'
 import { Rng } from '@spider-bench/random'
 
 const SERIES = 97
@@ -23,7 +30,11 @@ const COLUMNS: readonly RankingColumn[] = [
 ]
 
 const { values } = parseArgs({
-  options: { samples: { type: 'string', default: '1000' }, entries: { type: 'string', default: '10,50,200' }, runs: { type: 'string', default: '3' } },
+  options: {
+    samples: { type: 'string', default: '1000' },
+    entries: { type: 'string', default: '10,50,200' },
+    runs: { type: 'string', default: '3' },
+  },
   strict: true,
 })
 const samples = Number(values.samples)
@@ -61,10 +72,18 @@ function board(k: number): SeriesTable {
     return p.length ? p.reduce((a, b) => a + b, 0) / p.length : null
   }
   const rows = rankLeaderboard(
-    entries.map((e) => ({ submissionId: e.submissionId, participant: e.submissionId, createdAt: '2026-01-01T00:00:00Z', metrics: Object.fromEntries(Object.entries(e.values).map(([key, v]) => [key, mean(v)])) })),
+    entries.map((e) => ({
+      submissionId: e.submissionId,
+      participant: e.submissionId,
+      createdAt: '2026-01-01T00:00:00Z',
+      metrics: Object.fromEntries(Object.entries(e.values).map(([key, v]) => [key, mean(v)])),
+    })),
     { method: 'mean-position', entries: 'all', columns: COLUMNS },
   )
-  return { series, entries: rows.map((r) => ({ ...(entries.find((e) => e.submissionId === r.submissionId) as (typeof entries)[number]), rank: r.rank })) }
+  return {
+    series,
+    entries: rows.map((r) => ({ ...(entries.find((e) => e.submissionId === r.submissionId) as (typeof entries)[number]), rank: r.rank })),
+  }
 }
 
 /** The fastest of `runs` runs: wall time and this process's CPU time (robust when the machine is shared). */
@@ -85,7 +104,9 @@ const ranking = { method: 'mean-position' as const, columns: COLUMNS }
 // Warm-up: compile the hot loops before the first measurement.
 for (let i = 0; i < 3; i++) computeStability(board(10), ranking, { samples: 1000, seed: 1, alpha: 0.05 })
 
-console.log(`stability of a snapshot: ${SERIES} series × ${COLUMNS.length} metrics (mean-position), B = ${samples}, one thread, best of ${runs}`)
+console.log(
+  `stability of a snapshot: ${SERIES} series × ${COLUMNS.length} metrics (mean-position), B = ${samples}, one thread, best of ${runs}`,
+)
 console.log('')
 console.log('wall / CPU time of this process (CPU time is the robust figure on a shared machine)')
 console.log('')
@@ -105,7 +126,10 @@ for (const k of sizes) {
   console.log(
     `${String(k).padStart(7)}  ${both(boot)}  ${both(tests)}  ${both(total)}  ${String(s.tiedForFirst.length).padEnd(14)}  ${s.kendallTau?.median.toFixed(3) ?? '-'}`,
   )
-  if (previous) growth.push(`${previous.k} → ${k} entries: × ${(total.cpu / previous.ms).toFixed(1)} CPU time (exponent ${(Math.log(total.cpu / previous.ms) / Math.log(k / previous.k)).toFixed(2)})`)
+  if (previous)
+    growth.push(
+      `${previous.k} → ${k} entries: × ${(total.cpu / previous.ms).toFixed(1)} CPU time (exponent ${(Math.log(total.cpu / previous.ms) / Math.log(k / previous.k)).toFixed(2)})`,
+    )
   previous = { k, ms: total.cpu }
 }
 console.log('')

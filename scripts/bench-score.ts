@@ -117,11 +117,21 @@ const floor = sum(floorTimes)
 const scoring = sum(scoreTimes)
 const rssMb = process.resourceUsage().maxRSS / 1024
 const ms = (x: number) => `${x.toFixed(1)} ms`
-console.log(`data: ${pairs.length} series (${(voxels / 1e6).toFixed(1)} M voxels per side), ${data}; profile ${profile}; ${failed} series failed`)
-console.log(`floor (read + decompress + one pass, 1 thread):   wall ${ms(floor)} (cpu ${ms(floorCpu)}), per-series median ${ms(median(floorTimes))}`)
-console.log(`scoring (scoreSeriesFiles, 1 thread):              wall ${ms(scoring)} (cpu ${ms(scoreCpu)}), per-series median ${ms(median(scoreTimes))}`)
-console.log(`ratio scoring / floor (1 thread):                  ${(scoring / floor).toFixed(2)} wall, ${(scoreCpu / floorCpu).toFixed(2)} cpu`)
-console.log(`scoring wall time, scoreDirectories on ${threads} threads: ${ms(wall)} (${parallel.document.series.length} series, exit code ${parallel.exitCode})`)
+console.log(
+  `data: ${pairs.length} series (${(voxels / 1e6).toFixed(1)} M voxels per side), ${data}; profile ${profile}; ${failed} series failed`,
+)
+console.log(
+  `floor (read + decompress + one pass, 1 thread):   wall ${ms(floor)} (cpu ${ms(floorCpu)}), per-series median ${ms(median(floorTimes))}`,
+)
+console.log(
+  `scoring (scoreSeriesFiles, 1 thread):              wall ${ms(scoring)} (cpu ${ms(scoreCpu)}), per-series median ${ms(median(scoreTimes))}`,
+)
+console.log(
+  `ratio scoring / floor (1 thread):                  ${(scoring / floor).toFixed(2)} wall, ${(scoreCpu / floorCpu).toFixed(2)} cpu`,
+)
+console.log(
+  `scoring wall time, scoreDirectories on ${threads} threads: ${ms(wall)} (${parallel.document.series.length} series, exit code ${parallel.exitCode})`,
+)
 // What `spider-bench score` costs on this machine against the single-thread floor.
 console.log(`ratio scoreDirectories (${threads} threads) / floor:     ${(wall / floor).toFixed(2)} wall`)
 console.log(`peak RSS: ${rssMb.toFixed(0)} MB`)

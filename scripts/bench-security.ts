@@ -37,7 +37,14 @@ const work = resolve(`bench-out/security-run-${Date.now()}`)
 await mkdir(work, { recursive: true })
 const port = await freePort()
 const url = `http://127.0.0.1:${port}`
-const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: join(work, 'data'), PORT: String(port), HOST: '127.0.0.1', SPIDER_QUEUE_PREFIX: `bench-sec-${randomUUID()}`, LOG_LEVEL: 'warn' }
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  DATA_DIR: join(work, 'data'),
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  SPIDER_QUEUE_PREFIX: `bench-sec-${randomUUID()}`,
+  LOG_LEVEL: 'warn',
+}
 delete env.DATABASE_URL
 const log = (msg: string) => process.stderr.write(`${msg}\n`)
 
@@ -86,7 +93,11 @@ async function treeRss(pid: number): Promise<number> {
 }
 
 /** Samples memory and /healthz while `attack` runs, then for `settleMs` after it. */
-async function measure<T>(pid: number, attack: () => Promise<T>, settleMs = 500): Promise<{ result: T; rssGrowthMb: number; worstHealthzMs: number; healthzFailures: number; seconds: number }> {
+async function measure<T>(
+  pid: number,
+  attack: () => Promise<T>,
+  settleMs = 500,
+): Promise<{ result: T; rssGrowthMb: number; worstHealthzMs: number; healthzFailures: number; seconds: number }> {
   const base = await treeRss(pid)
   let peak = base
   let worst = 0
@@ -101,7 +112,10 @@ async function measure<T>(pid: number, attack: () => Promise<T>, settleMs = 500)
   const poller = (async () => {
     while (!stop) {
       const t0 = performance.now()
-      const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.ok, () => false)
+      const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(30_000) }).then(
+        (r) => r.ok,
+        () => false,
+      )
       worst = Math.max(worst, performance.now() - t0)
       if (!ok) failures++
       await sleep(10)
@@ -113,17 +127,32 @@ async function measure<T>(pid: number, attack: () => Promise<T>, settleMs = 500)
   await sleep(settleMs)
   stop = true
   await Promise.all([sampler, poller])
-  return { result, rssGrowthMb: +((peak - base) / MB).toFixed(1), worstHealthzMs: +worst.toFixed(1), healthzFailures: failures, seconds: +seconds.toFixed(2) }
+  return {
+    result,
+    rssGrowthMb: +((peak - base) / MB).toFixed(1),
+    worstHealthzMs: +worst.toFixed(1),
+    healthzFailures: failures,
+    seconds: +seconds.toFixed(2),
+  }
 }
 
 async function api(method: string, path: string, tok: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
   return res.json()
 }
 
 /** POSTs a multipart form; returns the status and the first 200 characters of the answer. */
-async function post(path: string, tok: string, fields: Record<string, string>, files: Record<string, string>): Promise<{ status: number; answer: string }> {
+async function post(
+  path: string,
+  tok: string,
+  fields: Record<string, string>,
+  files: Record<string, string>,
+): Promise<{ status: number; answer: string }> {
   const form = new FormData()
   for (const [k, v] of Object.entries(fields)) form.append(k, v)
   for (const [k, file] of Object.entries(files)) form.append(k, new Blob([await readFile(file)]), file.slice(file.lastIndexOf('/') + 1))
@@ -145,8 +174,17 @@ try {
   // The hidden test set: one realistic-size series with a handful of structures.
   const [nx, ny, nz] = SERIES_SIZE
   const mask = new Uint8Array(nx * ny * nz)
-  for (let z = 20; z < nz - 20; z++) for (let y = 20; y < ny - 20; y++) for (let x = 4; x < nx - 4; x++) mask[x + nx * (y + ny * z)] = z < nz / 3 ? 1 : z < (2 * nz) / 3 ? 201 : 2
-  const image: Image3D = { size: SERIES_SIZE, spacing: [3.3, 0.9, 0.9], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], componentType: 'int16', data: Int16Array.from(mask, (v) => v * 3) }
+  for (let z = 20; z < nz - 20; z++)
+    for (let y = 20; y < ny - 20; y++)
+      for (let x = 4; x < nx - 4; x++) mask[x + nx * (y + ny * z)] = z < nz / 3 ? 1 : z < (2 * nz) / 3 ? 201 : 2
+  const image: Image3D = {
+    size: SERIES_SIZE,
+    spacing: [3.3, 0.9, 0.9],
+    origin: [0, 0, 0],
+    direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+    componentType: 'int16',
+    data: Int16Array.from(mask, (v) => v * 3),
+  }
   await mkdir(join(work, 'set', 'images'), { recursive: true })
   await mkdir(join(work, 'set', 'masks'), { recursive: true })
   await writeImage(image, join(work, 'set', 'images', `${SERIES}.mha`), { compress: true })
@@ -154,11 +192,20 @@ try {
 
   // API only: every submission stays queued, so event streams stay open and nothing is
   // scored; every attack here targets the API process (uploads, validation, streams, auth).
-  server = spawn(process.execPath, [BIN, 'serve', '--api-only'], { env: { ...env, MAX_EVENT_STREAMS_PER_USER: String(STREAMS), MAX_EVENT_STREAMS: String(STREAMS) }, stdio: ['ignore', 'ignore', 'inherit'] })
+  server = spawn(process.execPath, [BIN, 'serve', '--api-only'], {
+    env: { ...env, MAX_EVENT_STREAMS_PER_USER: String(STREAMS), MAX_EVENT_STREAMS: String(STREAMS) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   for (let i = 0; ; i++) {
     if (i > 600) throw new Error('serve did not become ready within 60 s')
     if (server.exitCode !== null) throw new Error(`serve exited with code ${server.exitCode} before it was ready`)
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break
     await sleep(100)
   }
   const pid = server.pid as number
@@ -172,7 +219,19 @@ try {
     entries: 'best',
     perSeriesVisibility: 'organisers',
   })
-  const imported = await run(['testset', 'import', '--challenge', 'sec', '--phase', 'final', join(work, 'set'), '--url', url, '--token', organiser])
+  const imported = await run([
+    'testset',
+    'import',
+    '--challenge',
+    'sec',
+    '--phase',
+    'final',
+    join(work, 'set'),
+    '--url',
+    url,
+    '--token',
+    organiser,
+  ])
   if (imported.code !== 0) throw new Error(`testset import failed (exit ${imported.code})`)
 
   const want = (name: string) => !ONLY || ONLY.has(name)
@@ -186,19 +245,28 @@ try {
   if (want('nifti-bomb')) {
     const archive = join(work, 'nifti-bomb.tar.gz')
     await writeTarGz(archive, [{ name: `${SERIES}.nii.gz`, data: niftiHeaderBomb([2000, 2000, 2000]) }])
-    report('nifti-bomb', { archiveBytes: (await readFile(archive)).length, ...(await measure(pid, () => post(SUBMIT, nextParticipant(), { kind: 'predictions' }, { predictions: archive }))) })
+    report('nifti-bomb', {
+      archiveBytes: (await readFile(archive)).length,
+      ...(await measure(pid, () => post(SUBMIT, nextParticipant(), { kind: 'predictions' }, { predictions: archive }))),
+    })
   }
   if (want('mha-bomb')) {
     const archive = join(work, 'mha-bomb.tar.gz')
     await writeTarGz(archive, [{ name: `${SERIES}.mha`, data: await mhaInflateBomb(1024 ** 3) }])
-    report('mha-bomb', { archiveBytes: (await readFile(archive)).length, ...(await measure(pid, () => post(SUBMIT, nextParticipant(), { kind: 'predictions' }, { predictions: archive }))) })
+    report('mha-bomb', {
+      archiveBytes: (await readFile(archive)).length,
+      ...(await measure(pid, () => post(SUBMIT, nextParticipant(), { kind: 'predictions' }, { predictions: archive }))),
+    })
   }
   if (want('label-bomb')) {
     const archive = join(work, 'label-bomb.tar.gz')
     const file = join(work, `${SERIES}.mha`)
     await writeImage(labelBombMask(SERIES_SIZE, 65_535), file, { compress: true })
     await writeTarGz(archive, [{ name: `${SERIES}.mha`, data: await readFile(file) }])
-    report('label-bomb', { archiveBytes: (await readFile(archive)).length, ...(await measure(pid, () => post(SUBMIT, nextParticipant(), { kind: 'predictions' }, { predictions: archive }))) })
+    report('label-bomb', {
+      archiveBytes: (await readFile(archive)).length,
+      ...(await measure(pid, () => post(SUBMIT, nextParticipant(), { kind: 'predictions' }, { predictions: archive }))),
+    })
   }
   if (want('zip-bombs')) {
     // Two archives of 2 GiB of zeros each (about 2 MB compressed), sent at once by two participants.
@@ -215,7 +283,12 @@ try {
         await sleep(50)
       }
     })()
-    const r = await measure(pid, () => Promise.all([post(SUBMIT, nextParticipant(), { kind: 'predictions' }, { predictions: archive }), post(SUBMIT, nextParticipant(), { kind: 'predictions' }, { predictions: archive })]))
+    const r = await measure(pid, () =>
+      Promise.all([
+        post(SUBMIT, nextParticipant(), { kind: 'predictions' }, { predictions: archive }),
+        post(SUBMIT, nextParticipant(), { kind: 'predictions' }, { predictions: archive }),
+      ]),
+    )
     stop = true
     await watcher
     report('zip-bombs', { archiveBytes: (await readFile(archive)).length, peakTmpMb: +(tmpPeak / MB).toFixed(1), ...r })
@@ -225,13 +298,20 @@ try {
     const archive = join(work, 'slow.tar.gz')
     await writeTarGz(archive, [{ name: `${SERIES}.mha`, data: await readFile(join(work, 'set', 'masks', `${SERIES}.mha`)) }])
     const p = nextParticipant()
-    const r = await measure(pid, () => Promise.all([post(SUBMIT, p, { kind: 'predictions' }, { predictions: archive }), post(SUBMIT, p, { kind: 'predictions' }, { predictions: archive })]))
+    const r = await measure(pid, () =>
+      Promise.all([
+        post(SUBMIT, p, { kind: 'predictions' }, { predictions: archive }),
+        post(SUBMIT, p, { kind: 'predictions' }, { predictions: archive }),
+      ]),
+    )
     report('concurrent-uploads', { ...r, result: r.result.map((x) => x.status) })
   }
   if (want('external-data')) {
     // A model whose initializer onnxruntime would read from the stored hidden mask (a path
     // relative to the server's working directory, which is this repository).
-    const masks = await readdir(join(work, 'data', 'storage'), { recursive: true }).then((all) => all.filter((f) => f.endsWith(`masks/${SERIES}.mha`)))
+    const masks = await readdir(join(work, 'data', 'storage'), { recursive: true }).then((all) =>
+      all.filter((f) => f.endsWith(`masks/${SERIES}.mha`)),
+    )
     const location = relative(process.cwd(), join(work, 'data', 'storage', masks[0] ?? 'missing'))
     const model = join(work, 'attack.onnx')
     const config = join(work, 'attack.json')
@@ -246,7 +326,10 @@ try {
     const model = join(work, 'hanging.onnx')
     const config = join(work, 'hanging.json')
     await writeFile(model, slowModel(24))
-    await writeFile(config, JSON.stringify({ ...EXTERNAL_ATTACK_CONFIG, slidingWindow: { ...EXTERNAL_ATTACK_CONFIG.slidingWindow, patchSize: [96, 96, 96] } }))
+    await writeFile(
+      config,
+      JSON.stringify({ ...EXTERNAL_ATTACK_CONFIG, slidingWindow: { ...EXTERNAL_ATTACK_CONFIG.slidingWindow, patchSize: [96, 96, 96] } }),
+    )
     const r = await measure(pid, async () => {
       const uploads = [0, 1, 2].map(() => post(SUBMIT, nextParticipant(), { kind: 'algorithm' }, { model, config }))
       const first = await Promise.race(uploads)
@@ -262,7 +345,13 @@ try {
     const r = await measure(pid, async () => {
       const statuses: Record<number, number> = {}
       for (let i = 0; i < 50; i++) {
-        const batch = await Promise.all(Array.from({ length: 20 }, () => fetch(`${url}/api/v1/challenges`, { headers: { authorization: `Bearer sb_${randomUUID().replace(/-/g, '')}` } }).then((x) => x.status)))
+        const batch = await Promise.all(
+          Array.from({ length: 20 }, () =>
+            fetch(`${url}/api/v1/challenges`, { headers: { authorization: `Bearer sb_${randomUUID().replace(/-/g, '')}` } }).then(
+              (x) => x.status,
+            ),
+          ),
+        )
         for (const s of batch) statuses[s] = (statuses[s] ?? 0) + 1
       }
       const adminAfter = await fetch(`${url}/api/v1/challenges`, { headers: { authorization: `Bearer ${admin}` } }).then((x) => x.status)
@@ -289,7 +378,13 @@ try {
         Array.from({ length: STREAMS }, async () => {
           const c = new AbortController()
           controllers.push(c)
-          const s = await fetch(`${url}/api/v1/submissions/${id}/events`, { headers: { authorization: `Bearer ${p}` }, signal: c.signal }).then((x) => String(x.status), (e: Error) => e.name)
+          const s = await fetch(`${url}/api/v1/submissions/${id}/events`, {
+            headers: { authorization: `Bearer ${p}` },
+            signal: c.signal,
+          }).then(
+            (x) => String(x.status),
+            (e: Error) => e.name,
+          )
           statuses[s] = (statuses[s] ?? 0) + 1
         }),
       )
@@ -352,4 +447,3 @@ async function duBytes(dir: string): Promise<number> {
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }
-

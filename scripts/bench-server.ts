@@ -21,10 +21,14 @@ import { synthesize } from '@spider-bench/synth'
 import { packTarGz } from '../packages/cli/src/testset-upload.ts'
 import { freePort } from '../packages/cli/src/free-port.ts'
 
-const { values } = parseArgs({ options: { data: { type: 'string' }, rate: { type: 'string', default: '500' }, seconds: { type: 'string', default: '10' } }, strict: true })
+const { values } = parseArgs({
+  options: { data: { type: 'string' }, rate: { type: 'string', default: '500' }, seconds: { type: 'string', default: '10' } },
+  strict: true,
+})
 const RATE = Number(values.rate)
 const SECONDS = Number(values.seconds)
-if (!(RATE > 0 && RATE <= 5000) || !(SECONDS > 0 && SECONDS <= 120)) throw new Error(`--rate must be 1..5000 and --seconds 1..120, got ${values.rate} and ${values.seconds}`)
+if (!(RATE > 0 && RATE <= 5000) || !(SECONDS > 0 && SECONDS <= 120))
+  throw new Error(`--rate must be 1..5000 and --seconds 1..120, got ${values.rate} and ${values.seconds}`)
 const BIN = resolve('bin/spider-bench.js')
 
 // The bench:score data set is the same (seed 1, 39 studies, realistic): reuse it when present.
@@ -49,7 +53,13 @@ const work = resolve(`bench-out/server-run-${Date.now()}`)
 await mkdir(work, { recursive: true })
 const port = await freePort()
 const url = `http://127.0.0.1:${port}`
-const env = { ...process.env, DATA_DIR: join(work, 'data'), PORT: String(port), HOST: '127.0.0.1', SPIDER_QUEUE_PREFIX: `bench-${randomUUID()}` }
+const env = {
+  ...process.env,
+  DATA_DIR: join(work, 'data'),
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  SPIDER_QUEUE_PREFIX: `bench-${randomUUID()}`,
+}
 const log = (msg: string) => process.stderr.write(`${msg}\n`)
 
 function run(args: string[]): Promise<{ code: number; stdout: string; ms: number }> {
@@ -70,7 +80,11 @@ async function token(name: string, role: string): Promise<string> {
 }
 
 async function api(method: string, path: string, tok: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
   return res.json()
 }
@@ -82,7 +96,10 @@ try {
   server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
   for (let i = 0; ; i++) {
     if (i > 600) throw new Error('serve did not become ready within 60 s')
-    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false)
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ok) break
     await sleep(100)
   }
@@ -92,7 +109,14 @@ try {
     title: 'Final',
     scoringProfile: 'spider',
     submissionKinds: ['predictions'],
-    ranking: { method: 'mean-position', metrics: [{ key: 'DiceVertebrae', order: 'desc' }, { key: 'DiceDiscs', order: 'desc' }, { key: 'ASDVertebrae', order: 'asc' }] },
+    ranking: {
+      method: 'mean-position',
+      metrics: [
+        { key: 'DiceVertebrae', order: 'desc' },
+        { key: 'DiceDiscs', order: 'desc' },
+        { key: 'ASDVertebrae', order: 'asc' },
+      ],
+    },
     entries: 'best',
     perSeriesVisibility: 'owner',
   })
@@ -118,7 +142,11 @@ try {
   const form = new FormData()
   form.append('kind', 'predictions')
   form.append('predictions', await openAsBlob(archive), 'predictions.tar.gz')
-  const res = await fetch(`${url}/api/v1/challenges/bench/phases/final/submissions`, { method: 'POST', headers: { authorization: `Bearer ${participant}` }, body: form })
+  const res = await fetch(`${url}/api/v1/challenges/bench/phases/final/submissions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${participant}` },
+    body: form,
+  })
   if (res.status !== 202) throw new Error(`upload: ${res.status} ${await res.text()}`)
   const { id } = (await res.json()) as { id: string }
   const accepted = performance.now() - t0
@@ -132,7 +160,9 @@ try {
       break
     }
     if (i % 20 === 0) {
-      const s = (await (await fetch(`${url}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${participant}` } })).json()) as { status: string; error?: string }
+      const s = (await (
+        await fetch(`${url}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${participant}` } })
+      ).json()) as { status: string; error?: string }
       if (s.status === 'failed') throw new Error(`the submission failed: ${s.error}`)
     }
     if (performance.now() - t0 > 1_800_000) throw new Error('no leaderboard update within 30 minutes')
@@ -167,7 +197,12 @@ try {
       const due = loadStart + (i * 1000) / RATE
       const wait = due - performance.now()
       if (wait > 1) await sleep(wait)
-      inflight.push(get(path).then((ms) => void latencies.push(ms), () => void failed++))
+      inflight.push(
+        get(path).then(
+          (ms) => void latencies.push(ms),
+          () => void failed++,
+        ),
+      )
     }
     await Promise.all(inflight)
     const loadMs = performance.now() - loadStart
@@ -234,4 +269,3 @@ try {
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }
-

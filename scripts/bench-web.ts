@@ -20,12 +20,23 @@ import { recomputeLeaderboard } from '@spider-bench/evaluation'
 import { startHarness } from '../apps/api/src/testing/harness.ts'
 import { ensureWebBuilt, launchBrowser, REPO } from '../test/web/browser.ts'
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '200' }, series: { type: 'string', default: '12' }, runs: { type: 'string', default: '5' }, db: { type: 'string', default: 'pglite' } }, strict: true })
+const { values } = parseArgs({
+  options: {
+    entries: { type: 'string', default: '200' },
+    series: { type: 'string', default: '12' },
+    runs: { type: 'string', default: '5' },
+    db: { type: 'string', default: 'pglite' },
+  },
+  strict: true,
+})
 const ENTRIES = Number(values.entries)
 const SERIES = Number(values.series)
 const RUNS = Number(values.runs)
 const DB = values.db
-if (!(ENTRIES >= 1 && ENTRIES <= 5000 && SERIES >= 2 && SERIES <= 200 && RUNS >= 1 && RUNS <= 50) || (DB !== 'pglite' && DB !== 'postgres')) {
+if (
+  !(ENTRIES >= 1 && ENTRIES <= 5000 && SERIES >= 2 && SERIES <= 200 && RUNS >= 1 && RUNS <= 50) ||
+  (DB !== 'pglite' && DB !== 'postgres')
+) {
   throw new Error('--entries 1..5000, --series 2..200, --runs 1..50, --db pglite|postgres')
 }
 
@@ -58,14 +69,27 @@ try {
   const db = h.db.prisma
   const org = await h.user('bench-org', 'organiser')
   const api = (method: string, path: string, body: unknown) =>
-    fetch(`${h.url}${path}`, { method, headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  if ((await api('POST', '/api/v1/challenges', { slug: 'bench', title: 'Bench' })).status !== 201) throw new Error('could not create the challenge')
+    fetch(`${h.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  if ((await api('POST', '/api/v1/challenges', { slug: 'bench', title: 'Bench' })).status !== 201)
+    throw new Error('could not create the challenge')
   const phaseRes = await api('POST', '/api/v1/challenges/bench/phases', {
     slug: 'final',
     title: 'Final',
     scoringProfile: 'spider',
     submissionKinds: ['predictions'],
-    ranking: { method: 'mean-position', metrics: [{ key: 'DiceVertebrae', order: 'desc' }, { key: 'DiceDiscs', order: 'desc' }, { key: 'ASDVertebrae', order: 'asc' }], bootstrapSamples: 200 },
+    ranking: {
+      method: 'mean-position',
+      metrics: [
+        { key: 'DiceVertebrae', order: 'desc' },
+        { key: 'DiceDiscs', order: 'desc' },
+        { key: 'ASDVertebrae', order: 'asc' },
+      ],
+      bootstrapSamples: 200,
+    },
     entries: 'best',
     perSeriesVisibility: 'owner',
   })
@@ -79,13 +103,25 @@ try {
       version: 1,
       seriesCount: SERIES,
       series: {
-        create: names.map((name, i) => ({ name, sequence: sequences[i % 3], imageKey: `bench/${name}.mha`, imageSha256: '0', maskKey: `bench/${name}-mask.mha`, maskSha256: '0', size: [8, 64, 64], spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], labels: [1, 100, 201] })),
+        create: names.map((name, i) => ({
+          name,
+          sequence: sequences[i % 3],
+          imageKey: `bench/${name}.mha`,
+          imageSha256: '0',
+          maskKey: `bench/${name}-mask.mha`,
+          maskSha256: '0',
+          size: [8, 64, 64],
+          spacing: [1, 1, 1],
+          origin: [0, 0, 0],
+          direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+          labels: [1, 100, 201],
+        })),
       },
     },
   })
   const keys = profileMetrics('spider')
   let seed = 12345
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
   const t0 = performance.now()
   for (let e = 0; e < ENTRIES; e++) {
     const user = await db.user.create({ data: { name: `participant-${String(e).padStart(4, '0')}`, role: 'participant' } })
@@ -95,10 +131,17 @@ try {
       sequence: sequences[i % 3],
       status: 'scored',
       structures: [],
-      metrics: Object.fromEntries(keys.map((k) => [k.key, k.order === 'desc' ? Math.min(1, 0.5 + 0.45 * skill + 0.1 * (random() - 0.5)) : Math.max(0, 3 - 2.5 * skill + random())])),
+      metrics: Object.fromEntries(
+        keys.map((k) => [
+          k.key,
+          k.order === 'desc' ? Math.min(1, 0.5 + 0.45 * skill + 0.1 * (random() - 0.5)) : Math.max(0, 3 - 2.5 * skill + random()),
+        ]),
+      ),
     }))
     const { aggregates, bySequence } = aggregateSeries('spider', series)
-    const submission = await db.submission.create({ data: { phaseId: phase.id, participantId: user.id, kind: 'predictions', status: 'succeeded', storagePrefix: `bench/${e}` } })
+    const submission = await db.submission.create({
+      data: { phaseId: phase.id, participantId: user.id, kind: 'predictions', status: 'succeeded', storagePrefix: `bench/${e}` },
+    })
     const evaluation = await db.evaluation.create({
       data: {
         submissionId: submission.id,
@@ -114,14 +157,25 @@ try {
         finishedAt: new Date(),
       },
     })
-    await db.seriesResult.createMany({ data: series.map((s) => ({ evaluationId: evaluation.id, seriesName: s.name, sequence: s.sequence, status: 'scored', metrics: s.metrics, structures: [] })) })
+    await db.seriesResult.createMany({
+      data: series.map((s) => ({
+        evaluationId: evaluation.id,
+        seriesName: s.name,
+        sequence: s.sequence,
+        status: 'scored',
+        metrics: s.metrics,
+        structures: [],
+      })),
+    })
   }
   const t1 = performance.now()
   await recomputeLeaderboard(db, phase.id)
   const t2 = performance.now()
   const board = (await (await fetch(`${h.url}/api/v1/challenges/bench/phases/final/leaderboard`)).json()) as { rows: unknown[] }
   if (board.rows.length !== ENTRIES) throw new Error(`the board has ${board.rows.length} rows, expected ${ENTRIES}`)
-  console.log(`data (${DB}): ${ENTRIES} entries x ${SERIES} series written in ${((t1 - t0) / 1000).toFixed(1)} s; snapshot with rank stability computed in ${((t2 - t1) / 1000).toFixed(1)} s`)
+  console.log(
+    `data (${DB}): ${ENTRIES} entries x ${SERIES} series written in ${((t1 - t0) / 1000).toFixed(1)} s; snapshot with rank stability computed in ${((t2 - t1) / 1000).toFixed(1)} s`,
+  )
 
   const browser = await launchBrowser()
   try {
@@ -137,7 +191,11 @@ try {
     const rendered = async () => {
       // A function, not a string: the page's CSP forbids eval, which string predicates use.
       type Doc = { document: { querySelectorAll(selector: string): { length: number } } }
-      await page.waitForFunction((n) => (globalThis as unknown as Doc).document.querySelectorAll('[data-testid=leaderboard] tbody tr').length === n, ENTRIES, { polling: 'raf', timeout: 60_000 })
+      await page.waitForFunction(
+        (n) => (globalThis as unknown as Doc).document.querySelectorAll('[data-testid=leaderboard] tbody tr').length === n,
+        ENTRIES,
+        { polling: 'raf', timeout: 60_000 },
+      )
       return (await page.evaluate('performance.now()')) as number
     }
     await page.goto(url, { waitUntil: 'commit' })

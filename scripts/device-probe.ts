@@ -12,7 +12,12 @@ if (!EXECUTION_PROVIDERS.includes(provider)) {
   console.error(`usage: device-probe ${EXECUTION_PROVIDERS.join('|')}`)
   process.exit(1)
 }
-console.log(`onnxruntime-node backends: ${ort.listSupportedBackends?.().map((b) => `${b.name}${b.bundled ? '' : ' (not bundled)'}`).join(', ')}`)
+console.log(
+  `onnxruntime-node backends: ${ort
+    .listSupportedBackends?.()
+    .map((b) => `${b.name}${b.bundled ? '' : ' (not bundled)'}`)
+    .join(', ')}`,
+)
 try {
   const { session } = await openSession(fastModel(), { providers: [provider] })
   const out = await session.run({ x: new ort.Tensor('float32', new Float32Array(16 ** 3), [1, 1, 16, 16, 16]) })

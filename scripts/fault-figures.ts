@@ -17,7 +17,9 @@ if (files.length === 0) {
   console.log(`no fault figures in ${dir} (run npm run test:faults)`)
   process.exit(0)
 }
-console.log(`fault suite figures (${dir}); machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`)
+console.log(
+  `fault suite figures (${dir}); machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+)
 for (const file of files) {
   const runs = (await readFile(join(dir, file), 'utf8'))
     .split('\n')

@@ -60,14 +60,24 @@ async function healthzFor(url: string, ms: number): Promise<EventStreamFigures['
 }
 
 /** N streams on one submission held for `seconds`, with /healthz latency and server CPU over that time. */
-export async function measureEventStreams(o: { url: string; pid: number; token: string; submissionId: string; streams: number; seconds: number }): Promise<EventStreamFigures> {
+export async function measureEventStreams(o: {
+  url: string
+  pid: number
+  token: string
+  submissionId: string
+  streams: number
+  seconds: number
+}): Promise<EventStreamFigures> {
   const controllers: AbortController[] = []
   const statuses: Record<string, number> = {}
   await Promise.all(
     Array.from({ length: o.streams }, async () => {
       const c = new AbortController()
       controllers.push(c)
-      const status = await fetch(`${o.url}/api/v1/submissions/${o.submissionId}/events`, { headers: { authorization: `Bearer ${o.token}` }, signal: c.signal }).then(
+      const status = await fetch(`${o.url}/api/v1/submissions/${o.submissionId}/events`, {
+        headers: { authorization: `Bearer ${o.token}` },
+        signal: c.signal,
+      }).then(
         (res) => {
           if (res.status === 200) (res.body as ReadableStream<Uint8Array>).pipeTo(new WritableStream()).catch(() => undefined)
           else void res.body?.cancel()
@@ -86,9 +96,15 @@ export async function measureEventStreams(o: { url: string; pid: number; token: 
   return { streams: o.streams, statuses, healthz, serverCpu: +serverCpu.toFixed(3) }
 }
 
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { root: { type: 'string', default: '.' }, streams: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '5' } }, strict: true })
+  const { values } = parseArgs({
+    options: {
+      root: { type: 'string', default: '.' },
+      streams: { type: 'string', default: '1000' },
+      seconds: { type: 'string', default: '5' },
+    },
+    strict: true,
+  })
   const root = resolve(values.root)
   const streams = Number(values.streams)
   const seconds = Number(values.seconds)
@@ -113,18 +129,35 @@ async function main(): Promise<void> {
       const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
       let out = ''
       child.stdout.on('data', (c: Buffer) => (out += c.toString()))
-      child.on('exit', (code) => (code === 0 ? ok(out.trim().split('\n').at(-1) as string) : fail(new Error(`${args.join(' ')}: exit ${code}`))))
+      child.on('exit', (code) =>
+        code === 0 ? ok(out.trim().split('\n').at(-1) as string) : fail(new Error(`${args.join(' ')}: exit ${code}`)),
+      )
     })
   const organiser = await cli(['users', 'create', '--name', 'org', '--role', 'organiser'])
   const participant = await cli(['users', 'create', '--name', 'p', '--role', 'participant'])
-  let server: ChildProcess | null = spawn(process.execPath, [bin, 'serve', '--api-only'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] })
+  let server: ChildProcess | null = spawn(process.execPath, [bin, 'serve', '--api-only'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   try {
-    for (let i = 0; !(await fetch(`${url}/readyz`).then((r) => r.ok, () => false)); i++) {
+    for (
+      let i = 0;
+      !(await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      i++
+    ) {
       if (i > 600) throw new Error('serve did not become ready within 60 s')
       await new Promise((r) => setTimeout(r, 100))
     }
     const call = async (token: string, method: string, path: string, body: unknown) => {
-      const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body instanceof FormData ? {} : { 'content-type': 'application/json' }) }, body: body instanceof FormData ? body : JSON.stringify(body) })
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body instanceof FormData ? {} : { 'content-type': 'application/json' }) },
+        body: body instanceof FormData ? body : JSON.stringify(body),
+      })
       if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
       return res.json() as Promise<Record<string, unknown>>
     }
@@ -145,7 +178,14 @@ async function main(): Promise<void> {
       return new Blob([await readFile(file)])
     }
     const set = new FormData()
-    set.append('archive', await zip([{ name: 'images/1_t1.mha', data: await mhaBytes('image') }, { name: 'masks/1_t1.mha', data: mask }]), 'set.zip')
+    set.append(
+      'archive',
+      await zip([
+        { name: 'images/1_t1.mha', data: await mhaBytes('image') },
+        { name: 'masks/1_t1.mha', data: mask },
+      ]),
+      'set.zip',
+    )
     await call(organiser, 'PUT', '/api/v1/challenges/spine/phases/final/test-set', set)
     const form = new FormData()
     form.append('kind', 'predictions')
@@ -158,7 +198,13 @@ async function main(): Promise<void> {
     const idle = await healthzFor(url, seconds * 1000)
     const idleCpu = +(((await cpuSeconds(pid)) - cpu0) / ((performance.now() - t0) / 1000)).toFixed(3)
     const loaded = await measureEventStreams({ url, pid, token: participant, submissionId: id, streams, seconds })
-    console.log(JSON.stringify({ root, noStreams: { healthz: idle, serverCpu: idleCpu }, withStreams: loaded, loadAverage1m: +loadavg()[0].toFixed(2) }, null, 2))
+    console.log(
+      JSON.stringify(
+        { root, noStreams: { healthz: idle, serverCpu: idleCpu }, withStreams: loaded, loadAverage1m: +loadavg()[0].toFixed(2) },
+        null,
+        2,
+      ),
+    )
   } finally {
     if (server.exitCode === null) {
       server.kill('SIGTERM')

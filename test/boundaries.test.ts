@@ -36,7 +36,10 @@ async function lintAt(dir: string, code: string): Promise<Array<{ ruleId: string
 
 describe('dependency rule (eslint.config.js)', () => {
   it('refuses an app importing another app, statically or with import()', async () => {
-    const messages = await lintAt('apps/api/src', "import { startWorkers } from '@spider-bench/worker'\nexport const start = startWorkers\nexport const later = () => import('@spider-bench/worker')\n")
+    const messages = await lintAt(
+      'apps/api/src',
+      "import { startWorkers } from '@spider-bench/worker'\nexport const start = startWorkers\nexport const later = () => import('@spider-bench/worker')\n",
+    )
     expect(messages).toEqual([
       { ruleId: 'no-restricted-imports', message: expect.stringContaining('apps/worker is an app') },
       { ruleId: 'no-restricted-syntax', message: expect.stringContaining('apps/worker is an app') },
@@ -63,13 +66,19 @@ describe('dependency rule (eslint.config.js)', () => {
 
   it('keeps scoring and leaderboard free of I/O beyond the image files, and the runner free of the generator', async () => {
     const io = "import { readFile } from 'node:fs/promises'\nexport const read = readFile\n"
-    expect(await lintAt('packages/scoring/src/metrics', io)).toEqual([{ ruleId: 'no-restricted-imports', message: expect.stringContaining('no I/O') }])
-    expect(await lintAt('packages/scoring/src/image', io)).toEqual([])
-    expect(await lintAt('packages/leaderboard/src', io)).toEqual([{ ruleId: 'no-restricted-imports', message: expect.stringContaining('no I/O') }])
-    expect(await lintAt('packages/leaderboard/src', "import type { PrismaClient } from '@spider-bench/db'\nexport type Db = PrismaClient\n")).toEqual([
-      { ruleId: 'no-restricted-imports', message: expect.stringContaining('no package with I/O') },
+    expect(await lintAt('packages/scoring/src/metrics', io)).toEqual([
+      { ruleId: 'no-restricted-imports', message: expect.stringContaining('no I/O') },
     ])
-    expect(await lintAt('packages/scoring/src', "export const q = () => import('bullmq')\n")).toEqual([{ ruleId: 'no-restricted-syntax', message: expect.stringContaining('no package with I/O') }])
+    expect(await lintAt('packages/scoring/src/image', io)).toEqual([])
+    expect(await lintAt('packages/leaderboard/src', io)).toEqual([
+      { ruleId: 'no-restricted-imports', message: expect.stringContaining('no I/O') },
+    ])
+    expect(
+      await lintAt('packages/leaderboard/src', "import type { PrismaClient } from '@spider-bench/db'\nexport type Db = PrismaClient\n"),
+    ).toEqual([{ ruleId: 'no-restricted-imports', message: expect.stringContaining('no package with I/O') }])
+    expect(await lintAt('packages/scoring/src', "export const q = () => import('bullmq')\n")).toEqual([
+      { ruleId: 'no-restricted-syntax', message: expect.stringContaining('no package with I/O') },
+    ])
     expect(await lintAt('packages/inference/src/runner', "export { synthesize } from '@spider-bench/synth'\n")).toEqual([
       { ruleId: 'no-restricted-imports', message: expect.stringContaining('never loads the generator') },
     ])
@@ -90,13 +99,20 @@ describe('workspace manifests', () => {
     for (const group of ['apps', 'packages']) {
       for (const name of await readdir(join(ROOT, group))) {
         const dir = join(ROOT, group, name)
-        const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name: string; dependencies?: object; devDependencies?: object }
+        const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
+          name: string
+          dependencies?: object
+          devDependencies?: object
+        }
         const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {})])
-        const files = (await readdir(join(dir, 'src'), { recursive: true })).filter((f) => /\.(ts|tsx|mjs)$/.test(f) && !f.includes('generated'))
+        const files = (await readdir(join(dir, 'src'), { recursive: true })).filter(
+          (f) => /\.(ts|tsx|mjs)$/.test(f) && !f.includes('generated'),
+        )
         for (const f of files) {
           const text = await readFile(join(dir, 'src', f), 'utf8')
           for (const [, used] of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](@spider-bench\/[a-z-]+)/g)) {
-            if (used !== manifest.name && !declared.has(used)) missing.push(`${group}/${name}/src/${f} imports ${used}, not in its package.json`)
+            if (used !== manifest.name && !declared.has(used))
+              missing.push(`${group}/${name}/src/${f} imports ${used}, not in its package.json`)
           }
         }
       }

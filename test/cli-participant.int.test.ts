@@ -67,7 +67,7 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
   }
 
   async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-    for (const deadline = Date.now() + timeoutMs; !condition(); ) {
+    for (const deadline = Date.now() + timeoutMs; !condition();) {
       if (Date.now() > deadline) throw new Error('condition not met in time')
       await new Promise((r) => setTimeout(r, 20))
     }
@@ -104,9 +104,12 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
   async function uploadSet(organiser: string, phase: string, route: 'test-set' | 'sanity-set', dir: string): Promise<void> {
     const entries: TestEntry[] = []
     for (const folder of ['images', 'masks']) {
-      for (const f of (await readdir(join(dir, folder))).sort()) entries.push({ name: `${folder}/${f}`, data: await readFile(join(dir, folder, f)) })
+      for (const f of (await readdir(join(dir, folder))).sort())
+        entries.push({ name: `${folder}/${f}`, data: await readFile(join(dir, folder, f)) })
     }
-    const res = await api.multipart(organiser, 'PUT', `/api/v1/challenges/spine/phases/${phase}/${route}`, { archive: await api.archive(entries) })
+    const res = await api.multipart(organiser, 'PUT', `/api/v1/challenges/spine/phases/${phase}/${route}`, {
+      archive: await api.archive(entries),
+    })
     expect(res.status, await res.clone().text()).toBe(200)
   }
 
@@ -127,13 +130,23 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     await synthesize({ out: synthDir, studies: 2, seed: 5, size: 'small', predictions: { good: 'dilate:1' } })
     const sanityDir = join(work, 'sanity')
     await synthesize({ out: sanityDir, studies: 1, seed: 77, size: 'small', sequences: ['t2'] })
-    expected = (await scoreDirectories({ truthDir: join(synthDir, 'masks'), predDir: join(synthDir, 'predictions', 'good'), threads: 1 })).document
+    expected = (await scoreDirectories({ truthDir: join(synthDir, 'masks'), predDir: join(synthDir, 'predictions', 'good'), threads: 1 }))
+      .document
     const organiser = (await h.user('org', 'organiser')).token
     for (const who of ['alice', 'bob', 'carol', 'dave', 'erin']) users[who] = await h.user(who, 'participant')
     users.admin = await h.user('admin', 'admin')
     await rest(organiser, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Spine' })
-    await rest(organiser, 'POST', '/api/v1/challenges/spine/phases', { ...PHASE, slug: 'final', submissionLimit: { count: 10, periodHours: 24 } })
-    await rest(organiser, 'POST', '/api/v1/challenges/spine/phases', { ...PHASE, slug: 'limited', submissionKinds: ['predictions'], submissionLimit: { count: 1, periodHours: 24 } })
+    await rest(organiser, 'POST', '/api/v1/challenges/spine/phases', {
+      ...PHASE,
+      slug: 'final',
+      submissionLimit: { count: 10, periodHours: 24 },
+    })
+    await rest(organiser, 'POST', '/api/v1/challenges/spine/phases', {
+      ...PHASE,
+      slug: 'limited',
+      submissionKinds: ['predictions'],
+      submissionLimit: { count: 1, periodHours: 24 },
+    })
     await rest(organiser, 'POST', '/api/v1/challenges/spine/phases', { ...PHASE, slug: 'closed', submissionKinds: ['predictions'] })
     for (const phase of ['final', 'limited', 'closed']) await uploadSet(organiser, phase, 'test-set', synthDir)
     await uploadSet(organiser, 'final', 'sanity-set', sanityDir)
@@ -158,7 +171,9 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     const file = join(work, 'config-home', 'spider-bench', 'config.json')
     const bad = await runCli(['login', '--url', h.url, '--token', 'sb_not-a-real-token'])
     expect(bad.code).toBe(1)
-    expect(bad.err).toMatch(/^spider-bench login: the server at http:\/\/127\.0\.0\.1:\d+ refused the API token from --token \(invalid API token\): it is mistyped, expired or revoked/)
+    expect(bad.err).toMatch(
+      /^spider-bench login: the server at http:\/\/127\.0\.0\.1:\d+ refused the API token from --token \(invalid API token\): it is mistyped, expired or revoked/,
+    )
     await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' })
 
     const ok = await runCli(['login', '--url', `${h.url}/`, '--token', users.alice.token])
@@ -188,13 +203,20 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     // ... and the command printed them as the score table.
     expect(run.out.endsWith(formatSubmissionResults(doc, 'spider'))).toBe(true)
     // The phase publishes its series names and sizes: the folder was checked against them.
-    expect(run.out).toMatch(new RegExp(`^checked locally: ${expected.series.length} label images, one per test series with its size \\(${expected.series.length} series\\)$`, 'm'))
+    expect(run.out).toMatch(
+      new RegExp(
+        `^checked locally: ${expected.series.length} label images, one per test series with its size \\(${expected.series.length} series\\)$`,
+        'm',
+      ),
+    )
   })
 
   it('results --out writes CSV and JSON equal to the API values; results --series prints every series', async () => {
     const id = ids.alice
     const submission = await rest<SubmissionDocument>(users.alice.token, 'GET', `/api/v1/submissions/${id}`)
-    const series = await rest<{ series: Array<{ name: string; sequence: string; status: string; error: string | null; metrics: Record<string, number | null> }> }>(users.alice.token, 'GET', `/api/v1/submissions/${id}/series`)
+    const series = await rest<{
+      series: Array<{ name: string; sequence: string; status: string; error: string | null; metrics: Record<string, number | null> }>
+    }>(users.alice.token, 'GET', `/api/v1/submissions/${id}/series`)
 
     const json = join(work, 'results.json')
     const withSeries = await cli('alice', ['results', id, '--series', '--out', json])
@@ -204,7 +226,10 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
 
     const csv = join(work, 'series.csv')
     expect((await cli('alice', ['results', id, '--series', '--out', csv])).code).toBe(0)
-    const [header, ...rows] = (await readFile(csv, 'utf8')).trimEnd().split('\n').map((l) => l.split(','))
+    const [header, ...rows] = (await readFile(csv, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(','))
     const keys = header.slice(4)
     expect(header.slice(0, 4)).toEqual(['name', 'sequence', 'status', 'error'])
     expect(keys).toEqual(Object.keys(series.series[0].metrics))
@@ -213,7 +238,10 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
 
     const aggCsv = join(work, 'aggregates.csv')
     expect((await cli('alice', ['results', id, '--out', aggCsv])).code).toBe(0)
-    const [aggHeader, ...aggRows] = (await readFile(aggCsv, 'utf8')).trimEnd().split('\n').map((l) => l.split(','))
+    const [aggHeader, ...aggRows] = (await readFile(aggCsv, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(','))
     expect(aggHeader).toEqual(['metric', 'mean', 'std', 'median', 'min', 'max', 'count'])
     const aggregates = submission.aggregates ?? {}
     expect(aggRows.map((r) => r[0])).toEqual(Object.keys(aggregates))
@@ -223,7 +251,10 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     }
     // Others may not read them.
     const other = await cli('bob', ['results', id])
-    expect(other).toMatchObject({ code: 1, err: `spider-bench results: cannot read submission ${id}: submission ${id} belongs to another participant` })
+    expect(other).toMatchObject({
+      code: 1,
+      err: `spider-bench results: cannot read submission ${id}: submission ${id} belongs to another participant`,
+    })
   })
 
   it('submit (algorithm): the model and config are checked locally, run by the server (canary, then hidden set); exit 0', async () => {
@@ -234,10 +265,18 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     const id = /^submitted algorithm: (\S+)$/m.exec(run.out)?.[1] as string
     ids.bob = id
     const doc = await rest<SubmissionDocument>(users.bob.token, 'GET', `/api/v1/submissions/${id}`)
-    expect([doc.kind, doc.status, doc.progress]).toEqual(['algorithm', 'succeeded', { done: expected.series.length, total: expected.series.length }])
+    expect([doc.kind, doc.status, doc.progress]).toEqual([
+      'algorithm',
+      'succeeded',
+      { done: expected.series.length, total: expected.series.length },
+    ])
     expect(run.out.endsWith(formatSubmissionResults(doc, 'spider'))).toBe(true)
     // Evaluated on the public sanity case first, then on the hidden test set.
-    const evaluations = await h.db.prisma.evaluation.findMany({ where: { submissionId: id }, include: { testSet: true }, orderBy: { createdAt: 'asc' } })
+    const evaluations = await h.db.prisma.evaluation.findMany({
+      where: { submissionId: id },
+      include: { testSet: true },
+      orderBy: { createdAt: 'asc' },
+    })
     expect(evaluations.map((e) => [e.testSet.public, e.status])).toEqual([
       [true, 'succeeded'],
       [false, 'succeeded'],
@@ -272,8 +311,13 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     expect(table.out).toBe(`spine/final: computed ${board.computedAt}\n${formatLeaderboard(board)}`)
     for (const row of board.rows) expect(table.out).toMatch(new RegExp(`^ *${row.rank}  ${row.participant} `, 'm'))
     const past = await cli('dave', ['leaderboard', 'spine', 'final', '--at', '2000-01-01T00:00:00Z', '--json'])
-    expect(JSON.parse(past.out)).toEqual(await rest(null, 'GET', '/api/v1/challenges/spine/phases/final/leaderboard?at=2000-01-01T00%3A00%3A00Z'))
-    expect(await cli('dave', ['leaderboard', 'spine', 'final', '--at', 'yesterday'])).toMatchObject({ code: 1, err: 'spider-bench leaderboard: --at expects an ISO 8601 time such as 2026-11-30T12:00:00Z, got "yesterday"' })
+    expect(JSON.parse(past.out)).toEqual(
+      await rest(null, 'GET', '/api/v1/challenges/spine/phases/final/leaderboard?at=2000-01-01T00%3A00%3A00Z'),
+    )
+    expect(await cli('dave', ['leaderboard', 'spine', 'final', '--at', 'yesterday'])).toMatchObject({
+      code: 1,
+      err: 'spider-bench leaderboard: --at expects an ISO 8601 time such as 2026-11-30T12:00:00Z, got "yesterday"',
+    })
   })
 
   it('submissions, status and quota show what the API says', async () => {
@@ -292,13 +336,25 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
   it('--no-wait returns after the upload; status --wait follows by polling when the server refuses another event stream', async () => {
     // Held in the queue until the command has been refused its stream.
     await h.app.evaluationQueue.pause()
-    const run = await cli('dave', ['submit', '--challenge', 'spine', '--phase', 'final', '--no-wait', '--json', join(synthDir, 'predictions', 'good')])
+    const run = await cli('dave', [
+      'submit',
+      '--challenge',
+      'spine',
+      '--phase',
+      'final',
+      '--no-wait',
+      '--json',
+      join(synthDir, 'predictions', 'good'),
+    ])
     expect(run.code, run.err).toBe(0)
     const doc = JSON.parse(run.out) as SubmissionDocument
     expect([doc.participant, doc.kind]).toEqual(['dave', 'predictions'])
     // dave's one allowed stream (MAX_EVENT_STREAMS_PER_USER=1) is taken: the CLI polls instead.
     const held = new AbortController()
-    const stream = await fetch(`${h.url}/api/v1/submissions/${doc.id}/events`, { headers: { authorization: `Bearer ${users.dave.token}` }, signal: held.signal })
+    const stream = await fetch(`${h.url}/api/v1/submissions/${doc.id}/events`, {
+      headers: { authorization: `Bearer ${users.dave.token}` },
+      signal: held.signal,
+    })
     expect(stream.status).toBe(200)
     const refused = answered(`/api/v1/submissions/${doc.id}/events`, 429)
     try {
@@ -331,10 +387,15 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     }
     const prefixed = await runCli(['login', '--url', `${h.url}/api/v1`, '--token', users.alice.token])
     expect(prefixed.code).toBe(1)
-    expect(prefixed.err).toBe(`spider-bench login: ${h.url}/api/v1 is a spider-bench server without the route GET /api/v1/me (no route GET /api/v1/api/v1/me): the URL may carry an extra path (give the server's address without /api/v1), or the server is older than this command.`)
+    expect(prefixed.err).toBe(
+      `spider-bench login: ${h.url}/api/v1 is a spider-bench server without the route GET /api/v1/me (no route GET /api/v1/api/v1/me): the URL may carry an extra path (give the server's address without /api/v1), or the server is older than this command.`,
+    )
     // A port nobody listens on (this one was just closed).
     const closed = await cli('alice', ['submissions'], htmlUrl)
-    expect(closed).toMatchObject({ code: 1, err: `spider-bench submissions: cannot list the challenges: cannot reach ${htmlUrl} (connection refused (ECONNREFUSED)). Check the URL and your network, and that the server is running.` })
+    expect(closed).toMatchObject({
+      code: 1,
+      err: `spider-bench submissions: cannot list the challenges: cannot reach ${htmlUrl} (connection refused (ECONNREFUSED)). Check the URL and your network, and that the server is running.`,
+    })
   })
 
   it('explains a revoked token', async () => {
@@ -354,14 +415,30 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     await h.db.prisma.phase.updateMany({ where: { slug: 'closed' }, data: { closesAt: hourAgo } })
     const far = await cli('dave', ['submit', '--challenge', 'spine', '--phase', 'closed', join(synthDir, 'predictions', 'good')])
     expect(far.code).toBe(1)
-    expect(far.err).toMatch(new RegExp(`^spider-bench submit: phase "closed" of challenge "spine" is closed: it closed at .*${hourAgo.toISOString()}\\); it accepts no more submissions$`))
+    expect(far.err).toMatch(
+      new RegExp(
+        `^spider-bench submit: phase "closed" of challenge "spine" is closed: it closed at .*${hourAgo.toISOString()}\\); it accepts no more submissions$`,
+      ),
+    )
     // Within the clock slack, and with --skip-checks, the server's answer decides.
     const minuteAgo = new Date(Date.now() - 60_000)
     await h.db.prisma.phase.updateMany({ where: { slug: 'closed' }, data: { closesAt: minuteAgo } })
     for (const flags of [[], ['--skip-checks']]) {
-      const near = await cli('dave', ['submit', '--challenge', 'spine', '--phase', 'closed', ...flags, join(synthDir, 'predictions', 'good')])
+      const near = await cli('dave', [
+        'submit',
+        '--challenge',
+        'spine',
+        '--phase',
+        'closed',
+        ...flags,
+        join(synthDir, 'predictions', 'good'),
+      ])
       expect(near.code).toBe(1)
-      expect(near.err).toMatch(new RegExp(`^spider-bench submit: cannot submit to spine/closed: phase "closed" is closed: it closed at ${minuteAgo.toISOString()} \\(now `))
+      expect(near.err).toMatch(
+        new RegExp(
+          `^spider-bench submit: cannot submit to spine/closed: phase "closed" is closed: it closed at ${minuteAgo.toISOString()} \\(now `,
+        ),
+      )
     }
     expect(await h.db.prisma.submission.count()).toBe(before)
   })
@@ -374,12 +451,24 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     const next = new Date(created.getTime() + 24 * 3_600_000).toISOString()
     const second = await cli('carol', ['submit', '--challenge', 'spine', '--phase', 'limited', join(synthDir, 'predictions', 'good')])
     expect(second.code).toBe(1)
-    expect(second.err).toMatch(/^spider-bench submit: submission limit reached in phase "limited" of challenge "spine": 1 of 1 per 24 h used; the next submission is allowed at /)
+    expect(second.err).toMatch(
+      /^spider-bench submit: submission limit reached in phase "limited" of challenge "spine": 1 of 1 per 24 h used; the next submission is allowed at /,
+    )
     expect(second.err).toContain(`${next})`)
-    const refused = await cli('carol', ['submit', '--challenge', 'spine', '--phase', 'limited', '--skip-checks', join(synthDir, 'predictions', 'good')])
+    const refused = await cli('carol', [
+      'submit',
+      '--challenge',
+      'spine',
+      '--phase',
+      'limited',
+      '--skip-checks',
+      join(synthDir, 'predictions', 'good'),
+    ])
     expect(refused.code).toBe(1)
     expect(refused.err).toMatch(
-      new RegExp(`^spider-bench submit: cannot submit to spine/limited: submission limit reached \\(1 per 24 h\\); the next submission is allowed at ${next}\nthe next submission is allowed at .*${next}\\); "spider-bench quota" shows your limit$`),
+      new RegExp(
+        `^spider-bench submit: cannot submit to spine/limited: submission limit reached \\(1 per 24 h\\); the next submission is allowed at ${next}\nthe next submission is allowed at .*${next}\\); "spider-bench quota" shows your limit$`,
+      ),
     )
     expect((await cli('carol', ['quota', 'spine', 'limited'])).out).toContain(`next submission allowed at `)
   })
@@ -393,7 +482,14 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     const fractional = Float32Array.from(mask.data as ArrayLike<number>, (v, i) => (i === 5 ? 1.5 : v))
     await writeImage({ ...mask, componentType: 'float32', data: fractional }, join(dir, `${names[0]}.mha`))
     const small = await readImage(join(dir, `${names[1]}.mha`))
-    await writeImage({ ...small, size: [small.size[0], small.size[1], small.size[2] - 1], data: small.data.slice(0, small.size[0] * small.size[1] * (small.size[2] - 1)) }, join(dir, `${names[1]}.mha`))
+    await writeImage(
+      {
+        ...small,
+        size: [small.size[0], small.size[1], small.size[2] - 1],
+        data: small.data.slice(0, small.size[0] * small.size[1] * (small.size[2] - 1)),
+      },
+      join(dir, `${names[1]}.mha`),
+    )
     await rm(join(dir, `${names[2]}.mha`))
     await writeImage(mask, join(dir, '9_t1.mha'))
     await mkdir(join(dir, 'sub'))
@@ -479,23 +575,42 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     })
 
     it('is retried once: the second attempt goes through', async () => {
-      const archiveBytes = (await Promise.all((await readdir(join(synthDir, 'predictions', 'good'))).map(async (f) => (await stat(join(synthDir, 'predictions', 'good', f))).size))).reduce((a, b) => a + b, 0)
+      const archiveBytes = (
+        await Promise.all(
+          (await readdir(join(synthDir, 'predictions', 'good'))).map(
+            async (f) => (await stat(join(synthDir, 'predictions', 'good', f))).size,
+          ),
+        )
+      ).reduce((a, b) => a + b, 0)
       expect(archiveBytes).toBeGreaterThan(2 * CUT_AFTER)
       cuts = 1
-      const run = await cli('bob', ['submit', '--challenge', 'spine', '--phase', 'limited', '--no-wait', join(synthDir, 'predictions', 'good')], proxyUrl)
+      const run = await cli(
+        'bob',
+        ['submit', '--challenge', 'spine', '--phase', 'limited', '--no-wait', join(synthDir, 'predictions', 'good')],
+        proxyUrl,
+      )
       expect(run.code, run.err).toBe(0)
       expect(cuts).toBe(0)
-      expect(run.err).toMatch(/^the connection was lost during the upload \((connection reset \(ECONNRESET\)|connection closed by the server \(EPIPE\))\); retrying once$/m)
+      expect(run.err).toMatch(
+        /^the connection was lost during the upload \((connection reset \(ECONNRESET\)|connection closed by the server \(EPIPE\))\); retrying once$/m,
+      )
       expect(run.out).toMatch(/^submitted predictions \(second attempt\): \S+$/m)
       expect(await h.db.prisma.submission.count({ where: { participantId: users.bob.id, phase: { slug: 'limited' } } })).toBe(1)
     })
 
     it('twice: a clear error, exit 1, nothing submitted', async () => {
       cuts = 2
-      const run = await cli('alice', ['submit', '--challenge', 'spine', '--phase', 'limited', '--no-wait', join(synthDir, 'predictions', 'good')], proxyUrl)
+      const run = await cli(
+        'alice',
+        ['submit', '--challenge', 'spine', '--phase', 'limited', '--no-wait', join(synthDir, 'predictions', 'good')],
+        proxyUrl,
+      )
       expect(run.code).toBe(1)
       expect(run.err).toMatch(
-        new RegExp(`^spider-bench submit: the connection to ${proxyUrl} was lost during the upload twice \\((connection reset \\(ECONNRESET\\)|connection closed by the server \\(EPIPE\\))\\)\\. Check your network and the server, then run the same command again`, 'm'),
+        new RegExp(
+          `^spider-bench submit: the connection to ${proxyUrl} was lost during the upload twice \\((connection reset \\(ECONNRESET\\)|connection closed by the server \\(EPIPE\\))\\)\\. Check your network and the server, then run the same command again`,
+          'm',
+        ),
       )
       expect(await h.db.prisma.submission.count({ where: { participantId: users.alice.id, phase: { slug: 'limited' } } })).toBe(0)
     })
@@ -505,6 +620,9 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     const file = join(work, 'config-home', 'spider-bench', 'config.json')
     expect(await runCli(['logout'])).toMatchObject({ code: 0, out: `logged out: removed ${file}` })
     await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' })
-    expect(await runCli(['submissions'])).toMatchObject({ code: 1, err: 'spider-bench submissions: not logged in (no server URL and API token): run "spider-bench login --url URL --token TOKEN", or set SPIDER_BENCH_URL and SPIDER_BENCH_TOKEN' })
+    expect(await runCli(['submissions'])).toMatchObject({
+      code: 1,
+      err: 'spider-bench submissions: not logged in (no server URL and API token): run "spider-bench login --url URL --token TOKEN", or set SPIDER_BENCH_URL and SPIDER_BENCH_TOKEN',
+    })
   })
 })

@@ -14,7 +14,11 @@ interface Board {
 
 /** Runs `spider-bench demo` until it serves; returns its stdout so far and a stop function. */
 function startDemo(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['bin/spider-bench.js', 'demo', '--studies', '2'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['bin/spider-bench.js', 'demo', '--studies', '2'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))

@@ -54,7 +54,10 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     const call = (token: string | null, method: string, path: string, body?: unknown) =>
       fetch(`${h.url}${path}`, {
         method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       })
     const board = async (query = ''): Promise<Board> => {
@@ -83,7 +86,11 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       const form = new FormData()
       form.append('kind', 'predictions')
       form.append('predictions', await openAsBlob(archive), `${pred}.zip`)
-      const res = await fetch(`${h.url}${base}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${tokens[who].token}` }, body: form })
+      const res = await fetch(`${h.url}${base}/submissions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[who].token}` },
+        body: form,
+      })
       expect(res.status, await res.clone().text()).toBe(202)
       const { id } = (await res.json()) as { id: string }
       const evaluation = await h.db.prisma.evaluation.findFirstOrThrow({ where: { submissionId: id } })
@@ -95,7 +102,11 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       synthDir = join(h.dataDir, 'synth')
       await synthesize({ out: synthDir, studies: 2, seed: 3, size: 'small', predictions: { ...PREDICTIONS } })
       for (const pred of Object.keys(PREDICTIONS) as Pred[]) {
-        docs.set(pred, (await scoreDirectories({ truthDir: join(synthDir, 'masks'), predDir: join(synthDir, 'predictions', pred), threads: 1 })).document)
+        docs.set(
+          pred,
+          (await scoreDirectories({ truthDir: join(synthDir, 'masks'), predDir: join(synthDir, 'predictions', pred), threads: 1 }))
+            .document,
+        )
       }
       organiser = (await h.user('org', 'organiser')).token
       for (const who of ['alice', 'bob', 'carol']) tokens[who] = await h.user(who, 'participant')
@@ -127,7 +138,8 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect(phase.status).toBe(201)
       const entries: TestEntry[] = []
       for (const folder of ['images', 'masks']) {
-        for (const f of await readdir(join(synthDir, folder))) entries.push({ name: `${folder}/${f}`, data: await readFile(join(synthDir, folder, f)) })
+        for (const f of await readdir(join(synthDir, folder)))
+          entries.push({ name: `${folder}/${f}`, data: await readFile(join(synthDir, folder, f)) })
       }
       const archive = join(h.dataDir, 'testset.zip')
       await writeZip(archive, entries)
@@ -142,7 +154,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
 
     it('streams progress as server-sent events until the evaluation ends', async () => {
       subs.alice = await submit('alice', 'good')
-      const res = await fetch(`${h.url}/api/v1/submissions/${subs.alice.submissionId}/events`, { headers: { authorization: `Bearer ${tokens.alice.token}` } })
+      const res = await fetch(`${h.url}/api/v1/submissions/${subs.alice.submissionId}/events`, {
+        headers: { authorization: `Bearer ${tokens.alice.token}` },
+      })
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
       const text = await res.text() // the server ends the stream after the `end` event
@@ -152,11 +166,20 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         .map((b) => ({ event: /^event: (\w+)/.exec(b)?.[1], data: JSON.parse(/\ndata: (.*)$/m.exec(b)?.[1] ?? 'null') }))
       const last = events.at(-1)
       const total = docs.get('good')?.series.length
-      expect(last).toMatchObject({ event: 'end', data: { status: 'succeeded', evaluationStatus: 'succeeded', progress: { done: total, total } } })
+      expect(last).toMatchObject({
+        event: 'end',
+        data: { status: 'succeeded', evaluationStatus: 'succeeded', progress: { done: total, total } },
+      })
       const done = events.filter((e) => e.event === 'progress').map((e) => e.data.progress.done as number)
       expect(done).toEqual([...done].sort((a, b) => a - b))
       // Others may not watch it.
-      expect((await fetch(`${h.url}/api/v1/submissions/${subs.alice.submissionId}/events`, { headers: { authorization: `Bearer ${tokens.bob.token}` } })).status).toBe(403)
+      expect(
+        (
+          await fetch(`${h.url}/api/v1/submissions/${subs.alice.submissionId}/events`, {
+            headers: { authorization: `Bearer ${tokens.bob.token}` },
+          })
+        ).status,
+      ).toBe(403)
     })
 
     it('ranks several participants; every leaderboard value equals spider-bench score on the same files', async () => {
@@ -188,7 +211,15 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       const expected = rankLeaderboard(candidates, { method: 'mean-position', entries: 'best', columns: RANKING })
       // Each row also carries its bootstrap rank uncertainty (test/leaderboard-stability.int.test.ts).
       expect(b.rows.map(({ uncertainty: _, ...row }) => row)).toEqual(expected)
-      expect(b.rows.every((r) => r.uncertainty !== null && r.uncertainty.rankInterval[0] <= r.uncertainty.rankInterval[1] && r.uncertainty.pFirst >= 0 && r.uncertainty.pFirst <= 1)).toBe(true)
+      expect(
+        b.rows.every(
+          (r) =>
+            r.uncertainty !== null &&
+            r.uncertainty.rankInterval[0] <= r.uncertainty.rankInterval[1] &&
+            r.uncertainty.pFirst >= 0 &&
+            r.uncertainty.pFirst <= 1,
+        ),
+      ).toBe(true)
       expect(b.rows.map((r) => r.participant).sort()).toEqual(['alice', 'bob', 'carol'])
       for (const row of b.rows) {
         const s = Object.values(subs).find((x) => x.submissionId === row.submissionId)
@@ -196,7 +227,11 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         for (const k of keys) expect(row.metrics[k]).toBe(docs.get(s?.pred as Pred)?.aggregates[k].mean)
       }
       // The submission shows the aggregates; the score of every series is visible to its owner.
-      const own = (await (await call(tokens.alice.token, 'GET', `/api/v1/submissions/${subs.alice.submissionId}`)).json()) as { status: string; aggregates: unknown; progress: unknown }
+      const own = (await (await call(tokens.alice.token, 'GET', `/api/v1/submissions/${subs.alice.submissionId}`)).json()) as {
+        status: string
+        aggregates: unknown
+        progress: unknown
+      }
       const total = docs.get('good')?.series.length
       expect(own).toMatchObject({ status: 'succeeded', progress: { done: total, total } })
       expect(own.aggregates).toEqual(JSON.parse(JSON.stringify(docs.get('good')?.aggregates)))
@@ -211,7 +246,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     it('hides per-series results from participants when the phase says so', async () => {
       expect((await call(organiser, 'PATCH', base, { perSeriesVisibility: 'organisers' })).status).toBe(200)
       expect((await call(tokens.alice.token, 'GET', `/api/v1/submissions/${subs.alice.submissionId}/series`)).status).toBe(403)
-      const org = (await (await call(organiser, 'GET', `/api/v1/submissions/${subs.alice.submissionId}/series`)).json()) as { series: unknown[] }
+      const org = (await (await call(organiser, 'GET', `/api/v1/submissions/${subs.alice.submissionId}/series`)).json()) as {
+        series: unknown[]
+      }
       expect(org.series).toHaveLength(docs.get('good')?.series.length as number)
     })
 
@@ -220,13 +257,22 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       await new Promise((r) => setTimeout(r, 50))
       const between = new Date().toISOString()
       await new Promise((r) => setTimeout(r, 50))
-      const res = await call(organiser, 'PATCH', base, { ranking: { method: 'absolute', metrics: [{ key: 'ASDVertebrae', order: 'asc' }] }, entries: 'all' })
+      const res = await call(organiser, 'PATCH', base, {
+        ranking: { method: 'absolute', metrics: [{ key: 'ASDVertebrae', order: 'asc' }] },
+        entries: 'all',
+      })
       expect(res.status).toBe(200)
       // A worker stores the new snapshot after the PATCH has answered; the board follows its announcement.
       let after = await board()
-      for (const until = Date.now() + 60_000; after.version === before.version && Date.now() < until; after = await board()) await new Promise((r) => setTimeout(r, 100))
+      for (const until = Date.now() + 60_000; after.version === before.version && Date.now() < until; after = await board())
+        await new Promise((r) => setTimeout(r, 100))
       expect(after.version).toBe(before.version + 1)
-      expect([after.method, after.entries, after.rows.length, after.columns]).toEqual(['absolute', 'all', 4, [{ key: 'ASDVertebrae', order: 'asc' }]])
+      expect([after.method, after.entries, after.rows.length, after.columns]).toEqual([
+        'absolute',
+        'all',
+        4,
+        [{ key: 'ASDVertebrae', order: 'asc' }],
+      ])
       expect(after.rows[0].rankScore).toBe(Math.min(...after.rows.map((r) => r.metrics.ASDVertebrae as number)))
       const then = await board(`?at=${encodeURIComponent(between)}`)
       expect([then.version, then.method]).toEqual([before.version, 'mean-position'])
@@ -238,7 +284,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
 
     it('re-evaluates a submission and a whole phase for organisers only; the board uses the newest evaluation', async () => {
       const cachedBefore = await board() // cached now; the route keeps a board up to 10 s
-      const latestVersion = async () => (await h.db.prisma.leaderboardSnapshot.findFirst({ where: { phase: { slug: 'final' } }, orderBy: { version: 'desc' } }))?.version ?? 0
+      const latestVersion = async () =>
+        (await h.db.prisma.leaderboardSnapshot.findFirst({ where: { phase: { slug: 'final' } }, orderBy: { version: 'desc' } }))?.version ??
+        0
       const startVersion = await latestVersion()
       expect((await call(tokens.alice.token, 'POST', `/api/v1/submissions/${subs.alice.submissionId}/reevaluate`)).status).toBe(403)
       const one = await call(organiser, 'POST', `/api/v1/submissions/${subs.alice.submissionId}/reevaluate`)
@@ -256,7 +304,10 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       // An evaluation is marked succeeded before its finalize job recomputes the board: wait
       // for one new snapshot per evaluation.
       for (let i = 0; (await latestVersion()) < startVersion + ids.length && i < 300; i++) await new Promise((r) => setTimeout(r, 100))
-      const snap = await h.db.prisma.leaderboardSnapshot.findFirstOrThrow({ where: { phase: { slug: 'final' } }, orderBy: { version: 'desc' } })
+      const snap = await h.db.prisma.leaderboardSnapshot.findFirstOrThrow({
+        where: { phase: { slug: 'final' } },
+        orderBy: { version: 'desc' },
+      })
       // The worker announces each snapshot on Redis: the route drops its cache at once.
       expect(cachedBefore.version).toBeLessThan(snap.version)
       const deadline = Date.now() + 3000
@@ -271,7 +322,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         const s = Object.values(subs).find((x) => x.submissionId === row.submissionId)
         expect(row.metrics.ASDVertebrae).toBe(docs.get(s?.pred as Pred)?.aggregates.ASDVertebrae.mean)
       }
-      expect(await h.db.prisma.evaluation.count({ where: { submissionId: subs.alice.submissionId } })).toBe(phaseRun.skipped.length > 0 ? 2 : 3)
+      expect(await h.db.prisma.evaluation.count({ where: { submissionId: subs.alice.submissionId } })).toBe(
+        phaseRun.skipped.length > 0 ? 2 : 3,
+      )
     })
   })
 }

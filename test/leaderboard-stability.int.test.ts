@@ -44,7 +44,14 @@ interface Stability {
   series: number
   kendallTau: { median: number; q25: number; q75: number } | null
   entries: Array<Uncertainty & { submissionId: string; beats: string[] }>
-  metrics: Array<{ key: string; order: string; entries: string[]; pValues: (number | null)[][]; adjusted: (number | null)[][]; significant: boolean[][] }>
+  metrics: Array<{
+    key: string
+    order: string
+    entries: string[]
+    pValues: (number | null)[][]
+    adjusted: (number | null)[][]
+    significant: boolean[][]
+  }>
   tiedForFirst: string[]
 }
 
@@ -64,7 +71,10 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     const call = (token: string | null, method: string, path: string, body?: unknown) =>
       fetch(`${h.url}${path}`, {
         method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       })
     const get = async <T>(path: string): Promise<T> => {
@@ -92,7 +102,11 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       const form = new FormData()
       form.append('kind', 'predictions')
       form.append('predictions', await openAsBlob(archive), `${pred}.zip`)
-      const res = await fetch(`${h.url}${base}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${tokens[who]}` }, body: form })
+      const res = await fetch(`${h.url}${base}/submissions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[who]}` },
+        body: form,
+      })
       expect(res.status, await res.clone().text()).toBe(202)
       const { id } = (await res.json()) as { id: string }
       const evaluation = await h.db.prisma.evaluation.findFirstOrThrow({ where: { submissionId: id } })
@@ -109,7 +123,20 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       }
       const out = join(h.dataDir, `rank-${seed}.json`)
       const metrics = RANKING.map((c) => `${c.key}:${c.order}`).join(',')
-      const r = await runCli(['rank', ...files, '--method', 'mean-position', '--metrics', metrics, '--seed', String(seed), '--samples', String(samples), '--json', out])
+      const r = await runCli([
+        'rank',
+        ...files,
+        '--method',
+        'mean-position',
+        '--metrics',
+        metrics,
+        '--seed',
+        String(seed),
+        '--samples',
+        String(samples),
+        '--json',
+        out,
+      ])
       expect(r.code, r.err).toBe(0)
       return (JSON.parse(await readFile(out, 'utf8')) as { stability: Omit<Stability, 'version' | 'computedAt'> }).stability
     }
@@ -119,7 +146,11 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       synthDir = join(h.dataDir, 'synth')
       await synthesize({ out: synthDir, studies: 4, seed: 8, size: 'small', predictions: { ...PREDICTIONS } })
       for (const pred of Object.keys(PREDICTIONS) as Pred[]) {
-        docs.set(pred, (await scoreDirectories({ truthDir: join(synthDir, 'masks'), predDir: join(synthDir, 'predictions', pred), threads: 1 })).document)
+        docs.set(
+          pred,
+          (await scoreDirectories({ truthDir: join(synthDir, 'masks'), predDir: join(synthDir, 'predictions', pred), threads: 1 }))
+            .document,
+        )
       }
       organiser = (await h.user('org', 'organiser')).token
       for (const who of ['alice', 'bob', 'carol']) tokens[who] = (await h.user(who, 'participant')).token
@@ -150,7 +181,12 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         perSeriesVisibility: 'organisers',
       })
       expect(res.status, await res.clone().text()).toBe(201)
-      expect(((await res.json()) as { ranking: unknown }).ranking).toEqual({ method: 'mean-position', metrics: RANKING, bootstrapSamples: 200, significanceLevel: 0.05 })
+      expect(((await res.json()) as { ranking: unknown }).ranking).toEqual({
+        method: 'mean-position',
+        metrics: RANKING,
+        bootstrapSamples: 200,
+        significanceLevel: 0.05,
+      })
       phaseId = (await h.db.prisma.phase.findFirstOrThrow({ where: { slug: 'final' } })).id
       const bad = await call(organiser, 'PATCH', base, { ranking: { method: 'absolute', metrics: RANKING, bootstrapSamples: 5 } })
       expect(bad.status).toBe(400)
@@ -169,12 +205,16 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         tiedForFirst: [],
       })
       const entries: TestEntry[] = []
-      for (const folder of ['images', 'masks']) for (const f of await readdir(join(synthDir, folder))) entries.push({ name: `${folder}/${f}`, data: await readFile(join(synthDir, folder, f)) })
+      for (const folder of ['images', 'masks'])
+        for (const f of await readdir(join(synthDir, folder)))
+          entries.push({ name: `${folder}/${f}`, data: await readFile(join(synthDir, folder, f)) })
       const archive = join(h.dataDir, 'testset.zip')
       await writeZip(archive, entries)
       const form = new FormData()
       form.append('archive', await openAsBlob(archive), 'testset.zip')
-      expect((await fetch(`${h.url}${base}/test-set`, { method: 'PUT', headers: { authorization: `Bearer ${organiser}` }, body: form })).status).toBe(200)
+      expect(
+        (await fetch(`${h.url}${base}/test-set`, { method: 'PUT', headers: { authorization: `Bearer ${organiser}` }, body: form })).status,
+      ).toBe(200)
     })
 
     it('stores the figures with every snapshot; rows and route serve them; the CLI reproduces them', async () => {
@@ -221,7 +261,13 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect(stability.kendallTau?.median).toBeGreaterThan(0)
       // `spider-bench rank` on the same score documents, with the snapshot's seed: the same figures.
       const offline = await cliFigures(['alice', 'bob', 'carol'], stability.seed as number, 200)
-      const { version: _v, computedAt: _c, challenge: _ch, phase: _p, ...served } = stability as Stability & { challenge: string; phase: string }
+      const {
+        version: _v,
+        computedAt: _c,
+        challenge: _ch,
+        phase: _p,
+        ...served
+      } = stability as Stability & { challenge: string; phase: string }
       expect(offline).toEqual(served)
     })
 
@@ -229,7 +275,13 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       const then = await get<Stability>(`${base}/leaderboard/stability?at=${encodeURIComponent(between)}`)
       expect([then.version, then.samples, then.seed, then.entries.length]).toEqual([2, 200, stabilitySeed(phaseId, 2), 2])
       // Then alice led, better than bob on every series of both Dice metrics: first in every sample.
-      expect(then.entries[0]).toEqual({ submissionId: subs.alice.submissionId, medianRank: 1, rankInterval: [1, 1], pFirst: 1, beats: [subs.bob.submissionId] })
+      expect(then.entries[0]).toEqual({
+        submissionId: subs.alice.submissionId,
+        medianRank: 1,
+        rankInterval: [1, 1],
+        pFirst: 1,
+        beats: [subs.bob.submissionId],
+      })
       expect(then.tiedForFirst).toEqual([subs.alice.submissionId])
       const offline = await cliFigures(['alice', 'bob'], stabilitySeed(phaseId, 2), 200)
       const { version: _v, computedAt: _c, challenge: _ch, phase: _p, ...served } = then as Stability & { challenge: string; phase: string }
@@ -238,7 +290,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect(now.entries).not.toEqual(then.entries)
       const board = await get<Board>(`${base}/leaderboard?at=${encodeURIComponent(between)}`)
       expect(board.version).toBe(2)
-      expect(board.rows.map((r) => r.uncertainty)).toEqual(then.entries.map(({ medianRank, rankInterval, pFirst }) => ({ medianRank, rankInterval, pFirst })))
+      expect(board.rows.map((r) => r.uncertainty)).toEqual(
+        then.entries.map(({ medianRank, rankInterval, pFirst }) => ({ medianRank, rankInterval, pFirst })),
+      )
       expect((await get<Stability>(`${base}/leaderboard/stability?at=2000-01-01T00:00:00Z`)).version).toBe(0)
       const bad = await call(null, 'GET', `${base}/leaderboard/stability?at=yesterday`)
       expect(bad.status).toBe(400)
@@ -250,7 +304,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       // A setting changed behind the API's back makes no new figures: reads only serve snapshots.
       await h.db.prisma.phase.update({ where: { id: phaseId }, data: { bootstrapSamples: 150 } })
       expect((await get<Stability>(`${base}/leaderboard/stability`)).samples).toBe(200)
-      const res = await call(organiser, 'PATCH', base, { ranking: { method: 'median-position', metrics: RANKING, bootstrapSamples: 300, significanceLevel: 0.1 } })
+      const res = await call(organiser, 'PATCH', base, {
+        ranking: { method: 'median-position', metrics: RANKING, bootstrapSamples: 300, significanceLevel: 0.1 },
+      })
       expect(res.status, await res.clone().text()).toBe(200)
       await waitSnapshot(4) // a worker stores it after the PATCH has answered
       const now = await get<Stability>(`${base}/leaderboard/stability`)

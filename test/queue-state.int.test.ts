@@ -26,7 +26,10 @@ interface Submission {
   waitingReason?: string | null
 }
 interface Status {
-  queues: Record<'evaluation' | 'scoreSeries' | 'finalize' | 'inference', { waiting: number; active: number; waitingChildren: number; workers: number }>
+  queues: Record<
+    'evaluation' | 'scoreSeries' | 'finalize' | 'inference',
+    { waiting: number; active: number; waitingChildren: number; workers: number }
+  >
   workers: Record<'scoring' | 'inference', { count: number; slots: number }>
 }
 
@@ -92,7 +95,12 @@ describe('serve --no-inference, then worker --inference (postgres)', () => {
     const db = await openDatabase({ databaseUrl, dataDir, migrate: false })
     const admin = await createUser(db.prisma, 'admin', 'admin').finally(() => db.close())
     const tokens: Record<string, string> = {}
-    for (const [name, role] of [['org', 'organiser'], ['p1', 'participant'], ['p2', 'participant'], ['p3', 'participant']]) {
+    for (const [name, role] of [
+      ['org', 'organiser'],
+      ['p1', 'participant'],
+      ['p2', 'participant'],
+      ['p3', 'participant'],
+    ]) {
       tokens[name] = (await json<{ token: string }>(`${api}/users`, admin.token, 'POST', { name, role })).body.token
     }
     expect((await json(`${api}/challenges`, tokens.org, 'POST', { slug: 'spider', title: 'SPIDER' })).status).toBe(201)
@@ -106,17 +114,36 @@ describe('serve --no-inference, then worker --inference (postgres)', () => {
       perSeriesVisibility: 'owner',
     })
     expect(phase.status).toBe(201)
-    expect((await upload(`${api}/challenges/spider/phases/algo/test-set`, tokens.org, {}, { archive: await testSetArchive(synthDir, join(dataDir, 'testset.tar.gz')) }, 'PUT')).status).toBe(200)
+    expect(
+      (
+        await upload(
+          `${api}/challenges/spider/phases/algo/test-set`,
+          tokens.org,
+          {},
+          { archive: await testSetArchive(synthDir, join(dataDir, 'testset.tar.gz')) },
+          'PUT',
+        )
+      ).status,
+    ).toBe(200)
 
     const ids: Record<string, string> = {}
     for (const who of ['p1', 'p2', 'p3']) {
-      const res = await upload(`${api}/challenges/spider/phases/algo/submissions`, tokens[who], { kind: 'algorithm' }, { model: example.modelPath, config: example.configPath })
+      const res = await upload(
+        `${api}/challenges/spider/phases/algo/submissions`,
+        tokens[who],
+        { kind: 'algorithm' },
+        { model: example.modelPath, config: example.configPath },
+      )
       expect(res.status, JSON.stringify(res.body)).toBe(202)
       ids[who] = (res.body as { id: string }).id
     }
     const view = async (who: string) => (await json<Submission>(`${api}/submissions/${ids[who]}`, tokens[who])).body
     // The scoring worker takes the evaluations (status running), but their models wait.
-    await until('the evaluations to be expanded', async () => (await Promise.all(['p1', 'p2', 'p3'].map(view))).every((s) => s.status === 'running'), 60_000)
+    await until(
+      'the evaluations to be expanded',
+      async () => (await Promise.all(['p1', 'p2', 'p3'].map(view))).every((s) => s.status === 'running'),
+      60_000,
+    )
     for (const [i, who] of ['p1', 'p2', 'p3'].entries()) {
       const s = await view(who)
       expect(s.waitingReason).toMatch(/^no inference worker is connected: algorithms run once one connects/)
@@ -130,7 +157,11 @@ describe('serve --no-inference, then worker --inference (postgres)', () => {
 
     const stream = eventStream(`${api}/submissions/${ids.p3}/events`, tokens.p3)
     await until('the first event', async () => stream.events.length > 0, 30_000)
-    expect(stream.events[0]).toMatchObject({ status: 'running', queuePosition: 3, waitingReason: expect.stringMatching(/^no inference worker is connected/) })
+    expect(stream.events[0]).toMatchObject({
+      status: 'running',
+      queuePosition: 3,
+      waitingReason: expect.stringMatching(/^no inference worker is connected/),
+    })
 
     // The queue ahead empties: positions decrease, on the document and in the stream.
     expect((await json(`${api}/submissions/${ids.p1}/cancel`, tokens.p1, 'POST')).status).toBe(200)

@@ -12,7 +12,17 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cachedExampleAlgorithm } from '@spider-bench/inference/testing'
 import { synthesize } from '@spider-bench/synth'
-import { json, predictionsArchive, runCliToEnd, SERVING, startCli, testSetArchive, until, upload, type CliProcess } from './single-machine.ts'
+import {
+  json,
+  predictionsArchive,
+  runCliToEnd,
+  SERVING,
+  startCli,
+  testSetArchive,
+  until,
+  upload,
+  type CliProcess,
+} from './single-machine.ts'
 
 interface Issued {
   user: { id: string; name: string; role: string }
@@ -56,7 +66,11 @@ describe('npm start (serve, embedded database, no flags)', () => {
     const api = `${url}/api/v1`
 
     const users: Record<string, Issued> = {}
-    for (const [name, role] of [['org', 'organiser'], ['alice', 'participant'], ['bob', 'participant']]) {
+    for (const [name, role] of [
+      ['org', 'organiser'],
+      ['alice', 'participant'],
+      ['bob', 'participant'],
+    ]) {
       const res = await json<Issued>(`${api}/users`, adminToken, 'POST', { name, role })
       expect(res.status).toBe(201)
       users[name] = res.body
@@ -68,23 +82,48 @@ describe('npm start (serve, embedded database, no flags)', () => {
       title: 'Test phase',
       scoringProfile: 'spider',
       submissionKinds: ['predictions', 'algorithm'],
-      ranking: { method: 'mean-position', metrics: [{ key: 'DiceVertebrae', order: 'desc' }, { key: 'ASDVertebrae', order: 'asc' }] },
+      ranking: {
+        method: 'mean-position',
+        metrics: [
+          { key: 'DiceVertebrae', order: 'desc' },
+          { key: 'ASDVertebrae', order: 'asc' },
+        ],
+      },
       entries: 'best',
       submissionLimit: { count: 5, periodHours: 24 },
       perSeriesVisibility: 'owner',
     })
     expect(phase.status).toBe(201)
-    const testSet = await upload(`${api}/challenges/spider/phases/test/test-set`, org, {}, { archive: await testSetArchive(synthDir, join(dataDir, 'testset.tar.gz')) }, 'PUT')
+    const testSet = await upload(
+      `${api}/challenges/spider/phases/test/test-set`,
+      org,
+      {},
+      { archive: await testSetArchive(synthDir, join(dataDir, 'testset.tar.gz')) },
+      'PUT',
+    )
     expect(testSet.status).toBe(200)
 
-    const predictions = await upload(`${api}/challenges/spider/phases/test/submissions`, users.alice.token, { kind: 'predictions' }, { predictions: await predictionsArchive(join(synthDir, 'predictions', 'mine'), join(dataDir, 'predictions.tar.gz')) })
+    const predictions = await upload(
+      `${api}/challenges/spider/phases/test/submissions`,
+      users.alice.token,
+      { kind: 'predictions' },
+      { predictions: await predictionsArchive(join(synthDir, 'predictions', 'mine'), join(dataDir, 'predictions.tar.gz')) },
+    )
     expect(predictions.status).toBe(202)
     const { modelPath, configPath } = example
-    const algorithm = await upload(`${api}/challenges/spider/phases/test/submissions`, users.bob.token, { kind: 'algorithm' }, { model: modelPath, config: configPath })
+    const algorithm = await upload(
+      `${api}/challenges/spider/phases/test/submissions`,
+      users.bob.token,
+      { kind: 'algorithm' },
+      { model: modelPath, config: configPath },
+    )
     expect(algorithm.status, JSON.stringify(algorithm.body)).toBe(202)
 
     const done: Record<string, Submission> = {}
-    for (const [who, res] of [['alice', predictions], ['bob', algorithm]] as const) {
+    for (const [who, res] of [
+      ['alice', predictions],
+      ['bob', algorithm],
+    ] as const) {
       const id = (res.body as { id: string }).id
       done[who] = await until(`${who}'s submission to finish`, async () => {
         const s = await json<Submission>(`${api}/submissions/${id}`, users[who].token)
@@ -95,7 +134,10 @@ describe('npm start (serve, embedded database, no flags)', () => {
     }
     expect(done.alice).toMatchObject({ status: 'succeeded' })
     expect(done.bob).toMatchObject({ status: 'succeeded' })
-    const board = await json<{ rows: Array<{ participant: string; metrics: Record<string, number | null> }> }>(`${api}/challenges/spider/phases/test/leaderboard`, null)
+    const board = await json<{ rows: Array<{ participant: string; metrics: Record<string, number | null> }> }>(
+      `${api}/challenges/spider/phases/test/leaderboard`,
+      null,
+    )
     expect(board.body.rows.map((r) => r.participant).sort()).toEqual(['alice', 'bob'])
     for (const row of board.body.rows) expect(row.metrics.DiceVertebrae).toBeGreaterThan(0)
     const status = await json<{ workers: { scoring: { count: number }; inference: { count: number } } }>(`${api}/status`, null)

@@ -21,7 +21,11 @@ export interface CliProcess {
 /** Runs `node bin/spider-bench.js ARGS` (what `npx spider-bench` and `npm start` run). */
 export function startCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
   // Info lines are what the tests wait for ("spider-bench API on ..."), whatever LOG_LEVEL says.
-  const child = spawn(process.execPath, ['bin/spider-bench.js', ...args], { cwd: ROOT, env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['bin/spider-bench.js', ...args], {
+    cwd: ROOT,
+    env: { ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))
@@ -37,7 +41,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
         const match = pattern.exec(out)
         if (match) return match
         if (done) throw new Error(`spider-bench ${args.join(' ')} exited before printing ${pattern}:\n${out}\n${err}`)
-        if (Date.now() > end) throw new Error(`spider-bench ${args.join(' ')} did not print ${pattern} within ${timeoutMs} ms:\n${out}\n${err}`)
+        if (Date.now() > end)
+          throw new Error(`spider-bench ${args.join(' ')} did not print ${pattern} within ${timeoutMs} ms:\n${out}\n${err}`)
         await new Promise((r) => setTimeout(r, 100))
       }
     },
@@ -65,7 +70,10 @@ export const SERVING = /spider-bench API on (http:\/\/[^\s"]+)/
 export async function json<T>(url: string, token: string | null, method = 'GET', body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(url, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   })
   const text = await res.text()
@@ -73,7 +81,13 @@ export async function json<T>(url: string, token: string | null, method = 'GET',
 }
 
 /** A multipart POST/PUT of string fields and files read from disk. */
-export async function upload(url: string, token: string, fields: Record<string, string>, files: Record<string, string>, method = 'POST'): Promise<{ status: number; body: unknown }> {
+export async function upload(
+  url: string,
+  token: string,
+  fields: Record<string, string>,
+  files: Record<string, string>,
+  method = 'POST',
+): Promise<{ status: number; body: unknown }> {
   const { openAsBlob } = await import('node:fs')
   const form = new FormData()
   for (const [k, v] of Object.entries(fields)) form.append(k, v)
@@ -94,7 +108,12 @@ export async function predictionsArchive(dir: string, target: string): Promise<s
   return target
 }
 
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 300_000, everyMs = 250): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 300_000,
+  everyMs = 250,
+): Promise<T> {
   const end = Date.now() + timeoutMs
   for (;;) {
     const value = await fn()

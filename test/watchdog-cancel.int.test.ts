@@ -100,7 +100,11 @@ describe('watchdog and cancel (postgres, real model processes)', () => {
     form.append('kind', 'algorithm')
     form.append('model', new Blob([await readFile(join(h.dataDir, 'slow.onnx'))]), 'model.onnx')
     form.append('config', new Blob([JSON.stringify(CONFIG)]), 'config.json')
-    const res = await fetch(`${h.url}${base}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${tokens[who]}` }, body: form })
+    const res = await fetch(`${h.url}${base}/submissions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens[who]}` },
+      body: form,
+    })
     expect(res.status, await res.clone().text()).toBe(202)
     const { id } = (await res.json()) as { id: string }
     const evaluation = await h.db.prisma.evaluation.findFirstOrThrow({ where: { submissionId: id } })
@@ -128,7 +132,12 @@ describe('watchdog and cancel (postgres, real model processes)', () => {
     const organiser = (await h.user('org', 'organiser')).token
     for (const who of ['alice', 'bob']) tokens[who] = (await h.user(who, 'participant')).token
     expect((await api.json(organiser, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Spine' })).status).toBe(201)
-    const phase = await api.json(organiser, 'POST', '/api/v1/challenges/spine/phases', { ...PHASE_BODY, slug: 'algo', submissionKinds: ['algorithm'], submissionLimit: { count: 2, periodHours: 24 } })
+    const phase = await api.json(organiser, 'POST', '/api/v1/challenges/spine/phases', {
+      ...PHASE_BODY,
+      slug: 'algo',
+      submissionKinds: ['algorithm'],
+      submissionLimit: { count: 2, periodHours: 24 },
+    })
     expect(phase.status).toBe(201)
     const set = await api.archive([
       { name: 'images/1_t2.mha', data: await mhaBytes('image', { size: [64, 64, 32] }) },
@@ -161,9 +170,11 @@ describe('watchdog and cancel (postgres, real model processes)', () => {
     expect(res.status).toBe(200)
     expect(((await res.json()) as { status: string }).status).toBe('cancelled')
     await until('the model process to end', async () => !alive(pid), 30_000)
-    await until('no job of the evaluation left in Redis', async () => (await jobsOf(evaluationId)).length === 0, 30_000).catch(async (err: Error) => {
-      throw new Error(`${err.message}: ${(await jobsOf(evaluationId)).join(', ')}`)
-    })
+    await until('no job of the evaluation left in Redis', async () => (await jobsOf(evaluationId)).length === 0, 30_000).catch(
+      async (err: Error) => {
+        throw new Error(`${err.message}: ${(await jobsOf(evaluationId)).join(', ')}`)
+      },
+    )
     expect(await modelProcesses()).toEqual([])
     expect((await h.db.prisma.evaluation.findUniqueOrThrow({ where: { id: evaluationId } })).status).toBe('cancelled')
   })
@@ -184,7 +195,12 @@ describe('watchdog and cancel (postgres, real model processes)', () => {
   // runs on the loaded CI machine (it returns nothing to re-queue within 20 s); issue 11
   // stays open until the cause is found. The cancel test above still runs.
   it.skip('stops an evaluation that makes no progress as a system fault, queues it again once, then fails it without charging the participant', async () => {
-    const quota = async () => (await (await api.json(tokens.bob, 'GET', `${base}/quota`)).json()) as { used: number; remaining: number; activeSubmissionId: string | null }
+    const quota = async () =>
+      (await (await api.json(tokens.bob, 'GET', `${base}/quota`)).json()) as {
+        used: number
+        remaining: number
+        activeSubmissionId: string | null
+      }
     expect(await quota()).toMatchObject({ used: 0, remaining: 2, activeSubmissionId: null })
     const { submissionId, evaluationId } = await submit('bob')
     expect(await quota()).toMatchObject({ used: 1, remaining: 1, activeSubmissionId: submissionId })
@@ -197,21 +213,36 @@ describe('watchdog and cancel (postgres, real model processes)', () => {
     expect(stalled).toMatchObject({ status: 'failed', errorKind: 'stalled' })
     expect(stalled.error).toMatch(/^stopped by the watchdog: no progress for 1 min \(this phase allows 1 min for 1 series\)$/)
     await until('the stalled model process to be killed', async () => !alive(firstPid), 30_000)
-    const view = (await (await api.json(tokens.bob, 'GET', `/api/v1/submissions/${submissionId}`)).json()) as { status: string; notice: string | null; error?: string }
+    const view = (await (await api.json(tokens.bob, 'GET', `/api/v1/submissions/${submissionId}`)).json()) as {
+      status: string
+      notice: string | null
+      error?: string
+    }
     expect(['queued', 'running']).toContain(view.status)
     expect(view.error).toBeUndefined()
-    expect(view.notice).toMatch(/^an earlier run made no progress and was stopped by the watchdog at .+ \(a system fault: it does not count against your submission limit\); it was queued again$/)
+    expect(view.notice).toMatch(
+      /^an earlier run made no progress and was stopped by the watchdog at .+ \(a system fault: it does not count against your submission limit\); it was queued again$/,
+    )
 
     // Second stall of the re-queued evaluation: the submission fails, not counted.
     const again = first.requeued[0].evaluationId
     await runningModel(again)
     const second = await watchdogUntilActs()
     expect(second).toMatchObject({ requeued: [], failed: [again] })
-    const failed = (await (await api.json(tokens.bob, 'GET', `/api/v1/submissions/${submissionId}`)).json()) as { status: string; error: string }
+    const failed = (await (await api.json(tokens.bob, 'GET', `/api/v1/submissions/${submissionId}`)).json()) as {
+      status: string
+      error: string
+    }
     expect(failed.status).toBe('failed')
-    expect(failed.error).toMatch(/^evaluation failed for a system reason \(the evaluation made no progress twice and was stopped: no progress for .+\); this does not count against your submission limit/)
+    expect(failed.error).toMatch(
+      /^evaluation failed for a system reason \(the evaluation made no progress twice and was stopped: no progress for .+\); this does not count against your submission limit/,
+    )
     expect(await quota()).toMatchObject({ used: 0, remaining: 2, activeSubmissionId: null })
-    await until('the model process to end and the jobs to go', async () => (await modelProcesses()).length === 0 && (await jobsOf(again)).length === 0 && (await jobsOf(evaluationId)).length === 0, 30_000)
+    await until(
+      'the model process to end and the jobs to go',
+      async () => (await modelProcesses()).length === 0 && (await jobsOf(again)).length === 0 && (await jobsOf(evaluationId)).length === 0,
+      30_000,
+    )
     // Only the two evaluations: no third run.
     expect(await h.db.prisma.evaluation.count({ where: { submissionId } })).toBe(2)
   })

@@ -8,7 +8,9 @@ let vite
 try {
   vite = await import('vite')
 } catch {
-  console.warn('web: Vite is not installed (dev dependencies omitted?), so the pages are not built; install them and run "npm run build:web"')
+  console.warn(
+    'web: Vite is not installed (dev dependencies omitted?), so the pages are not built; install them and run "npm run build:web"',
+  )
   process.exit(0)
 }
 const started = Date.now()

@@ -41,7 +41,13 @@ describe('fault: the storage volume is full', () => {
     await writeFile(filler, Buffer.alloc(Math.max(0, fs.bavail * fs.bsize - 16 * 1024)))
     const free = await statfs(bench.dataDir)
 
-    const refused = await bench.upload(bench.tokens.bob, 'POST', `${phase.path}/submissions`, { kind: 'predictions' }, { predictions: await bench.predictionsArchive(phase, 'b') })
+    const refused = await bench.upload(
+      bench.tokens.bob,
+      'POST',
+      `${phase.path}/submissions`,
+      { kind: 'predictions' },
+      { predictions: await bench.predictionsArchive(phase, 'b') },
+    )
     expect(refused.status, JSON.stringify(refused.body)).toBe(507)
     expect(refused.body).toMatchObject({ error: { code: 'insufficient_storage' } })
     expect(JSON.stringify(refused.body)).not.toContain(bench.dataDir)
@@ -60,7 +66,13 @@ describe('fault: the storage volume is full', () => {
     expect((await bench.request(null, 'GET', `${phase.path}/leaderboard`)).status).toBe(200)
 
     await rm(filler)
-    const retried = await bench.upload<{ id: string }>(bench.tokens.bob, 'POST', `${phase.path}/submissions`, { kind: 'predictions' }, { predictions: await bench.predictionsArchive(phase, 'b') })
+    const retried = await bench.upload<{ id: string }>(
+      bench.tokens.bob,
+      'POST',
+      `${phase.path}/submissions`,
+      { kind: 'predictions' },
+      { predictions: await bench.predictionsArchive(phase, 'b') },
+    )
     expect(retried.status, JSON.stringify(retried.body)).toBe(202)
     accepted.push({ id: retried.body.id, participant: 'bob' })
     const report = await checkInvariants(bench, phase, accepted, { allSucceeded: true })

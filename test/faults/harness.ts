@@ -23,7 +23,12 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 export const FINAL = ['succeeded', 'failed', 'cancelled']
 
 /** Polls `fn` every `everyMs` until it returns a truthy value; throws naming `what` after `timeoutMs`. */
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 120_000, everyMs = 100): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 120_000,
+  everyMs = 100,
+): Promise<T> {
   const end = Date.now() + timeoutMs
   for (;;) {
     const value = await fn()
@@ -154,7 +159,11 @@ export class FaultBench {
 
   /** Runs `node bin/spider-bench.js ARGS` as a registered child process. */
   spawn(name: string, args: string[], env: Record<string, string> = {}): SpiderProcess {
-    const child = spawnRegistered(this.services.dir, process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawnRegistered(this.services.dir, process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...this.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     let err = ''
     child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-2_000_000)))
@@ -179,7 +188,8 @@ export class FaultBench {
           const match = pattern.exec(out)
           if (match) return match
           if (done) throw new Error(`${name} exited before printing ${pattern}:\n${out.slice(-5000)}\n${err.slice(-5000)}`)
-          if (Date.now() > end) throw new Error(`${name} did not print ${pattern} within ${timeoutMs} ms:\n${out.slice(-5000)}\n${err.slice(-5000)}`)
+          if (Date.now() > end)
+            throw new Error(`${name} did not print ${pattern} within ${timeoutMs} ms:\n${out.slice(-5000)}\n${err.slice(-5000)}`)
           await sleep(50)
         }
       },
@@ -222,7 +232,10 @@ export class FaultBench {
   async request<T = unknown>(token: string | null, method: string, path: string, body?: unknown): Promise<Answer<T>> {
     const res = await fetch(`${this.url}${path}`, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     })
     const text = await res.text()
@@ -247,11 +260,23 @@ export class FaultBench {
    * An organiser, a challenge and a phase whose hidden test set is `studies` synthetic small
    * studies (about 2.5 series each), with one prediction set per `predictions` entry.
    */
-  async setupPhase(options: { studies?: number; predictions: Record<string, string>; kinds?: Array<'predictions' | 'algorithm'>; limit?: number; closesAt?: string }): Promise<PhaseSetup> {
+  async setupPhase(options: {
+    studies?: number
+    predictions: Record<string, string>
+    kinds?: Array<'predictions' | 'algorithm'>
+    limit?: number
+    closesAt?: string
+  }): Promise<PhaseSetup> {
     const organiser = await this.user(`org-${this.counter++}`, 'organiser')
     const challenge = `c${this.counter++}`
     const synthDir = join(this.services.dir, `synth-${challenge}`)
-    const made = await synthesize({ out: synthDir, studies: options.studies ?? 4, seed: 7, size: 'small', predictions: options.predictions })
+    const made = await synthesize({
+      out: synthDir,
+      studies: options.studies ?? 4,
+      seed: 7,
+      size: 'small',
+      predictions: options.predictions,
+    })
     let res = await this.request(organiser, 'POST', '/api/v1/challenges', { slug: challenge, title: `Fault suite ${challenge}` })
     if (res.status !== 201) throw new Error(`POST challenge: ${res.status} ${JSON.stringify(res.body)}`)
     res = await this.request(organiser, 'POST', `/api/v1/challenges/${challenge}/phases`, {
@@ -259,7 +284,13 @@ export class FaultBench {
       title: 'Test phase',
       scoringProfile: 'spider',
       submissionKinds: options.kinds ?? ['predictions'],
-      ranking: { method: 'mean-position', metrics: [{ key: 'DiceVertebrae', order: 'desc' }, { key: 'ASDVertebrae', order: 'asc' }] },
+      ranking: {
+        method: 'mean-position',
+        metrics: [
+          { key: 'DiceVertebrae', order: 'desc' },
+          { key: 'ASDVertebrae', order: 'asc' },
+        ],
+      },
       entries: 'all',
       submissionLimit: { count: options.limit ?? 20, periodHours: 24 },
       perSeriesVisibility: 'owner',
@@ -277,7 +308,13 @@ export class FaultBench {
   }
 
   /** A multipart request of string fields and files read from disk. */
-  async upload<T = unknown>(token: string, method: string, path: string, fields: Record<string, string>, files: Record<string, string>): Promise<Answer<T>> {
+  async upload<T = unknown>(
+    token: string,
+    method: string,
+    path: string,
+    fields: Record<string, string>,
+    files: Record<string, string>,
+  ): Promise<Answer<T>> {
     const form = new FormData()
     for (const [k, v] of Object.entries(fields)) form.append(k, v)
     for (const [k, file] of Object.entries(files)) form.append(k, await openAsBlob(file), file.split('/').pop())
@@ -297,7 +334,14 @@ export class FaultBench {
    * of the file at once, the rest when `finish()` is called (or never: `abort()`). The API is
    * then busy receiving it: admission checks passed, the file partly written to DATA_DIR/tmp.
    */
-  async startUpload(token: string, path: string, fields: Record<string, string>, field: string, file: string, head = 1024): Promise<InFlightUpload> {
+  async startUpload(
+    token: string,
+    path: string,
+    fields: Record<string, string>,
+    field: string,
+    file: string,
+    head = 1024,
+  ): Promise<InFlightUpload> {
     const { request } = await import('node:http')
     const { readFile } = await import('node:fs/promises')
     const bytes = await readFile(file)
@@ -313,7 +357,11 @@ export class FaultBench {
       port: url.port,
       path: url.pathname,
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(first.length + rest.length) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': String(first.length + rest.length),
+      },
     })
     const response = new Promise<Answer>((resolve, reject) => {
       req.on('response', (res) => {
@@ -366,7 +414,13 @@ export class FaultBench {
 
   /** A predictions submission; 202 expected. */
   async submitPredictions(phase: PhaseSetup, participant: string, predictionSet: string): Promise<Accepted> {
-    const res = await this.upload<{ id: string }>(this.tokens[participant], 'POST', `${phase.path}/submissions`, { kind: 'predictions' }, { predictions: await this.predictionsArchive(phase, predictionSet) })
+    const res = await this.upload<{ id: string }>(
+      this.tokens[participant],
+      'POST',
+      `${phase.path}/submissions`,
+      { kind: 'predictions' },
+      { predictions: await this.predictionsArchive(phase, predictionSet) },
+    )
     if (res.status !== 202) throw new Error(`submission of ${participant}: ${res.status} ${JSON.stringify(res.body)}`)
     return { id: res.body.id, participant }
   }
@@ -376,12 +430,20 @@ export class FaultBench {
   /** Submissions not in a final state, among `ids`. */
   async unfinished(ids: readonly string[]): Promise<string[]> {
     const rows = await this.db.prisma.submission.findMany({ where: { id: { in: [...ids] } }, select: { id: true, status: true } })
-    return rows.filter((r) => !FINAL.includes(r.status)).map((r) => r.id).concat(ids.filter((id) => !rows.some((r) => r.id === id)))
+    return rows
+      .filter((r) => !FINAL.includes(r.status))
+      .map((r) => r.id)
+      .concat(ids.filter((id) => !rows.some((r) => r.id === id)))
   }
 
   /** Waits until every submission of `ids` is final; returns when that happened (ms epoch). */
   async waitFinal(ids: readonly string[], timeoutMs = 180_000): Promise<number> {
-    await until(`submissions ${ids.join(', ')} to reach a final state`, async () => (await this.unfinished(ids).catch(() => ['?'])).length === 0, timeoutMs, 100)
+    await until(
+      `submissions ${ids.join(', ')} to reach a final state`,
+      async () => (await this.unfinished(ids).catch(() => ['?'])).length === 0,
+      timeoutMs,
+      100,
+    )
     return Date.now()
   }
 

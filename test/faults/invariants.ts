@@ -47,7 +47,9 @@ async function storedSeries(bench: FaultBench, evaluationId: string): Promise<Se
 /** A board's value of each metric: the mean over series of its aggregate, null when absent. */
 function boardMetrics(keys: readonly string[], aggregates: unknown): Record<string, number | null> {
   const table = (aggregates ?? {}) as Record<string, { mean?: unknown } | undefined>
-  return Object.fromEntries(keys.map((k) => [k, typeof table[k]?.mean === 'number' && Number.isFinite(table[k]?.mean) ? (table[k]?.mean as number) : null]))
+  return Object.fromEntries(
+    keys.map((k) => [k, typeof table[k]?.mean === 'number' && Number.isFinite(table[k]?.mean) ? (table[k]?.mean as number) : null]),
+  )
 }
 
 /** The phase's board recomputed from the stored per-series rows alone. */
@@ -56,11 +58,20 @@ export async function recomputedBoard(bench: FaultBench, phaseId: string): Promi
   const phase = await prisma.phase.findUniqueOrThrow({ where: { id: phaseId } })
   if (!isProfileName(phase.scoringProfile)) throw new Error(`unknown profile ${phase.scoringProfile}`)
   const specs = profileMetrics(phase.scoringProfile)
-  const settings = parseRankingSettings({ method: phase.rankingMethod, entries: phase.entries, columns: phase.rankingMetrics }, specs.map((s) => s.key))
+  const settings = parseRankingSettings(
+    { method: phase.rankingMethod, entries: phase.entries, columns: phase.rankingMetrics },
+    specs.map((s) => s.key),
+  )
   const evaluations = await prisma.evaluation.findMany({
     where: { status: 'succeeded', testSet: { public: false }, submission: { phaseId, status: { not: 'cancelled' } } },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    select: { id: true, profile: true, submissionId: true, testSet: { select: { series: { select: { name: true } } } }, submission: { select: { createdAt: true, participant: { select: { name: true } } } } },
+    select: {
+      id: true,
+      profile: true,
+      submissionId: true,
+      testSet: { select: { series: { select: { name: true } } } },
+      submission: { select: { createdAt: true, participant: { select: { name: true } } } },
+    },
   })
   const candidates: Candidate[] = []
   const seen = new Set<string>()
@@ -69,10 +80,27 @@ export async function recomputedBoard(bench: FaultBench, phaseId: string): Promi
     seen.add(e.submissionId)
     if (!isProfileName(e.profile)) throw new Error(`unknown profile ${e.profile}`)
     const names = e.testSet.series.map((s) => s.name)
-    const document = buildResultDocument(e.profile, (await storedSeries(bench, e.id)).filter((s) => names.includes(s.name)))
-    candidates.push({ submissionId: e.submissionId, participant: e.submission.participant.name, createdAt: e.submission.createdAt.toISOString(), metrics: boardMetrics(specs.map((m) => m.key), document.aggregates) })
+    const document = buildResultDocument(
+      e.profile,
+      (await storedSeries(bench, e.id)).filter((s) => names.includes(s.name)),
+    )
+    candidates.push({
+      submissionId: e.submissionId,
+      participant: e.submission.participant.name,
+      createdAt: e.submission.createdAt.toISOString(),
+      metrics: boardMetrics(
+        specs.map((m) => m.key),
+        document.aggregates,
+      ),
+    })
   }
-  return rankLeaderboard(candidates, settings).map((r) => ({ rank: r.rank, participant: r.participant, submissionId: r.submissionId, rankScore: r.rankScore, metrics: { ...r.metrics } }))
+  return rankLeaderboard(candidates, settings).map((r) => ({
+    rank: r.rank,
+    participant: r.participant,
+    submissionId: r.submissionId,
+    rankScore: r.rankScore,
+    metrics: { ...r.metrics },
+  }))
 }
 
 export async function checkInvariants(
@@ -88,7 +116,16 @@ export async function checkInvariants(
   // Exactly the accepted submissions, all final.
   const submissions = await prisma.submission.findMany({
     where: { phaseId: phase.phaseId },
-    select: { id: true, status: true, error: true, countsTowardLimit: true, evaluations: { select: { id: true, status: true, errorKind: true, createdAt: true, testSet: { select: { public: true } } }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] } },
+    select: {
+      id: true,
+      status: true,
+      error: true,
+      countsTowardLimit: true,
+      evaluations: {
+        select: { id: true, status: true, errorKind: true, createdAt: true, testSet: { select: { public: true } } },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      },
+    },
   })
   expect(submissions.map((s) => s.id).sort(), 'the phase holds exactly the accepted submissions').toEqual([...ids].sort())
   for (const s of submissions) expect(FINAL, `submission ${s.id} is final`).toContain(s.status)
@@ -101,7 +138,8 @@ export async function checkInvariants(
   let seriesRows = 0
   for (const s of submissions) {
     const hidden = s.evaluations.filter((e) => !e.testSet.public)
-    if (s.status === 'succeeded') expect(hidden.filter((e) => e.status === 'succeeded').length, `submission ${s.id}: one succeeded evaluation`).toBe(1)
+    if (s.status === 'succeeded')
+      expect(hidden.filter((e) => e.status === 'succeeded').length, `submission ${s.id}: one succeeded evaluation`).toBe(1)
     for (const e of hidden) {
       const rows = await prisma.seriesResult.findMany({ where: { evaluationId: e.id }, select: { seriesName: true } })
       const names = rows.map((r) => r.seriesName).sort()
@@ -115,7 +153,8 @@ export async function checkInvariants(
   // Charges: a system fault never counts against the limit; a success always does.
   for (const s of submissions) {
     const newest = s.evaluations[0]
-    if (s.status === 'failed' && newest?.errorKind !== 'input') expect(s.countsTowardLimit, `submission ${s.id} failed for a system reason (${s.error}) and must not be charged`).toBe(false)
+    if (s.status === 'failed' && newest?.errorKind !== 'input')
+      expect(s.countsTowardLimit, `submission ${s.id} failed for a system reason (${s.error}) and must not be charged`).toBe(false)
     if (s.status === 'succeeded') expect(s.countsTowardLimit).toBe(true)
   }
 
@@ -125,7 +164,13 @@ export async function checkInvariants(
   const expected = await recomputedBoard(bench, phase.phaseId)
   const served = await bench.request<{ rows: BoardRow[] }>(null, 'GET', `${phase.path}/leaderboard`)
   expect(served.status).toBe(200)
-  const rows = served.body.rows.map((r) => ({ rank: r.rank, participant: r.participant, submissionId: r.submissionId, rankScore: r.rankScore, metrics: r.metrics }))
+  const rows = served.body.rows.map((r) => ({
+    rank: r.rank,
+    participant: r.participant,
+    submissionId: r.submissionId,
+    rankScore: r.rankScore,
+    metrics: r.metrics,
+  }))
   expect(rows, 'the served leaderboard equals a recompute from the stored per-series results').toEqual(expected)
   expect(rows.length).toBe(submissions.filter((s) => s.status === 'succeeded').length)
 

@@ -45,7 +45,13 @@ describe('the clock: a phase closes while an upload is in flight', () => {
     expect(answer.status, JSON.stringify(answer.body)).toBe(202)
     const accepted: Accepted[] = [{ id: (answer.body as { id: string }).id, participant: 'alice' }]
 
-    const late = await bench.upload(bench.tokens.bob, 'POST', `${phase.path}/submissions`, { kind: 'predictions' }, { predictions: archive })
+    const late = await bench.upload(
+      bench.tokens.bob,
+      'POST',
+      `${phase.path}/submissions`,
+      { kind: 'predictions' },
+      { predictions: archive },
+    )
     expect(late.status, JSON.stringify(late.body)).toBe(403)
     expect(JSON.stringify(late.body)).toContain('closed')
 

@@ -44,7 +44,9 @@ describe('fault: Postgres restarted during evaluations', () => {
     let polling = true
     const poller = (async () => {
       while (polling) {
-        const res = await bench.request(bench.tokens.p0, 'GET', `/api/v1/submissions/${accepted[0].id}`).catch(() => ({ status: 0, retryAfter: null }))
+        const res = await bench
+          .request(bench.tokens.p0, 'GET', `/api/v1/submissions/${accepted[0].id}`)
+          .catch(() => ({ status: 0, retryAfter: null }))
         answers.push({ status: res.status, retryAfter: res.retryAfter, at: Date.now() })
         await sleep(100)
       }
@@ -56,17 +58,30 @@ describe('fault: Postgres restarted during evaluations', () => {
     await bench.services.postgres.start()
     const backAt = Date.now()
     const rowsBack = await until('the test client to reconnect', () => bench.seriesRows().catch(() => null), 30_000, 50)
-    const apiBackAt = await until('the API to answer 200 again', async () => {
-      const last = answers.at(-1)
-      return last && last.at > backAt && last.status === 200 ? last.at : null
-    }, 60_000, 50)
-    const workerBackAt = await until('the worker to store a result again', async () => ((await bench.seriesRows()) > rowsBack ? Date.now() : null), 120_000, 50)
+    const apiBackAt = await until(
+      'the API to answer 200 again',
+      async () => {
+        const last = answers.at(-1)
+        return last && last.at > backAt && last.status === 200 ? last.at : null
+      },
+      60_000,
+      50,
+    )
+    const workerBackAt = await until(
+      'the worker to store a result again',
+      async () => ((await bench.seriesRows()) > rowsBack ? Date.now() : null),
+      120_000,
+      50,
+    )
     const finalAt = await bench.waitFinal(accepted.map((a) => a.id))
     polling = false
     await poller
 
     const during = answers.filter((a) => a.at > stopAt && a.at < backAt)
-    expect(answers.filter((a) => a.status === 500), 'no 500 while the database restarts').toEqual([])
+    expect(
+      answers.filter((a) => a.status === 500),
+      'no 500 while the database restarts',
+    ).toEqual([])
     expect(during.filter((a) => a.status === 503).length, 'the API answered 503 while the database was down').toBeGreaterThan(0)
     for (const a of answers.filter((x) => x.status === 503)) expect(a.retryAfter).toMatch(/^\d+$/)
     const report = await checkInvariants(bench, phase, accepted, { allSucceeded: true })

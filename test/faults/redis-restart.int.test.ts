@@ -39,7 +39,9 @@ describe('fault: Redis restarted empty during evaluations', () => {
     const ids = accepted.map((a) => a.id)
     const unfinished = await bench.unfinished(ids)
     expect(unfinished.length, 'evaluations must still be running when Redis goes down').toBeGreaterThan(0)
-    const evaluations = (await bench.db.prisma.evaluation.findMany({ where: { submissionId: { in: unfinished } }, select: { id: true } })).map((e) => e.id)
+    const evaluations = (
+      await bench.db.prisma.evaluation.findMany({ where: { submissionId: { in: unfinished } }, select: { id: true } })
+    ).map((e) => e.id)
 
     const runId = async () => /run_id:(\w+)/.exec(await bench.redis.info('server'))?.[1]
     const before = await runId()
@@ -54,14 +56,31 @@ describe('fault: Redis restarted empty during evaluations', () => {
 
     const rowsBack = await bench.seriesRows()
     // Recovered = every evaluation that had not finished is known to Redis again (or finished).
-    const requeuedAt = await until('the lost evaluations to be enqueued again', async () => {
-      const open = (await bench.db.prisma.evaluation.findMany({ where: { id: { in: evaluations }, status: { in: ['queued', 'running'] } }, select: { id: true } })).map((e) => e.id)
-      const live = await bench.liveEvaluationJobs(open)
-      return live.length === open.length ? Date.now() : null
-    }, 60_000, 50)
-    const progressAt = await until('the worker to store a result again', async () => ((await bench.seriesRows()) > rowsBack ? Date.now() : null), 60_000, 50)
+    const requeuedAt = await until(
+      'the lost evaluations to be enqueued again',
+      async () => {
+        const open = (
+          await bench.db.prisma.evaluation.findMany({
+            where: { id: { in: evaluations }, status: { in: ['queued', 'running'] } },
+            select: { id: true },
+          })
+        ).map((e) => e.id)
+        const live = await bench.liveEvaluationJobs(open)
+        return live.length === open.length ? Date.now() : null
+      },
+      60_000,
+      50,
+    )
+    const progressAt = await until(
+      'the worker to store a result again',
+      async () => ((await bench.seriesRows()) > rowsBack ? Date.now() : null),
+      60_000,
+      50,
+    )
     const finalAt = await bench.waitFinal(ids)
-    expect(requeuedAt - backAt, `the lost evaluations were enqueued again ${requeuedAt - backAt} ms after Redis returned`).toBeLessThan(RECOVERY_LIMIT_MS)
+    expect(requeuedAt - backAt, `the lost evaluations were enqueued again ${requeuedAt - backAt} ms after Redis returned`).toBeLessThan(
+      RECOVERY_LIMIT_MS,
+    )
 
     const report = await checkInvariants(bench, phase, accepted, { allSucceeded: true })
     await recordFigures('redis-restart', {

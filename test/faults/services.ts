@@ -74,7 +74,9 @@ function postgresBin(): string {
 }
 
 async function pgBinDir(): Promise<string> {
-  const versions = (await readdir(postgresBin())).filter((v) => existsSync(join(postgresBin(), v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a))
+  const versions = (await readdir(postgresBin()))
+    .filter((v) => existsSync(join(postgresBin(), v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a))
   if (versions.length === 0) throw new Error('no initdb under /usr/lib/postgresql/*/bin')
   return join(postgresBin(), versions[0], 'bin')
 }
@@ -122,7 +124,10 @@ async function startPostgres(dir: string): Promise<PrivatePostgres> {
       await start()
       break
     } catch (err) {
-      if (attempt >= 3) throw new Error(`the private Postgres did not start: ${(err as Error).message}\n${await readFile(join(root, 'postgres.log'), 'utf8').catch(() => '')}`)
+      if (attempt >= 3)
+        throw new Error(
+          `the private Postgres did not start: ${(err as Error).message}\n${await readFile(join(root, 'postgres.log'), 'utf8').catch(() => '')}`,
+        )
     }
   }
   return {
@@ -188,12 +193,29 @@ async function startRedis(dir: string): Promise<PrivateRedis> {
   let port = 0
   const start = async () => {
     await run('redis-server', [
-      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', root,
-      '--daemonize', 'yes', '--pidfile', pidFile, '--logfile', join(root, 'redis.log'),
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      root,
+      '--daemonize',
+      'yes',
+      '--pidfile',
+      pidFile,
+      '--logfile',
+      join(root, 'redis.log'),
     ])
     const until = Date.now() + 15_000
     while (!(await pingRedis(port))) {
-      if (Date.now() > until) throw new Error(`the private redis-server on port ${port} did not answer: ${await readFile(join(root, 'redis.log'), 'utf8').catch(() => '')}`)
+      if (Date.now() > until)
+        throw new Error(
+          `the private redis-server on port ${port} did not answer: ${await readFile(join(root, 'redis.log'), 'utf8').catch(() => '')}`,
+        )
       await sleep(50)
     }
   }

@@ -29,7 +29,13 @@ describe('fault: Postgres restarted while an upload is in flight', () => {
 
   /** Starts alice's or bob's upload and waits until the API writes its body to DATA_DIR/tmp. */
   async function inFlight(who: string, set: string) {
-    const upload = await bench.startUpload(bench.tokens[who], `${phase.path}/submissions`, { kind: 'predictions' }, 'predictions', await bench.predictionsArchive(phase, set))
+    const upload = await bench.startUpload(
+      bench.tokens[who],
+      `${phase.path}/submissions`,
+      { kind: 'predictions' },
+      'predictions',
+      await bench.predictionsArchive(phase, set),
+    )
     await until('the API to receive the upload', async () => (await bench.uploadTmpFiles()).length > 0, 30_000, 20)
     return upload
   }
@@ -72,7 +78,13 @@ describe('fault: Postgres restarted while an upload is in flight', () => {
     const answer = await upload.response
     const answeredAt = Date.now()
     // Admitted while the database is down: refused before the body is read.
-    const direct = await bench.upload(bench.tokens.bob, 'POST', `${phase.path}/submissions`, { kind: 'predictions' }, { predictions: await bench.predictionsArchive(phase, 'b') })
+    const direct = await bench.upload(
+      bench.tokens.bob,
+      'POST',
+      `${phase.path}/submissions`,
+      { kind: 'predictions' },
+      { predictions: await bench.predictionsArchive(phase, 'b') },
+    )
     await sleep(1000)
     await bench.services.postgres.start()
     const backAt = Date.now()
@@ -84,7 +96,9 @@ describe('fault: Postgres restarted while an upload is in flight', () => {
     }
     // Nothing behind: no row, no stored file, no temporary file, no job.
     expect(await bench.db.prisma.submission.count({ where: { phaseId: phase.phaseId, participant: { name: 'bob' } } })).toBe(0)
-    expect(await bench.storedSubmissionFiles(phase.phaseId).then((files) => files.filter((f) => !accepted.some((a) => f.includes(a.id))))).toEqual([])
+    expect(
+      await bench.storedSubmissionFiles(phase.phaseId).then((files) => files.filter((f) => !accepted.some((a) => f.includes(a.id)))),
+    ).toEqual([])
     expect(await bench.uploadTmpFiles()).toEqual([])
     await until('the queues to drain', async () => (await bench.pendingJobs()) === 0, 60_000)
 

@@ -63,39 +63,60 @@ describe('fault: an inference worker killed with SIGKILL during inference', () =
     })
     const phase = await bench.setupPhase({ studies: 3, predictions: {}, kinds: ['algorithm'] })
     await bench.user('alice', 'participant')
-    const res = await bench.upload<{ id: string }>(bench.tokens.alice, 'POST', `${phase.path}/submissions`, { kind: 'algorithm' }, { model: example.modelPath, config: example.configPath })
+    const res = await bench.upload<{ id: string }>(
+      bench.tokens.alice,
+      'POST',
+      `${phase.path}/submissions`,
+      { kind: 'algorithm' },
+      { model: example.modelPath, config: example.configPath },
+    )
     expect(res.status, JSON.stringify(res.body)).toBe(202)
     const accepted: Accepted[] = [{ id: res.body.id, participant: 'alice' }]
     const evaluation = await bench.db.prisma.evaluation.findFirstOrThrow({ where: { submissionId: res.body.id } })
 
     const first = await bench.startWorker({ inference: true, concurrency: 1 })
     // Killed while its model process runs a series (an inference job active), after one series is done.
-    const model = await until('a model process running a series', async () => {
-      const done = await bench.db.prisma.seriesResult.count({ where: { evaluationId: evaluation.id } })
-      if (done < 1) return null
-      const pids = await modelProcessesOf(first.pid)
-      const active = await bench.activeJobs(QUEUE_NAMES.inference)
-      return pids.length === 1 && active.length === 1 ? { pid: pids[0], job: active[0] } : null
-    }, 300_000, 20)
+    const model = await until(
+      'a model process running a series',
+      async () => {
+        const done = await bench.db.prisma.seriesResult.count({ where: { evaluationId: evaluation.id } })
+        if (done < 1) return null
+        const pids = await modelProcessesOf(first.pid)
+        const active = await bench.activeJobs(QUEUE_NAMES.inference)
+        return pids.length === 1 && active.length === 1 ? { pid: pids[0], job: active[0] } : null
+      },
+      300_000,
+      20,
+    )
     // Its sandbox (working directory) holds a copy of the model and of the hidden series in flight.
     const sandbox = await readlink(`/proc/${model.pid}/cwd`)
     expect(sandbox.startsWith(join(tmpdir(), 'spider-model-'))).toBe(true)
     const killedAt = Date.now()
     first.child.kill('SIGKILL')
     await first.exit
-    const modelGoneAt = await until(`model process ${model.pid} to exit after its worker was killed`, async () => (alive(model.pid) ? null : Date.now()), 30_000, 10)
+    const modelGoneAt = await until(
+      `model process ${model.pid} to exit after its worker was killed`,
+      async () => (alive(model.pid) ? null : Date.now()),
+      30_000,
+      10,
+    )
     expect(existsSync(sandbox), 'the model process removed its sandbox (model and hidden series) when its worker died').toBe(false)
     const doneAtKill = await bench.db.prisma.seriesResult.count({ where: { evaluationId: evaluation.id } })
     expect(doneAtKill, 'the kill must come before the evaluation ends').toBeLessThan(phase.seriesNames.length)
 
     const second = await bench.startWorker({ inference: true, concurrency: 1 })
     const restartedAt = Date.now()
-    const finalAt = await bench.waitFinal(accepted.map((a) => a.id), 300_000)
+    const finalAt = await bench.waitFinal(
+      accepted.map((a) => a.id),
+      300_000,
+    )
     const report = await checkInvariants(bench, phase, accepted, { allSucceeded: true })
 
     // The series that was running was taken over once (one "stalled" event for its job), no other.
     const events = await bench.redis.xrange(`bull:${queueName(QUEUE_NAMES.inference, bench.prefix)}:events`, '-', '+')
-    const stalled = events.map(([, fields]) => Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : [])))).filter((e) => e.event === 'stalled')
+    const stalled = events
+      .map(([, fields]) => Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : []))))
+      .filter((e) => e.event === 'stalled')
     expect(stalled.map((e) => e.jobId)).toEqual([model.job])
     await second.stop()
 

@@ -16,7 +16,15 @@ import { startHarness, type Harness } from '../../apps/api/src/testing/harness.t
 import { writeZip, type TestEntry } from '../../apps/api/src/testing/archives.ts'
 import { PHASE_BODY } from '../../apps/api/src/testing/client.ts'
 
-type Aggregate = { mean: number | null; std?: number | null; median?: number | null; min?: number | null; max?: number | null; count: number; withheld?: string }
+type Aggregate = {
+  mean: number | null
+  std?: number | null
+  median?: number | null
+  min?: number | null
+  max?: number | null
+  count: number
+  withheld?: string
+}
 interface SubmissionBody {
   id: string
   status: string
@@ -41,7 +49,10 @@ describe('aggregates under perSeriesVisibility "organisers" (finding 4)', () => 
   const call = (token: string | null, method: string, path: string, body?: unknown) =>
     fetch(`${h.url}${path}`, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     })
   const json = async <T>(res: Response | Promise<Response>, status = 200): Promise<T> => {
@@ -52,13 +63,19 @@ describe('aggregates under perSeriesVisibility "organisers" (finding 4)', () => 
 
   async function upload(token: string, path: string, field: string, dir: string, folders: string[], name: string) {
     const entries: TestEntry[] = []
-    for (const folder of folders) for (const f of (await readdir(join(dir, folder))).sort()) entries.push({ name: `${folder}/${f}`, data: await readFile(join(dir, folder, f)) })
+    for (const folder of folders)
+      for (const f of (await readdir(join(dir, folder))).sort())
+        entries.push({ name: `${folder}/${f}`, data: await readFile(join(dir, folder, f)) })
     const archive = join(h.dataDir, `${name}.zip`)
     await writeZip(archive, entries)
     const form = new FormData()
     if (field === 'predictions') form.append('kind', 'predictions')
     form.append(field, await openAsBlob(archive), `${name}.zip`)
-    return fetch(`${h.url}${path}`, { method: path.endsWith('test-set') ? 'PUT' : 'POST', headers: { authorization: `Bearer ${token}` }, body: form })
+    return fetch(`${h.url}${path}`, {
+      method: path.endsWith('test-set') ? 'PUT' : 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    })
   }
 
   async function waitSucceeded(id: string): Promise<void> {
@@ -83,9 +100,17 @@ describe('aggregates under perSeriesVisibility "organisers" (finding 4)', () => 
     expect((await call(organiser, 'POST', '/api/v1/challenges', { slug: 'leaky', title: 'Leaky' })).status).toBe(201)
     for (const size of ['small', 'large'] as const) {
       // "small" starts as "owner" and is switched below: the switch must reach cached boards too.
-      const phase = { ...PHASE_BODY, slug: size, submissionLimit: null, perSeriesVisibility: size === 'small' ? 'owner' : 'organisers', ranking: { method: 'absolute', metrics: [{ key: 'DiceVertebrae', order: 'desc' }] } }
+      const phase = {
+        ...PHASE_BODY,
+        slug: size,
+        submissionLimit: null,
+        perSeriesVisibility: size === 'small' ? 'owner' : 'organisers',
+        ranking: { method: 'absolute', metrics: [{ key: 'DiceVertebrae', order: 'desc' }] },
+      }
       expect((await call(organiser, 'POST', base, phase)).status).toBe(201)
-      expect((await upload(organiser, `${base}/${size}/test-set`, 'archive', synth[size], ['images', 'masks'], `testset-${size}`)).status).toBe(200)
+      expect(
+        (await upload(organiser, `${base}/${size}/test-set`, 'archive', synth[size], ['images', 'masks'], `testset-${size}`)).status,
+      ).toBe(200)
     }
     workers = await startWorkers({
       prisma: h.db.prisma,
@@ -96,7 +121,14 @@ describe('aggregates under perSeriesVisibility "organisers" (finding 4)', () => 
       logger: pino({ level: 'silent' }),
     })
     for (const size of ['small', 'large'] as const) {
-      const res = await upload(alice, `${base}/${size}/submissions`, 'predictions', join(synth[size], 'predictions'), ['ok'], `alice-${size}`)
+      const res = await upload(
+        alice,
+        `${base}/${size}/submissions`,
+        'predictions',
+        join(synth[size], 'predictions'),
+        ['ok'],
+        `alice-${size}`,
+      )
       submissions[size] = (await json<{ id: string }>(res, 202)).id
     }
     await Promise.all([waitSucceeded(submissions.small), waitSucceeded(submissions.large)])
@@ -110,7 +142,9 @@ describe('aggregates under perSeriesVisibility "organisers" (finding 4)', () => 
   it('the attack: with the full aggregates, min, median and max of three series are the per-series values', async () => {
     // What the organiser sees (and what a participant saw before): the rebuild succeeds.
     const full = await json<SubmissionBody>(call(organiser, 'GET', `/api/v1/submissions/${submissions.small}`))
-    const series = await json<{ series: Array<{ metrics: Record<string, number | null> }> }>(call(organiser, 'GET', `/api/v1/submissions/${submissions.small}/series`))
+    const series = await json<{ series: Array<{ metrics: Record<string, number | null> }> }>(
+      call(organiser, 'GET', `/api/v1/submissions/${submissions.small}/series`),
+    )
     expect(series.series).toHaveLength(3)
     for (const key of ['DiceVertebrae', 'DiceDiscs', 'ASDVertebrae']) {
       const a = full.aggregates?.[key] as Aggregate
@@ -126,7 +160,11 @@ describe('aggregates under perSeriesVisibility "organisers" (finding 4)', () => 
     const full = await json<SubmissionBody>(call(organiser, 'GET', `/api/v1/submissions/${submissions.small}`))
     expect(Object.keys(small.aggregates ?? {})).toEqual(Object.keys(full.aggregates ?? {}))
     for (const [key, value] of Object.entries(small.aggregates ?? {})) {
-      expect(value, key).toEqual({ mean: null, count: 3, withheld: `computed over 3 series; participants see only values computed over at least ${MIN} series` })
+      expect(value, key).toEqual({
+        mean: null,
+        count: 3,
+        withheld: `computed over 3 series; participants see only values computed over at least ${MIN} series`,
+      })
     }
     // Five series: the means, exactly the scorer's, and nothing else.
     const large = await json<SubmissionBody>(call(alice, 'GET', `/api/v1/submissions/${submissions.large}`))
@@ -135,7 +173,13 @@ describe('aggregates under perSeriesVisibility "organisers" (finding 4)', () => 
       expect(Object.keys(value).sort(), key).toEqual(['count', 'mean'])
       expect(value).toEqual({ mean: largeFull.aggregates?.[key].mean, count: 5 })
     }
-    expect(largeFull.aggregates?.DiceVertebrae).toMatchObject({ count: 5, min: expect.any(Number), max: expect.any(Number), median: expect.any(Number), std: expect.any(Number) })
+    expect(largeFull.aggregates?.DiceVertebrae).toMatchObject({
+      count: 5,
+      min: expect.any(Number),
+      max: expect.any(Number),
+      median: expect.any(Number),
+      std: expect.any(Number),
+    })
     // The list of submissions applies the same rule.
     const listed = await json<SubmissionBody[]>(call(alice, 'GET', `${base}/small/submissions?mine=1`))
     expect(listed.map((s) => s.aggregates)).toEqual([small.aggregates])

@@ -16,7 +16,10 @@ const VICTIM = '198.51.100.9'
 
 function get(h: Harness, path: string, token: string | null, forwardedFor?: string) {
   return fetch(`${h.url}${path}`, {
-    headers: { ...(token !== null ? { authorization: `Bearer ${token}` } : {}), ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+    headers: {
+      ...(token !== null ? { authorization: `Bearer ${token}` } : {}),
+      ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+    },
   })
 }
 
@@ -50,13 +53,20 @@ describe('failed-authentication limit: only failures are refused (finding 5)', (
     expect((await get(h, '/api/v1/challenges', BAD)).status).toBe(429)
     expect((await fetch(`${h.url}/api/v1/challenges`, { headers: { authorization: 'Basic abc' } })).status).toBe(429)
     // The same holds for the dashboard login form.
-    const login = await fetch(`${h.url}/admin/queues/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: admin }) })
+    const login = await fetch(`${h.url}/admin/queues/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: admin }),
+    })
     expect(login.status).toBe(303)
   })
 
   it('refuses TRUST_PROXY=true ("trust every hop") with a clear configuration error', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(ConfigError)
-    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow('give the number of proxies in front of the API (e.g. TRUST_PROXY=1) or their addresses')
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(
+      'give the number of proxies in front of the API (e.g. TRUST_PROXY=1) or their addresses',
+    )
   })
 })
 

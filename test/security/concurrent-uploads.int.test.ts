@@ -27,12 +27,17 @@ function heldUpload(url: string, method: string, token: string, fields: Record<s
   const head = Buffer.from(
     Object.entries(fields)
       .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
-      .join('') + `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.field}.zip"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      .join('') +
+      `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.field}.zip"\r\nContent-Type: application/octet-stream\r\n\r\n`,
   )
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
   const req = request(url, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + file.data.length + tail.length) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': String(head.length + file.data.length + tail.length),
+    },
   })
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req.on('response', (res) => {
@@ -66,7 +71,11 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
 async function treeBytes(dir: string): Promise<number> {
   let total = 0
   for (const e of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
-    if (e.isFile()) total += await stat(join(e.parentPath, e.name)).then((s) => s.size, () => 0)
+    if (e.isFile())
+      total += await stat(join(e.parentPath, e.name)).then(
+        (s) => s.size,
+        () => 0,
+      )
   }
   return total
 }
@@ -98,7 +107,14 @@ describe('concurrent uploads and zip bombs (finding 7)', () => {
     bob = (await h.user('bob', 'participant')).token
     mask = await mhaBytes('mask') // 12×10×4 voxels: the one test series
     expect((await api.json(organiser, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Spine' })).status).toBe(201)
-    expect((await api.json(organiser, 'POST', '/api/v1/challenges/spine/phases', { ...PHASE_BODY, submissionLimit: { count: 50, periodHours: 24 } })).status).toBe(201)
+    expect(
+      (
+        await api.json(organiser, 'POST', '/api/v1/challenges/spine/phases', {
+          ...PHASE_BODY,
+          submissionLimit: { count: 50, periodHours: 24 },
+        })
+      ).status,
+    ).toBe(201)
     const set = await api.archive([
       { name: 'images/1_t1.mha', data: await mhaBytes('image') },
       { name: 'masks/1_t1.mha', data: mask },
@@ -121,14 +137,23 @@ describe('concurrent uploads and zip bombs (finding 7)', () => {
     expect(await slotKeys()).toHaveLength(1)
 
     for (const base of [h.url, otherUrl]) {
-      const second = await fetch(`${base}${submissions}`, { method: 'POST', headers: { authorization: `Bearer ${alice}` }, body: formOf({ kind: 'predictions' }, 'predictions', bomb) })
+      const second = await fetch(`${base}${submissions}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice}` },
+        body: formOf({ kind: 'predictions' }, 'predictions', bomb),
+      })
       expect(second.status).toBe(409)
       const body = (await second.json()) as ErrorBody
       expect(body.error.code).toBe('upload_in_progress')
-      expect(body.error.message).toBe('you already have an upload to phase "final" in progress (being received or validated); wait for its answer before submitting again')
+      expect(body.error.message).toBe(
+        'you already have an upload to phase "final" in progress (being received or validated); wait for its answer before submitting again',
+      )
     }
     // Another participant is not held up.
-    const bobs = await api.multipart(bob, 'POST', submissions, { kind: 'predictions', predictions: await api.archive([{ name: '1_t1.mha', data: mask }]) })
+    const bobs = await api.multipart(bob, 'POST', submissions, {
+      kind: 'predictions',
+      predictions: await api.archive([{ name: '1_t1.mha', data: mask }]),
+    })
     expect(bobs.status).toBe(202)
 
     // The bomb itself: refused at the test set's bound, DATA_DIR/tmp never holds more than a test set's worth.
@@ -146,14 +171,19 @@ describe('concurrent uploads and zip bombs (finding 7)', () => {
     expect(answer.status).toBe(413)
     const error = (JSON.parse(answer.body) as ErrorBody).error
     expect(error.code).toBe('payload_too_large')
-    expect(error.message).toBe('1_t1.mha: expands to more than 69376 bytes, the most that predictions for the 1 test series can need (voxels × 8 bytes + 64 KiB per series)')
+    expect(error.message).toBe(
+      '1_t1.mha: expands to more than 69376 bytes, the most that predictions for the 1 test series can need (voxels × 8 bytes + 64 KiB per series)',
+    )
     expect(peak).toBeLessThan(1024 * 1024)
     expect(await readdir(join(h.dataDir, 'tmp'))).toEqual([])
 
     // The slot is free again, here and in Redis: the next upload is taken.
     expect(h.app.uploadSlots.held()).toEqual([])
     expect(await slotKeys()).toEqual([])
-    const next = await api.multipart(alice, 'POST', submissions, { kind: 'predictions', predictions: await api.archive([{ name: '1_t1.mha', data: mask }]) })
+    const next = await api.multipart(alice, 'POST', submissions, {
+      kind: 'predictions',
+      predictions: await api.archive([{ name: '1_t1.mha', data: mask }]),
+    })
     expect(next.status).toBe(202)
     expect(await h.db.prisma.submission.count()).toBe(2)
   })
@@ -169,7 +199,11 @@ describe('concurrent uploads and zip bombs (finding 7)', () => {
     )
     const first = heldUpload(`${h.url}${testSet}`, 'PUT', organiser, {}, { field: 'archive', data: set })
     await until('the test-set upload holds its slot', () => h.app.uploadSlots.held().length === 1)
-    const second = await fetch(`${otherUrl}${testSet}`, { method: 'PUT', headers: { authorization: `Bearer ${organiser}` }, body: formOf({}, 'archive', set) })
+    const second = await fetch(`${otherUrl}${testSet}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${organiser}` },
+      body: formOf({}, 'archive', set),
+    })
     expect(second.status).toBe(409)
     expect(((await second.json()) as ErrorBody).error.message).toBe(
       'a test-set upload to phase "final" is already in progress (being received or validated); wait for its answer before uploading again',
@@ -178,7 +212,11 @@ describe('concurrent uploads and zip bombs (finding 7)', () => {
     await until('the aborted upload releases its slot', () => h.app.uploadSlots.held().length === 0)
     expect(await slotKeys()).toEqual([])
     await until('the temp dir is clean', async () => (await readdir(join(h.dataDir, 'tmp'))).length === 0)
-    const third = await fetch(`${otherUrl}${testSet}`, { method: 'PUT', headers: { authorization: `Bearer ${organiser}` }, body: formOf({}, 'archive', set) })
+    const third = await fetch(`${otherUrl}${testSet}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${organiser}` },
+      body: formOf({}, 'archive', set),
+    })
     expect(third.status).toBe(200)
   })
 })
@@ -211,7 +249,11 @@ describe('concurrent uploads without Redis: slots held in the process (finding 7
     const testSetUrl = `${h.url}/api/v1/challenges/spine/phases/final/test-set`
     const first = heldUpload(testSetUrl, 'PUT', organiser, {}, { field: 'archive', data: set })
     await until('the test-set upload holds its slot', () => h.app.uploadSlots.held().length === 1)
-    const second = await fetch(testSetUrl, { method: 'PUT', headers: { authorization: `Bearer ${organiser}` }, body: formOf({}, 'archive', set) })
+    const second = await fetch(testSetUrl, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${organiser}` },
+      body: formOf({}, 'archive', set),
+    })
     expect(second.status).toBe(409)
     expect(((await second.json()) as ErrorBody).error.code).toBe('upload_in_progress')
     // The upload itself goes through.
@@ -223,7 +265,11 @@ describe('concurrent uploads without Redis: slots held in the process (finding 7
     const predictions = Buffer.from(await (await api.archive([{ name: '1_t1.mha', data: mask }])).arrayBuffer())
     const held = heldUpload(url, 'POST', alice, { kind: 'predictions' }, { field: 'predictions', data: predictions })
     await until('the submission holds its slot', () => h.app.uploadSlots.held().length === 1)
-    const again = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${alice}` }, body: formOf({ kind: 'predictions' }, 'predictions', predictions) })
+    const again = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice}` },
+      body: formOf({ kind: 'predictions' }, 'predictions', predictions),
+    })
     expect(again.status).toBe(409)
     held.abort()
     await until('the aborted submission frees its slot', () => h.app.uploadSlots.held().length === 0)

@@ -26,10 +26,19 @@ interface OpenStream {
 
 async function openStream(base: string, id: string, token: string): Promise<OpenStream> {
   const controller = new AbortController()
-  const res = await fetch(`${base}/api/v1/submissions/${id}/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal })
+  const res = await fetch(`${base}/api/v1/submissions/${id}/events`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  })
   if (res.status !== 200) {
     const body = (await res.json()) as { error: { code: string; message: string } }
-    return { status: res.status, headers: res.headers, error: body.error, next: () => Promise.reject(new Error('refused')), close: () => undefined }
+    return {
+      status: res.status,
+      headers: res.headers,
+      error: body.error,
+      next: () => Promise.reject(new Error('refused')),
+      close: () => undefined,
+    }
   }
   const reader = (res.body as ReadableStream<Uint8Array>).getReader()
   const decoder = new TextDecoder()
@@ -44,7 +53,11 @@ async function openStream(base: string, id: string, token: string): Promise<Open
         for (const [i, e] of events.entries()) {
           const match = /^event: (\S+)\ndata: (.*)$/s.exec(e)
           if (match?.[1] === name) {
-            text = events.slice(i + 1).map((x) => `${x}\n\n`).join('') + text
+            text =
+              events
+                .slice(i + 1)
+                .map((x) => `${x}\n\n`)
+                .join('') + text
             return JSON.parse(match[2]) as Record<string, unknown>
           }
         }
@@ -90,7 +103,10 @@ describe('submission event streams share one poller and are capped (finding 7)',
       { name: 'masks/1_t1.mha', data: mask },
     ])
     expect((await api.multipart(organiser, 'PUT', '/api/v1/challenges/spine/phases/final/test-set', { archive: set })).status).toBe(200)
-    const res = await api.multipart(alice, 'POST', '/api/v1/challenges/spine/phases/final/submissions', { kind: 'predictions', predictions: await api.archive([{ name: '1_t1.mha', data: mask }]) })
+    const res = await api.multipart(alice, 'POST', '/api/v1/challenges/spine/phases/final/submissions', {
+      kind: 'predictions',
+      predictions: await api.archive([{ name: '1_t1.mha', data: mask }]),
+    })
     expect(res.status).toBe(202)
     submissionId = ((await res.json()) as { id: string }).id
     // The API under test: the same database through a client that counts every operation.
@@ -103,7 +119,11 @@ describe('submission event streams share one poller and are capped (finding 7)',
         },
       },
     }) as unknown as PrismaClient
-    app = await buildApp({ config: { ...h.config, maxEventStreamsPerUser: STREAMS, maxEventStreams: STREAMS + 5 }, prisma: counted, storage: h.storage })
+    app = await buildApp({
+      config: { ...h.config, maxEventStreamsPerUser: STREAMS, maxEventStreams: STREAMS + 5 },
+      prisma: counted,
+      storage: h.storage,
+    })
     await app.listen({ port: 0, host: '127.0.0.1' })
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
   })
@@ -132,7 +152,10 @@ describe('submission event streams share one poller and are capped (finding 7)',
     const extra = await openStream(base, submissionId, alice)
     expect(extra.status).toBe(429)
     expect(Number(extra.headers.get('retry-after'))).toBeGreaterThan(0)
-    expect(extra.error).toEqual({ code: 'too_many_requests', message: `you have ${STREAMS} event streams open, the most allowed (MAX_EVENT_STREAMS_PER_USER=${STREAMS}); close one before opening another` })
+    expect(extra.error).toEqual({
+      code: 'too_many_requests',
+      message: `you have ${STREAMS} event streams open, the most allowed (MAX_EVENT_STREAMS_PER_USER=${STREAMS}); close one before opening another`,
+    })
 
     for (let i = 0; i < 5; i++) {
       const s = await openStream(base, submissionId, organiser)
@@ -141,7 +164,9 @@ describe('submission event streams share one poller and are capped (finding 7)',
     }
     const over = await openStream(base, submissionId, organiser)
     expect(over.status).toBe(429)
-    expect(over.error?.message).toBe(`the server has ${STREAMS + 5} event streams open (MAX_EVENT_STREAMS); retry later or poll GET /api/v1/submissions/${submissionId}`)
+    expect(over.error?.message).toBe(
+      `the server has ${STREAMS + 5} event streams open (MAX_EVENT_STREAMS); retry later or poll GET /api/v1/submissions/${submissionId}`,
+    )
     expect(app.eventStreams.stats()).toMatchObject({ streams: STREAMS + 5, submissions: 1 })
 
     // A closed stream frees its place.
@@ -154,7 +179,10 @@ describe('submission event streams share one poller and are capped (finding 7)',
   })
 
   it('fans a change out to every stream, then ends them all and stops polling', async () => {
-    const cancel = await fetch(`${h.url}/api/v1/submissions/${submissionId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${alice}` } })
+    const cancel = await fetch(`${h.url}/api/v1/submissions/${submissionId}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice}` },
+    })
     expect(cancel.status).toBe(200)
     const ends = await Promise.all(streams.map((s) => s.next('end')))
     for (const e of ends) expect(e).toMatchObject({ submissionId, status: 'cancelled', evaluationStatus: 'cancelled' })

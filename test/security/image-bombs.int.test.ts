@@ -29,8 +29,21 @@ const [NX, NY, NZ] = SERIES_SIZE
 const VOXELS = NX * NY * NZ
 
 /** A MetaImage header (float32 unless said otherwise) followed by `data`. */
-function mha(dims: readonly number[], data: Buffer, fields: string[] = ['ElementType = MET_FLOAT', 'CompressedData = True', `CompressedDataSize = ${data.length}`]): Buffer {
-  const header = ['ObjectType = Image', 'NDims = 3', 'BinaryData = True', 'BinaryDataByteOrderMSB = False', `DimSize = ${dims.join(' ')}`, ...fields, 'ElementDataFile = LOCAL', ''].join('\n')
+function mha(
+  dims: readonly number[],
+  data: Buffer,
+  fields: string[] = ['ElementType = MET_FLOAT', 'CompressedData = True', `CompressedDataSize = ${data.length}`],
+): Buffer {
+  const header = [
+    'ObjectType = Image',
+    'NDims = 3',
+    'BinaryData = True',
+    'BinaryDataByteOrderMSB = False',
+    `DimSize = ${dims.join(' ')}`,
+    ...fields,
+    'ElementDataFile = LOCAL',
+    '',
+  ].join('\n')
   return Buffer.concat([Buffer.from(header, 'latin1'), data])
 }
 
@@ -107,7 +120,9 @@ describe('image bombs and label bombs are refused at upload, off the event loop'
     expect(bomb.length).toBeLessThan(256)
     const r = await predictions([{ name: `${SERIES}.nii.gz`, data: bomb }])
     expect(r.status).toBe(422)
-    expect(r.body.error.details?.problems).toEqual([`${SERIES}.nii.gz: size 2000x2000x2000 differs from the size of test series "${SERIES}" (${NX}x${NY}x${NZ})`])
+    expect(r.body.error.details?.problems).toEqual([
+      `${SERIES}.nii.gz: size 2000x2000x2000 differs from the size of test series "${SERIES}" (${NX}x${NY}x${NZ})`,
+    ])
     // Image checks ran in a validation thread, not on the API's event loop.
     expect(h.app.imageValidator.threadCount).toBeGreaterThan(0)
   })
@@ -115,27 +130,44 @@ describe('image bombs and label bombs are refused at upload, off the event loop'
   it('a compressed float32 .mha that inflates to 1 GiB: refused on its header, or, declaring the series size, stopped at that size', async () => {
     const declared1Gib = await predictions([{ name: `${SERIES}.mha`, data: mha([512, 512, 1024], gibStream) }])
     expect(declared1Gib.status).toBe(422)
-    expect(declared1Gib.body.error.details?.problems).toEqual([`${SERIES}.mha: size 512x512x1024 differs from the size of test series "${SERIES}" (${NX}x${NY}x${NZ})`])
+    expect(declared1Gib.body.error.details?.problems).toEqual([
+      `${SERIES}.mha: size 512x512x1024 differs from the size of test series "${SERIES}" (${NX}x${NY}x${NZ})`,
+    ])
     // Same stream under a header of the series' size: inflation stops past 4 × 778,532 bytes.
     const rightSize = await predictions([{ name: `${SERIES}.mha`, data: mha(SERIES_SIZE, gibStream) }])
     expect(rightSize.status).toBe(422)
-    expect(rightSize.body.error.details?.problems).toEqual([`${SERIES}.mha: compressed data decompresses to more than the ${4 * VOXELS} bytes its header declares`])
+    expect(rightSize.body.error.details?.problems).toEqual([
+      `${SERIES}.mha: compressed data decompresses to more than the ${4 * VOXELS} bytes its header declares`,
+    ])
   })
 
   it('a .mha whose data length does not match its dimensions (raw data, CompressedDataSize)', async () => {
-    const raw = await predictions([{ name: `${SERIES}.mha`, data: mha(SERIES_SIZE, Buffer.alloc(1000), ['ElementType = MET_UCHAR', 'CompressedData = False']) }])
+    const raw = await predictions([
+      { name: `${SERIES}.mha`, data: mha(SERIES_SIZE, Buffer.alloc(1000), ['ElementType = MET_UCHAR', 'CompressedData = False']) },
+    ])
     expect(raw.status).toBe(422)
-    expect(raw.body.error.details?.problems).toEqual([`${SERIES}.mha: truncated file: pixel data needs ${VOXELS} bytes, the file holds 1000`])
+    expect(raw.body.error.details?.problems).toEqual([
+      `${SERIES}.mha: truncated file: pixel data needs ${VOXELS} bytes, the file holds 1000`,
+    ])
     const zlib = deflateSync(Buffer.alloc(VOXELS))
-    const declared = await predictions([{ name: `${SERIES}.mha`, data: mha(SERIES_SIZE, zlib, ['ElementType = MET_UCHAR', 'CompressedData = True', `CompressedDataSize = ${zlib.length + 500}`]) }])
+    const declared = await predictions([
+      {
+        name: `${SERIES}.mha`,
+        data: mha(SERIES_SIZE, zlib, ['ElementType = MET_UCHAR', 'CompressedData = True', `CompressedDataSize = ${zlib.length + 500}`]),
+      },
+    ])
     expect(declared.status).toBe(422)
-    expect(declared.body.error.details?.problems).toEqual([`${SERIES}.mha: truncated file: compressed data needs ${zlib.length + 500} bytes, the file holds ${zlib.length}`])
+    expect(declared.body.error.details?.problems).toEqual([
+      `${SERIES}.mha: truncated file: compressed data needs ${zlib.length + 500} bytes, the file holds ${zlib.length}`,
+    ])
   })
 
   it('a prediction of the right size with 65,535 labels: refused with its label count and the cap (MAX_PREDICTION_LABELS)', async () => {
     const r = await predictions([{ name: `${SERIES}.mha`, data: await imageBytes(labelBombMask(SERIES_SIZE, 65_535)) }])
     expect(r.status).toBe(422)
-    expect(r.body.error.details?.problems).toEqual([`${SERIES}.mha: 65535 distinct labels, at most ${h.config.maxPredictionLabels} are accepted (SPIDER masks have fewer than 100 structures)`])
+    expect(r.body.error.details?.problems).toEqual([
+      `${SERIES}.mha: 65535 distinct labels, at most ${h.config.maxPredictionLabels} are accepted (SPIDER masks have fewer than 100 structures)`,
+    ])
     expect(await h.db.prisma.submission.count()).toBe(0)
   })
 
@@ -147,7 +179,9 @@ describe('image bombs and label bombs are refused at upload, off the event loop'
     ])
     const r = await duringUpload(() => api.multipart(organiser, 'PUT', '/api/v1/challenges/spine/phases/final/test-set', { archive }))
     expect(r.status).toBe(422)
-    expect(r.body.error.details?.problems).toEqual([`masks/2_t1.nii.gz: size 2000x2000x2000 is 8000000000 voxels, more than the ${h.config.maxImageVoxels} allowed`])
+    expect(r.body.error.details?.problems).toEqual([
+      `masks/2_t1.nii.gz: size 2000x2000x2000 is 8000000000 voxels, more than the ${h.config.maxImageVoxels} allowed`,
+    ])
     expect(r.healthz.length).toBeGreaterThan(0)
     expect(r.healthz.every((s) => s === 200)).toBe(true)
   })

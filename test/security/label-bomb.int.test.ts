@@ -79,10 +79,20 @@ describe('a prediction of 65,535 labels in the worker (finding 3)', () => {
   async function submitBomb(participant: string): Promise<{ submissionId: string; evaluationId: string }> {
     const prisma = env.db.prisma
     const user = await prisma.user.create({ data: { name: participant, role: 'participant' } })
-    const submission = await prisma.submission.create({ data: { phaseId: phase.phaseId, participantId: user.id, kind: 'predictions', storagePrefix: 'pending' } })
-    const stored = await env.storage.put(`submissions/${submission.id}/predictions/${SERIES}.mha`, await readFile(join(files(), 'bomb.mha')))
-    await prisma.submission.update({ where: { id: submission.id }, data: { storagePrefix: `submissions/${submission.id}`, files: { [SERIES]: stored.key } } })
-    const evaluation = await prisma.evaluation.create({ data: { submissionId: submission.id, testSetId: phase.testSetId, profile: 'spider', scorerVersion: 'test' } })
+    const submission = await prisma.submission.create({
+      data: { phaseId: phase.phaseId, participantId: user.id, kind: 'predictions', storagePrefix: 'pending' },
+    })
+    const stored = await env.storage.put(
+      `submissions/${submission.id}/predictions/${SERIES}.mha`,
+      await readFile(join(files(), 'bomb.mha')),
+    )
+    await prisma.submission.update({
+      where: { id: submission.id },
+      data: { storagePrefix: `submissions/${submission.id}`, files: { [SERIES]: stored.key } },
+    })
+    const evaluation = await prisma.evaluation.create({
+      data: { submissionId: submission.id, testSetId: phase.testSetId, profile: 'spider', scorerVersion: 'test' },
+    })
     await addEvaluationJob(evaluations, evaluation.id)
     return { submissionId: submission.id, evaluationId: evaluation.id }
   }

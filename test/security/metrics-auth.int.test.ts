@@ -8,7 +8,8 @@ import { startHarness, type Harness } from '../../apps/api/src/testing/harness.t
 
 const METRICS_TOKEN = randomBytes(24).toString('base64url')
 
-const scrape = (h: Harness, token?: string) => fetch(`${h.url}/metrics`, { headers: token !== undefined ? { authorization: `Bearer ${token}` } : {} })
+const scrape = (h: Harness, token?: string) =>
+  fetch(`${h.url}/metrics`, { headers: token !== undefined ? { authorization: `Bearer ${token}` } : {} })
 
 describe('/metrics is not public (finding 8)', () => {
   let h: Harness
@@ -30,7 +31,9 @@ describe('/metrics is not public (finding 8)', () => {
     const anonymous = await scrape(h)
     expect(anonymous.status).toBe(401)
     const body = await anonymous.text()
-    expect(JSON.parse(body)).toEqual({ error: { code: 'unauthorized', message: '/metrics needs "Authorization: Bearer <token>" with an admin API token or METRICS_TOKEN' } })
+    expect(JSON.parse(body)).toEqual({
+      error: { code: 'unauthorized', message: '/metrics needs "Authorization: Bearer <token>" with an admin API token or METRICS_TOKEN' },
+    })
     expect(body).not.toContain('spider_')
     for (const token of [organiser, participant]) {
       const res = await scrape(h, token)

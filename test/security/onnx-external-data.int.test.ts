@@ -17,7 +17,14 @@ import { readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { encodeModel } from '@spider-bench/inference'
-import { EXTERNAL_ATTACK_CONFIG, EXTERNAL_DATA_VARIANTS, externalDataAttackModel, fastModel, shapeDump, slowModel } from '@spider-bench/inference/testing'
+import {
+  EXTERNAL_ATTACK_CONFIG,
+  EXTERNAL_DATA_VARIANTS,
+  externalDataAttackModel,
+  fastModel,
+  shapeDump,
+  slowModel,
+} from '@spider-bench/inference/testing'
 import { startHarness, type Harness } from '../../apps/api/src/testing/harness.ts'
 import { apiClient, PHASE_BODY } from '../../apps/api/src/testing/client.ts'
 import { mhaBytes } from '../../apps/api/src/testing/images.ts'
@@ -33,7 +40,15 @@ const SECRET = 'TOPSECRET: postgres://spider:hunter2@db/spider'
 async function setUpPhase(h: Harness, api: ReturnType<typeof apiClient>): Promise<void> {
   const org = (await h.user('org', 'organiser')).token
   expect((await api.json(org, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Spine' })).status).toBe(201)
-  expect((await api.json(org, 'POST', '/api/v1/challenges/spine/phases', { ...PHASE_BODY, submissionKinds: ['predictions', 'algorithm'], submissionLimit: { count: 100, periodHours: 24 } })).status).toBe(201)
+  expect(
+    (
+      await api.json(org, 'POST', '/api/v1/challenges/spine/phases', {
+        ...PHASE_BODY,
+        submissionKinds: ['predictions', 'algorithm'],
+        submissionLimit: { count: 100, periodHours: 24 },
+      })
+    ).status,
+  ).toBe(201)
   const set = await api.archive([
     { name: 'images/1_t1.mha', data: await mhaBytes('image') },
     { name: 'masks/1_t1.mha', data: await mhaBytes('mask') },
@@ -42,7 +57,11 @@ async function setUpPhase(h: Harness, api: ReturnType<typeof apiClient>): Promis
 }
 
 const upload = (api: ReturnType<typeof apiClient>, token: string, model: Uint8Array, config: unknown = EXTERNAL_ATTACK_CONFIG) =>
-  api.multipart(token, 'POST', URL_PATH, { kind: 'algorithm', model: new Blob([Buffer.from(model)]), config: new Blob([JSON.stringify(config)]) })
+  api.multipart(token, 'POST', URL_PATH, {
+    kind: 'algorithm',
+    model: new Blob([Buffer.from(model)]),
+    config: new Blob([JSON.stringify(config)]),
+  })
 
 describe('ONNX external data: a participant cannot read server files through a model (finding 1)', () => {
   let h: Harness
@@ -79,18 +98,21 @@ describe('ONNX external data: a participant cannot read server files through a m
     expect(text).not.toMatch(/\d+,\d+,\d+,\d+,\d+,\d+,\d+,\d+,\d+/)
   }
 
-  it.each(EXTERNAL_DATA_VARIANTS)('%s: a model reading the stored hidden mask gets 422 naming the tensor, with no byte of the mask', async (variant) => {
-    const res = await upload(api, participant, externalDataAttackModel(variant, maskLocation, 16))
-    const text = await res.text()
-    expect(res.status).toBe(422)
-    const body = JSON.parse(text) as ErrorBody
-    expect(body.error.code).toBe('invalid_input')
-    expect(body.error.details).toEqual({ part: 'model' })
-    expect(body.error.message).toMatch(
-      /^model: tensor "[a-z_]+" \(.+\) is stored as external data \(data_location EXTERNAL or external_data entries\); external data is not accepted: embed the weights in the \.onnx file/,
-    )
-    expectNoLeak(text, mask)
-  })
+  it.each(EXTERNAL_DATA_VARIANTS)(
+    '%s: a model reading the stored hidden mask gets 422 naming the tensor, with no byte of the mask',
+    async (variant) => {
+      const res = await upload(api, participant, externalDataAttackModel(variant, maskLocation, 16))
+      const text = await res.text()
+      expect(res.status).toBe(422)
+      const body = JSON.parse(text) as ErrorBody
+      expect(body.error.code).toBe('invalid_input')
+      expect(body.error.details).toEqual({ part: 'model' })
+      expect(body.error.message).toMatch(
+        /^model: tensor "[a-z_]+" \(.+\) is stored as external data \(data_location EXTERNAL or external_data entries\); external data is not accepted: embed the weights in the \.onnx file/,
+      )
+      expectNoLeak(text, mask)
+    },
+  )
 
   it('a model reading a planted secret in the working directory gets the same 422, with none of the secret', async () => {
     expect((await stat(join(process.cwd(), 'secret.txt'))).isFile()).toBe(true)
@@ -189,18 +211,20 @@ describe('model validations are capped per API process (429 with Retry-After)', 
     expect(refused.headers.get('retry-after')).toBe(String(VALIDATION_RETRY_AFTER_SECONDS))
     expect(((await refused.json()) as ErrorBody).error).toEqual({
       code: 'too_many_requests',
-      message: 'the server is validating 1 model already (at most 1 at once, MAX_CONCURRENT_MODEL_VALIDATIONS); send the submission again in a few seconds',
+      message:
+        'the server is validating 1 model already (at most 1 at once, MAX_CONCURRENT_MODEL_VALIDATIONS); send the submission again in a few seconds',
     })
 
     // End A's model process: its upload fails as a model problem (422) and the place is free again.
     process.kill(pids[0], 'SIGKILL')
     const ended = await first
     expect(ended.status).toBe(422)
-    expect(((await ended.json()) as ErrorBody).error.message).toMatch(/^model: validation failed \(model-error: the model process exited unexpectedly \(signal SIGKILL\)/)
+    expect(((await ended.json()) as ErrorBody).error.message).toMatch(
+      /^model: validation failed \(model-error: the model process exited unexpectedly \(signal SIGKILL\)/,
+    )
     expect(gate.active).toBe(0)
     const retried = await upload(api, b, fastModel())
     expect(retried.status).toBe(202)
     expect(gate.active).toBe(0)
   })
 })
-

@@ -21,7 +21,12 @@ describe('no token or session secret in logs; dashboard sessions (finding 6)', (
   const logs = () => lines.join('')
 
   const login = (token: string) =>
-    fetch(`${h.url}/admin/queues/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() })
+    fetch(`${h.url}/admin/queues/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    })
   const dashboard = (cookie: string) => fetch(`${h.url}/admin/queues`, { headers: { cookie: `spider_admin=${cookie}` } })
 
   beforeAll(async () => {
@@ -31,7 +36,11 @@ describe('no token or session secret in logs; dashboard sessions (finding 6)', (
         done()
       },
     })
-    h = await startHarness('postgres', { sessionSecret: SESSION_SECRET, dashboardSessionSeconds: 600 }, { logger: pino({ level: 'trace' }, sink) })
+    h = await startHarness(
+      'postgres',
+      { sessionSecret: SESSION_SECRET, dashboardSessionSeconds: 600 },
+      { logger: pino({ level: 'trace' }, sink) },
+    )
     admin = await h.user('logs-admin', 'admin')
     participant = (await h.user('logs-participant', 'participant')).token
   })
@@ -71,7 +80,8 @@ describe('no token or session secret in logs; dashboard sessions (finding 6)', (
     expect(text).toContain('"url":"/api/v1/challenges?[redacted]"')
     expect(text).toContain('"url":"/admin/queues/login"')
     // ... and holds no token, no session, no secret.
-    for (const secret of [admin.token, participant, session, session.split('.').at(-1) as string, SESSION_SECRET]) expect(text).not.toContain(secret)
+    for (const secret of [admin.token, participant, session, session.split('.').at(-1) as string, SESSION_SECRET])
+      expect(text).not.toContain(secret)
     expect(text).not.toContain('sbk_')
   })
 
@@ -89,7 +99,9 @@ describe('no token or session secret in logs; dashboard sessions (finding 6)', (
     const expired = new SessionSigner(SESSION_SECRET, 600, () => Date.now() - 3_600_000).issue(tokenId)
     const late = await dashboard(expired)
     expect(late.status).toBe(401)
-    expect(((await late.json()) as { error: { message: string } }).error.message).toMatch(/^your dashboard session has expired: log in at \/admin\/queues\/login/)
+    expect(((await late.json()) as { error: { message: string } }).error.message).toMatch(
+      /^your dashboard session has expired: log in at \/admin\/queues\/login/,
+    )
     // Revoking the API token ends its sessions.
     expect((await dashboard(session)).status).toBe(200)
     await h.db.prisma.apiToken.update({ where: { id: tokenId }, data: { revokedAt: new Date() } })

@@ -68,7 +68,8 @@ function uploadHead(token: string): string {
 }
 
 /** The body of a chunked response is framed: the JSON object inside it. */
-const errorOf = (body: string) => JSON.parse(body.slice(body.indexOf('{'), body.lastIndexOf('}') + 1)) as { error: { code: string; message: string } }
+const errorOf = (body: string) =>
+  JSON.parse(body.slice(body.indexOf('{'), body.lastIndexOf('}') + 1)) as { error: { code: string; message: string } }
 
 describe('trickled uploads and bodies are cut off (finding 7)', () => {
   let h: Harness
@@ -80,7 +81,12 @@ describe('trickled uploads and bodies are cut off (finding 7)', () => {
   const tmpEntries = () => readdir(join(h.dataDir, 'tmp')).catch(() => [])
 
   beforeAll(async () => {
-    h = await startHarness('pglite', { uploadMinBytesPerSecond: 64, uploadProgressWindowSeconds: 1, uploadTimeoutSeconds: 4, requestTimeoutSeconds: 2 })
+    h = await startHarness('pglite', {
+      uploadMinBytesPerSecond: 64,
+      uploadProgressWindowSeconds: 1,
+      uploadTimeoutSeconds: 4,
+      requestTimeoutSeconds: 2,
+    })
     api = apiClient(h.url, h.dataDir)
     port = Number(new URL(h.url).port)
     organiser = (await h.user('org', 'organiser')).token
@@ -105,7 +111,9 @@ describe('trickled uploads and bodies are cut off (finding 7)', () => {
     expect(result.statusLine).toBe('HTTP/1.1 408 Request Timeout')
     const { error } = errorOf(result.body)
     expect(error.code).toBe('request_timeout')
-    expect(error.message).toMatch(/^the upload is too slow and was cancelled: \d+ bytes arrived in 1 s, at least 64 are needed \(UPLOAD_MIN_BYTES_PER_SECOND=64 over UPLOAD_PROGRESS_WINDOW_SECONDS=1\)$/)
+    expect(error.message).toMatch(
+      /^the upload is too slow and was cancelled: \d+ bytes arrived in 1 s, at least 64 are needed \(UPLOAD_MIN_BYTES_PER_SECOND=64 over UPLOAD_PROGRESS_WINDOW_SECONDS=1\)$/,
+    )
     expect(await tmpEntries()).toEqual([])
     expect(h.app.uploadSlots.held()).toEqual([])
   })
@@ -119,7 +127,10 @@ describe('trickled uploads and bodies are cut off (finding 7)', () => {
     expect(errorOf(result.body).error.message).toBe('the upload did not arrive within UPLOAD_TIMEOUT_SECONDS (4 s) and was cancelled')
     expect(await tmpEntries()).toEqual([])
     // Its slot is free: the participant's next upload is taken.
-    const next = await api.multipart(alice, 'POST', SUBMIT, { kind: 'predictions', predictions: await api.archive([{ name: '1_t1.mha', data: mask }]) })
+    const next = await api.multipart(alice, 'POST', SUBMIT, {
+      kind: 'predictions',
+      predictions: await api.archive([{ name: '1_t1.mha', data: mask }]),
+    })
     expect(next.status).toBe(202)
   })
 

@@ -22,7 +22,10 @@ if (!process.env.LOG_LEVEL) {
     lines.length = 0
     bytes = 0
     context.onTestFailed(() => {
-      if (lines.length > 0) process.stderr.write(`\n--- server and worker logs of the failed test "${context.task.name}" ---\n${lines.join('')}--- end of logs ---\n`)
+      if (lines.length > 0)
+        process.stderr.write(
+          `\n--- server and worker logs of the failed test "${context.task.name}" ---\n${lines.join('')}--- end of logs ---\n`,
+        )
     })
   })
 }

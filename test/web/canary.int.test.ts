@@ -40,7 +40,8 @@ describe('canary pictures of public sanity cases', () => {
 
   const folder = async (dir: string): Promise<TestEntry[]> => {
     const entries: TestEntry[] = []
-    for (const sub of ['images', 'masks']) for (const f of (await readdir(join(dir, sub))).sort()) entries.push({ name: `${sub}/${f}`, data: await readFile(join(dir, sub, f)) })
+    for (const sub of ['images', 'masks'])
+      for (const f of (await readdir(join(dir, sub))).sort()) entries.push({ name: `${sub}/${f}`, data: await readFile(join(dir, sub, f)) })
     return entries
   }
 
@@ -58,9 +59,24 @@ describe('canary pictures of public sanity cases', () => {
     alice = (await h.user('alice', 'participant')).token
     bob = (await h.user('bob', 'participant')).token
     expect((await api.json(org, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Spine' })).status).toBe(201)
-    expect((await api.json(org, 'POST', '/api/v1/challenges/spine/phases', { ...PHASE_BODY, submissionKinds: ['predictions', 'algorithm'] })).status).toBe(201)
-    expect((await api.multipart(org, 'PUT', '/api/v1/challenges/spine/phases/final/test-set', { archive: await api.archive(await folder(hidden)) })).status).toBe(200)
-    expect((await api.multipart(org, 'PUT', '/api/v1/challenges/spine/phases/final/sanity-set', { archive: await api.archive(await folder(sanity)) })).status).toBe(200)
+    expect(
+      (await api.json(org, 'POST', '/api/v1/challenges/spine/phases', { ...PHASE_BODY, submissionKinds: ['predictions', 'algorithm'] }))
+        .status,
+    ).toBe(201)
+    expect(
+      (
+        await api.multipart(org, 'PUT', '/api/v1/challenges/spine/phases/final/test-set', {
+          archive: await api.archive(await folder(hidden)),
+        })
+      ).status,
+    ).toBe(200)
+    expect(
+      (
+        await api.multipart(org, 'PUT', '/api/v1/challenges/spine/phases/final/sanity-set', {
+          archive: await api.archive(await folder(sanity)),
+        })
+      ).status,
+    ).toBe(200)
     workers = await startWorkers({
       prisma: h.db.prisma,
       storage: h.storage,
@@ -70,7 +86,11 @@ describe('canary pictures of public sanity cases', () => {
       logger: pino({ level: 'silent' }),
       config: { concurrency: 2, reconcileIntervalMs: 3_600_000, reconcileGraceMs: 3_600_000 },
     })
-    const res = await api.multipart(alice, 'POST', '/api/v1/challenges/spine/phases/final/submissions', { kind: 'algorithm', model: new Blob([Buffer.from(fastModel())]), config: new Blob([JSON.stringify(CONFIG)]) })
+    const res = await api.multipart(alice, 'POST', '/api/v1/challenges/spine/phases/final/submissions', {
+      kind: 'algorithm',
+      model: new Blob([Buffer.from(fastModel())]),
+      config: new Blob([JSON.stringify(CONFIG)]),
+    })
     expect(res.status, await res.clone().text()).toBe(202)
     submissionId = ((await res.json()) as { id: string }).id
     for (let i = 0; i < 600; i++) {
@@ -86,11 +106,18 @@ describe('canary pictures of public sanity cases', () => {
     await h?.close()
   })
 
-  it('lists the canary run per public case with a picture drawn from the public case and the model\'s mask', async () => {
-    const canary = (await (await api.json(alice, 'GET', `/api/v1/submissions/${submissionId}/canary`)).json()) as { evaluationId: string; status: string; series: Array<{ name: string; status: string; preview: string | null }> }
+  it("lists the canary run per public case with a picture drawn from the public case and the model's mask", async () => {
+    const canary = (await (await api.json(alice, 'GET', `/api/v1/submissions/${submissionId}/canary`)).json()) as {
+      evaluationId: string
+      status: string
+      series: Array<{ name: string; status: string; preview: string | null }>
+    }
     expect(canary.status).toBe('succeeded')
     expect(canary.series.map((s) => s.name)).toEqual(sanityNames)
-    const evaluation = await h.db.prisma.evaluation.findUniqueOrThrow({ where: { id: canary.evaluationId }, include: { testSet: { include: { series: true } } } })
+    const evaluation = await h.db.prisma.evaluation.findUniqueOrThrow({
+      where: { id: canary.evaluationId },
+      include: { testSet: { include: { series: true } } },
+    })
     expect(evaluation.testSet.public).toBe(true)
     const submission = await h.db.prisma.submission.findUniqueOrThrow({ where: { id: submissionId } })
     for (const s of canary.series) {
@@ -103,14 +130,18 @@ describe('canary pictures of public sanity cases', () => {
       const row = evaluation.testSet.series.find((x) => x.name === s.name)
       if (!row) throw new Error(`no sanity series ${s.name}`)
       const local = (key: string) => h.storage.localPath(key).then((p) => readImage(p))
-      const expected = outlinePreviewPng(await local(row.imageKey), await local(row.maskKey), await local(inferredPredictionKey(submission.storagePrefix, canary.evaluationId, s.name)))
+      const expected = outlinePreviewPng(
+        await local(row.imageKey),
+        await local(row.maskKey),
+        await local(inferredPredictionKey(submission.storagePrefix, canary.evaluationId, s.name)),
+      )
       expect(png.equals(expected)).toBe(true)
       // Drawn once, then served from storage.
       expect(Buffer.from(await (await api.json(alice, 'GET', s.preview as string)).arrayBuffer()).equals(png)).toBe(true)
     }
   })
 
-  it('draws no hidden series, though the hidden evaluation stored the model\'s masks of them', async () => {
+  it("draws no hidden series, though the hidden evaluation stored the model's masks of them", async () => {
     const hiddenEval = await h.db.prisma.evaluation.findFirstOrThrow({ where: { submissionId, testSet: { public: false } } })
     const submission = await h.db.prisma.submission.findUniqueOrThrow({ where: { id: submissionId } })
     const hiddenOnly = hiddenNames.filter((n) => !sanityNames.includes(n))
@@ -133,7 +164,7 @@ describe('canary pictures of public sanity cases', () => {
     expect(drawn.filter((k) => k.includes(hiddenEval.id))).toEqual([])
   })
 
-  it('shows the pictures on the participant\'s submission page', async () => {
+  it("shows the pictures on the participant's submission page", async () => {
     const browser = await launchBrowser()
     try {
       const page = await browser.page()
@@ -144,7 +175,12 @@ describe('canary pictures of public sanity cases', () => {
       await page.goto(`${h.url}/submissions/${submissionId}`)
       const img = page.getByRole('img', { name: new RegExp(`sanity case ${sanityNames[0]}`) })
       await img.waitFor()
-      await page.waitForFunction((el) => (el as unknown as { complete: boolean; naturalWidth: number }).complete && (el as unknown as { naturalWidth: number }).naturalWidth > 0, await img.elementHandle())
+      await page.waitForFunction(
+        (el) =>
+          (el as unknown as { complete: boolean; naturalWidth: number }).complete &&
+          (el as unknown as { naturalWidth: number }).naturalWidth > 0,
+        await img.elementHandle(),
+      )
       expect(await seriousViolations(page)).toEqual([])
       expect(browser.errors).toEqual([])
     } finally {

@@ -39,9 +39,12 @@ describe('leaderboard aggregates and history (postgres)', () => {
     const synth = join(h.dataDir, 'synth')
     await synthesize({ out: synth, studies: 2, seed: 5, size: 'small', predictions: { good: 'dilate:1' } })
     const set: TestEntry[] = []
-    for (const folder of ['images', 'masks']) for (const f of (await readdir(join(synth, folder))).sort()) set.push({ name: `${folder}/${f}`, data: await readFile(join(synth, folder, f)) })
+    for (const folder of ['images', 'masks'])
+      for (const f of (await readdir(join(synth, folder))).sort())
+        set.push({ name: `${folder}/${f}`, data: await readFile(join(synth, folder, f)) })
     const preds: TestEntry[] = []
-    for (const f of (await readdir(join(synth, 'predictions/good'))).sort()) preds.push({ name: f, data: await readFile(join(synth, 'predictions/good', f)) })
+    for (const f of (await readdir(join(synth, 'predictions/good'))).sort())
+      preds.push({ name: f, data: await readFile(join(synth, 'predictions/good', f)) })
     const org = (await h.user('org', 'organiser')).token
     const alice = (await h.user('alice', 'participant')).token
     expect((await api.json(org, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Spine' })).status).toBe(201)
@@ -52,10 +55,20 @@ describe('leaderboard aggregates and history (postgres)', () => {
       queuePrefix: h.config.queuePrefix,
       config: { concurrency: 2, reconcileIntervalMs: 3_600_000, reconcileGraceMs: 3_600_000 },
     })
-    for (const [slug, visibility] of [['owner', 'owner'], ['organisers', 'organisers']]) {
-      expect((await api.json(org, 'POST', '/api/v1/challenges/spine/phases', { ...PHASE_BODY, slug, perSeriesVisibility: visibility })).status).toBe(201)
-      expect((await api.multipart(org, 'PUT', `/api/v1/challenges/spine/phases/${slug}/test-set`, { archive: await api.archive(set) })).status).toBe(200)
-      const res = await api.multipart(alice, 'POST', `/api/v1/challenges/spine/phases/${slug}/submissions`, { kind: 'predictions', predictions: await api.archive(preds) })
+    for (const [slug, visibility] of [
+      ['owner', 'owner'],
+      ['organisers', 'organisers'],
+    ]) {
+      expect(
+        (await api.json(org, 'POST', '/api/v1/challenges/spine/phases', { ...PHASE_BODY, slug, perSeriesVisibility: visibility })).status,
+      ).toBe(201)
+      expect(
+        (await api.multipart(org, 'PUT', `/api/v1/challenges/spine/phases/${slug}/test-set`, { archive: await api.archive(set) })).status,
+      ).toBe(200)
+      const res = await api.multipart(alice, 'POST', `/api/v1/challenges/spine/phases/${slug}/submissions`, {
+        kind: 'predictions',
+        predictions: await api.archive(preds),
+      })
       expect(res.status).toBe(202)
       ids[slug] = ((await res.json()) as { id: string }).id
     }
@@ -84,7 +97,9 @@ describe('leaderboard aggregates and history (postgres)', () => {
     // The ties for first are the stability figures' own.
     const stability = await get<{ tiedForFirst: string[] }>(`${base('owner')}/stability`)
     expect(all.tiedForFirst).toEqual(stability.tiedForFirst)
-    const history = await get<{ metric: string; points: Array<{ leaders: Array<{ submissionId: string; value: number | null }> }> }>(`${base('owner')}/history`)
+    const history = await get<{ metric: string; points: Array<{ leaders: Array<{ submissionId: string; value: number | null }> }> }>(
+      `${base('owner')}/history`,
+    )
     expect(history.metric).toBe('DiceVertebrae')
     expect(history.points.at(-1)?.leaders).toEqual([expect.objectContaining({ submissionId: ids.owner, value: stored.DiceVertebrae.mean })])
     expect((await api.json(undefined, 'GET', `${base('owner')}/aggregates?sequence=t3`)).status).toBe(400)

@@ -47,10 +47,13 @@ describe('web pages in Chromium', () => {
   const call = async (token: string | null, method: string, path: string, body?: unknown) =>
     fetch(`${h.url}${path}`, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     })
-  const restBoard = async () => ((await (await call(null, 'GET', `${base}/leaderboard`)).json()) as { version: number; rows: BoardRow[] })
+  const restBoard = async () => (await (await call(null, 'GET', `${base}/leaderboard`)).json()) as { version: number; rows: BoardRow[] }
 
   async function zipOf(name: string, entries: TestEntry[]): Promise<string> {
     const file = join(h.dataDir, name)
@@ -59,7 +62,8 @@ describe('web pages in Chromium', () => {
   }
   async function folderEntries(folder: string, prefix: string): Promise<TestEntry[]> {
     const out: TestEntry[] = []
-    for (const f of (await readdir(join(synthDir, folder))).sort()) out.push({ name: `${prefix}${f}`, data: await readFile(join(synthDir, folder, f)) })
+    for (const f of (await readdir(join(synthDir, folder))).sort())
+      out.push({ name: `${prefix}${f}`, data: await readFile(join(synthDir, folder, f)) })
     return out
   }
   async function testSetZip(name: string) {
@@ -112,13 +116,21 @@ describe('web pages in Chromium', () => {
     tokens.org = (await h.user('org', 'organiser')).token
     tokens.alice = (await h.user('alice', 'participant')).token
     tokens.bob = (await h.user('bob', 'participant')).token
-    expect((await call(tokens.org, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Lumbar Spine', description: DESCRIPTION })).status).toBe(201)
+    expect(
+      (await call(tokens.org, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Lumbar Spine', description: DESCRIPTION })).status,
+    ).toBe(201)
     const phase = await call(tokens.org, 'POST', '/api/v1/challenges/spine/phases', {
       slug: 'final',
       title: 'Final phase',
       scoringProfile: 'spider',
       submissionKinds: ['predictions'],
-      ranking: { method: 'mean-position', metrics: [{ key: 'DiceVertebrae', order: 'desc' }, { key: 'ASDVertebrae', order: 'asc' }] },
+      ranking: {
+        method: 'mean-position',
+        metrics: [
+          { key: 'DiceVertebrae', order: 'desc' },
+          { key: 'ASDVertebrae', order: 'asc' },
+        ],
+      },
       entries: 'best',
       submissionLimit: { count: 5, periodHours: 24 },
       perSeriesVisibility: 'owner',
@@ -126,12 +138,21 @@ describe('web pages in Chromium', () => {
     expect(phase.status).toBe(201)
     const form = new FormData()
     form.append('archive', new Blob([await readFile(await testSetZip('testset.zip'))]), 'testset.zip')
-    expect((await fetch(`${h.url}${base}/test-set`, { method: 'PUT', headers: { authorization: `Bearer ${tokens.org}` }, body: form })).status).toBe(200)
+    expect(
+      (await fetch(`${h.url}${base}/test-set`, { method: 'PUT', headers: { authorization: `Bearer ${tokens.org}` }, body: form })).status,
+    ).toBe(200)
     // Bob is on the board before the browser arrives.
     const sub = new FormData()
     sub.append('kind', 'predictions')
-    sub.append('predictions', new Blob([await readFile(await zipOf('bob.zip', await folderEntries('predictions/ok', 'preds/')))]), 'bob.zip')
-    expect((await fetch(`${h.url}${base}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${tokens.bob}` }, body: sub })).status).toBe(202)
+    sub.append(
+      'predictions',
+      new Blob([await readFile(await zipOf('bob.zip', await folderEntries('predictions/ok', 'preds/')))]),
+      'bob.zip',
+    )
+    expect(
+      (await fetch(`${h.url}${base}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${tokens.bob}` }, body: sub }))
+        .status,
+    ).toBe(202)
     await waitBoardVersion(1)
     browser = await launchBrowser()
   })
@@ -156,7 +177,9 @@ describe('web pages in Chromium', () => {
     await page.goto(`${h.url}/challenges/spine`)
     await page.getByRole('heading', { name: 'About Spine' }).waitFor()
     expect(await page.evaluate('window.__pwned')).toBeUndefined()
-    expect(await page.locator('.prose script, .prose img, .prose [onerror], .prose [onclick], .prose a[href^="javascript"]').count()).toBe(0)
+    expect(await page.locator('.prose script, .prose img, .prose [onerror], .prose [onclick], .prose a[href^="javascript"]').count()).toBe(
+      0,
+    )
     // Raw HTML is shown as the text it is; Markdown links keep safe URLs only.
     await page.locator('.prose').getByText('<script>window.__pwned = 1</script>').waitFor()
     expect(await page.getByRole('link', { name: 'the data' }).getAttribute('href')).toBe('https://example.org/data')
@@ -174,12 +197,17 @@ describe('web pages in Chromium', () => {
     await review(page, 'home')
     await page.getByRole('link', { name: 'Lumbar Spine' }).click()
     await page.getByRole('heading', { name: 'Phases' }).waitFor()
-    await page.getByRole('rowheader', { name: /Dice, vertebrae/ }).first().waitFor()
+    await page
+      .getByRole('rowheader', { name: /Dice, vertebrae/ })
+      .first()
+      .waitFor()
     await review(page, 'challenge')
     await page.getByRole('link', { name: 'Leaderboard' }).click()
     const rows = await pageRows(page)
     const rest = await restBoard()
-    expect(rows).toEqual(rest.rows.map((r) => ({ rank: r.rank, participant: r.participant, submissionId: r.submissionId, metrics: r.metrics })))
+    expect(rows).toEqual(
+      rest.rows.map((r) => ({ rank: r.rank, participant: r.participant, submissionId: r.submissionId, metrics: r.metrics })),
+    )
     // Columns sort by keyboard; the order is announced with aria-sort.
     const sortButton = page.getByRole('button', { name: /^Participant/ })
     await sortButton.focus()
@@ -220,14 +248,20 @@ describe('web pages in Chromium', () => {
     const id = page.url().split('/').at(-1) as string
     await page.getByTestId('status').getByText('succeeded').waitFor({ timeout: 150_000 })
     expect(streams).toEqual([`${h.url}/api/v1/submissions/${id}/events`])
-    await page.getByTestId('series').locator('tbody tr').nth(seriesCount - 1).waitFor()
+    await page
+      .getByTestId('series')
+      .locator('tbody tr')
+      .nth(seriesCount - 1)
+      .waitFor()
     await page.getByTestId('scores').waitFor()
     await review(page, 'submission')
     const rest = await waitBoardVersion(2)
     expect(rest.rows.map((r) => r.participant).sort()).toEqual(['alice', 'bob'])
     await page.getByRole('link', { name: 'Leaderboard' }).click()
     const rows = await pageRows(page)
-    expect(rows).toEqual(rest.rows.map((r) => ({ rank: r.rank, participant: r.participant, submissionId: r.submissionId, metrics: r.metrics })))
+    expect(rows).toEqual(
+      rest.rows.map((r) => ({ rank: r.rank, participant: r.participant, submissionId: r.submissionId, metrics: r.metrics })),
+    )
     expect(rows.find((r) => r.participant === 'alice')?.submissionId).toBe(id)
     await page.goto(`${h.url}/account`)
     await page.getByTestId('my-submissions').getByText('succeeded').waitFor()
@@ -237,14 +271,22 @@ describe('web pages in Chromium', () => {
 
   it('lists every problem of an invalid archive, dropped on the page, as the API gives them, and charges no quota', async () => {
     const good = await folderEntries('predictions/good', '')
-    const bad = await zipOf('bad.zip', [{ name: 'nope.mha', data: good[0].data }, { name: 'notes.txt', data: 'not an image' }, ...good.slice(2)])
+    const bad = await zipOf('bad.zip', [
+      { name: 'nope.mha', data: good[0].data },
+      { name: 'notes.txt', data: 'not an image' },
+      ...good.slice(2),
+    ])
     const quota = async () => ((await (await call(tokens.alice, 'GET', `${base}/quota`)).json()) as { used: number }).used
     const usedBefore = await quota()
     // What the API says about this archive (bob's token; refusals are not counted).
     const form = new FormData()
     form.append('kind', 'predictions')
     form.append('predictions', new Blob([await readFile(bad)]), 'bad.zip')
-    const res = await fetch(`${h.url}${base}/submissions`, { method: 'POST', headers: { authorization: `Bearer ${tokens.bob}` }, body: form })
+    const res = await fetch(`${h.url}${base}/submissions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.bob}` },
+      body: form,
+    })
     expect(res.status).toBe(422)
     const expected = ((await res.json()) as { error: { details: { problems: string[] } } }).error.details.problems
     expect(expected.length).toBeGreaterThanOrEqual(4)
@@ -291,8 +333,13 @@ describe('web pages in Chromium', () => {
     await page.getByRole('button', { name: 'Upload hidden test set' }).click()
     await page.getByTestId('test-set-result').getByText(`Version 1: ${seriesCount} series.`).waitFor()
     await review(page, 'organise-phase')
-    const challenge = (await (await call(null, 'GET', '/api/v1/challenges/spine')).json()) as { phases: Array<{ slug: string; title: string; testSet: { version: number; count: number } | null }> }
-    expect(challenge.phases.find((p) => p.slug === 'second')).toMatchObject({ title: 'Second phase', testSet: { version: 1, count: seriesCount } })
+    const challenge = (await (await call(null, 'GET', '/api/v1/challenges/spine')).json()) as {
+      phases: Array<{ slug: string; title: string; testSet: { version: number; count: number } | null }>
+    }
+    expect(challenge.phases.find((p) => p.slug === 'second')).toMatchObject({
+      title: 'Second phase',
+      testSet: { version: 1, count: seriesCount },
+    })
     // The organiser sees every submission of the first phase, with its evaluation log.
     await page.goto(`${h.url}/organise/challenges/spine/phases/final`)
     await page.getByTestId('all-submissions').locator('tbody tr').nth(1).waitFor()

@@ -19,7 +19,8 @@ export class ApiError extends Error {
 }
 
 export const badRequest = (message: string, details?: unknown) => new ApiError(400, 'bad_request', message, details)
-export const unauthorized = (message = 'authentication required: send "Authorization: Bearer <token>"') => new ApiError(401, 'unauthorized', message)
+export const unauthorized = (message = 'authentication required: send "Authorization: Bearer <token>"') =>
+  new ApiError(401, 'unauthorized', message)
 export const forbidden = (message: string, details?: unknown) => new ApiError(403, 'forbidden', message, details)
 export const notFound = (message: string) => new ApiError(404, 'not_found', message)
 export const conflict = (message: string, details?: unknown) => new ApiError(409, 'conflict', message, details)
@@ -27,9 +28,21 @@ export const payloadTooLarge = (message: string) => new ApiError(413, 'payload_t
 export const unprocessable = (message: string, details?: unknown) => new ApiError(422, 'invalid_input', message, details)
 /** 503 with Retry-After: the database cannot be reached for the moment (restart, failover). */
 export const databaseUnavailable = (retryAfterSeconds = DATABASE_RETRY_AFTER_SECONDS) =>
-  new ApiError(503, 'service_unavailable', `the server's database is unavailable for the moment (restarting?); retry in ${retryAfterSeconds} s`, undefined, { 'retry-after': String(retryAfterSeconds) })
+  new ApiError(
+    503,
+    'service_unavailable',
+    `the server's database is unavailable for the moment (restarting?); retry in ${retryAfterSeconds} s`,
+    undefined,
+    { 'retry-after': String(retryAfterSeconds) },
+  )
 /** 507: the server's storage volume is full (ENOSPC); nothing was kept. */
 export const insufficientStorage = (retryAfterSeconds = 60) =>
-  new ApiError(507, 'insufficient_storage', 'the server\'s storage is full: nothing of this request was kept; retry later (the server\'s operators must free space)', undefined, { 'retry-after': String(retryAfterSeconds) })
+  new ApiError(
+    507,
+    'insufficient_storage',
+    "the server's storage is full: nothing of this request was kept; retry later (the server's operators must free space)",
+    undefined,
+    { 'retry-after': String(retryAfterSeconds) },
+  )
 export const tooManyRequests = (message: string, retryAfterSeconds: number, details?: unknown) =>
   new ApiError(429, 'too_many_requests', message, details, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) })

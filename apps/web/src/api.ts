@@ -28,7 +28,8 @@ export class ApiProblem extends Error {
   /** Request validation failures by field path (`/slug`, `/ranking/metrics/0/key`). */
   get fieldErrors(): Array<{ path: string; message: string }> {
     const d = this.body.details
-    if (Array.isArray(d)) return d.filter((x): x is { path: string; message: string } => typeof x?.path === 'string' && typeof x?.message === 'string')
+    if (Array.isArray(d))
+      return d.filter((x): x is { path: string; message: string } => typeof x?.path === 'string' && typeof x?.message === 'string')
     return []
   }
 }
@@ -62,7 +63,13 @@ export const get = <T>(path: string) => api<T>('GET', path)
  * A multipart upload with progress (fetch reports none for request bodies): `onProgress`
  * receives the fraction sent. Resolves with the JSON answer, rejects with ApiProblem.
  */
-export function upload<T>(method: string, path: string, form: FormData, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<T> {
+export function upload<T>(
+  method: string,
+  path: string,
+  form: FormData,
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest()
     xhr.open(method, `/api/v1${path}`)
@@ -83,10 +90,16 @@ export function upload<T>(method: string, path: string, form: FormData, onProgre
         resolve(json as T)
       } else {
         const err = (json as { error?: ApiErrorBody } | null)?.error
-        reject(new ApiProblem(xhr.status, err?.message ? err : { code: 'http_error', message: `${xhr.status} ${xhr.statusText || 'upload failed'}` }))
+        reject(
+          new ApiProblem(
+            xhr.status,
+            err?.message ? err : { code: 'http_error', message: `${xhr.status} ${xhr.statusText || 'upload failed'}` },
+          ),
+        )
       }
     }
-    xhr.onerror = () => reject(new ApiProblem(0, { code: 'network_error', message: 'the upload was interrupted (network error); try again' }))
+    xhr.onerror = () =>
+      reject(new ApiProblem(0, { code: 'network_error', message: 'the upload was interrupted (network error); try again' }))
     xhr.onabort = () => reject(new ApiProblem(0, { code: 'aborted', message: 'upload cancelled' }))
     signal?.addEventListener('abort', () => xhr.abort())
     xhr.send(form)
@@ -178,12 +191,24 @@ export interface LeaderboardAggregates {
   tiedForFirst: string[]
   alpha: number | null
   columns: Array<{ key: string; order: 'asc' | 'desc' }>
-  rows: Array<{ rank: number; participant: string; submissionId: string; createdAt: string; rankScore: number | null; metrics: Record<string, Aggregate | null>; withheld?: string[] }>
+  rows: Array<{
+    rank: number
+    participant: string
+    submissionId: string
+    createdAt: string
+    rankScore: number | null
+    metrics: Record<string, Aggregate | null>
+    withheld?: string[]
+  }>
 }
 
 export interface LeaderboardHistory {
   metric: string | null
-  points: Array<{ version: number; computedAt: string; leaders: Array<{ rank: number; participant: string; submissionId: string; value: number | null }> }>
+  points: Array<{
+    version: number
+    computedAt: string
+    leaders: Array<{ rank: number; participant: string; submissionId: string; value: number | null }>
+  }>
 }
 
 export interface Submission {
@@ -225,7 +250,14 @@ export interface Canary {
   status: string | null
   error: string | null
   testSetVersion: number | null
-  series: Array<{ name: string; sequence: string; status: string; error: string | null; metrics: Record<string, number | null>; preview: string | null }>
+  series: Array<{
+    name: string
+    sequence: string
+    status: string
+    error: string | null
+    metrics: Record<string, number | null>
+    preview: string | null
+  }>
 }
 
 export interface EvaluationLog {

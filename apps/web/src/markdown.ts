@@ -9,7 +9,8 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   }
 })
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
 
 // Raw HTML in a description is shown as the text it is, never parsed as markup.
 marked.use({ renderer: { html: ({ text }) => escapeHtml(text) } })
@@ -22,5 +23,9 @@ marked.use({ renderer: { html: ({ text }) => escapeHtml(text) } })
  */
 export function renderMarkdown(text: string): string {
   const html = marked.parse(text, { async: false, gfm: true, breaks: false }) as string
-  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'img'], FORBID_ATTR: ['style'] })
+  return DOMPurify.sanitize(html, {
+    USE_PROFILES: { html: true },
+    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'img'],
+    FORBID_ATTR: ['style'],
+  })
 }

@@ -19,10 +19,14 @@ export async function promoteCanary(
     })
     if (existing) return existing.id
     const hidden = await latestTestSet(tx, canary.submission.phaseId)
-    if (!hidden) throw new InputFault('the canary run on the public sanity cases succeeded, but the phase has no hidden test set to evaluate on')
+    if (!hidden)
+      throw new InputFault('the canary run on the public sanity cases succeeded, but the phase has no hidden test set to evaluate on')
     return createEvaluation(tx, canary.submission.id, { testSet: hidden, profile: canary.profile, scorerVersion: canary.scorerVersion })
   })
   await enqueueEvaluation(ctx.queues.evaluation, hiddenId)
-  ctx.log.info({ evaluationId: canary.id, hiddenEvaluationId: hiddenId, submissionId: canary.submission.id }, 'canary passed; evaluating on the hidden test set')
+  ctx.log.info(
+    { evaluationId: canary.id, hiddenEvaluationId: hiddenId, submissionId: canary.submission.id },
+    'canary passed; evaluating on the hidden test set',
+  )
   return hiddenId
 }

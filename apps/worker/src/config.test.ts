@@ -50,8 +50,12 @@ describe('loadWorkerConfig', () => {
   it('names the variable and value on bad input', () => {
     expect(() => loadWorkerConfig({ WORKER_CONCURRENCY: '0' })).toThrow('WORKER_CONCURRENCY must be a whole number >= 1, got "0"')
     expect(() => loadWorkerConfig({ WORKER_LOCK_MS: '2s' })).toThrow('WORKER_LOCK_MS must be a whole number >= 1000, got "2s"')
-    expect(() => loadWorkerConfig({ MAX_PREDICTION_LABELS: '70000' })).toThrow('MAX_PREDICTION_LABELS must be a whole number >= 1 and <= 65535, got "70000"')
-    expect(() => loadWorkerConfig({ SCORING_THREAD_MEMORY_MB: '16' })).toThrow('SCORING_THREAD_MEMORY_MB must be a whole number >= 64, got "16"')
+    expect(() => loadWorkerConfig({ MAX_PREDICTION_LABELS: '70000' })).toThrow(
+      'MAX_PREDICTION_LABELS must be a whole number >= 1 and <= 65535, got "70000"',
+    )
+    expect(() => loadWorkerConfig({ SCORING_THREAD_MEMORY_MB: '16' })).toThrow(
+      'SCORING_THREAD_MEMORY_MB must be a whole number >= 64, got "16"',
+    )
     expect(() => loadWorkerConfig({ WATCHDOG_SERIES_MS: '0' })).toThrow('WATCHDOG_SERIES_MS must be a whole number >= 1, got "0"')
   })
 })

@@ -20,7 +20,13 @@ export interface WorkerContext {
     readonly inference: Queue
   }
   /** Full queue names (with the test prefix, if any). */
-  readonly names: { readonly evaluation: string; readonly scoreSeries: string; readonly finalize: string; readonly inference: string; readonly leaderboard: string }
+  readonly names: {
+    readonly evaluation: string
+    readonly scoreSeries: string
+    readonly finalize: string
+    readonly inference: string
+    readonly leaderboard: string
+  }
   readonly config: WorkerConfig
   readonly log: Logger
   /** The BullMQ worker name advertising this process's role (see @spider-bench/contracts workerName). */

@@ -3,7 +3,16 @@
  * guarded status transitions), because any job may run more than once.
  */
 import type { Prisma, PrismaClient } from '@spider-bench/db'
-import { createEvaluation, evaluationMovingTo, failureMessage, isTerminal, STALLED, STATUS, submissionMovingTo, type FaultKind } from '@spider-bench/evaluation'
+import {
+  createEvaluation,
+  evaluationMovingTo,
+  failureMessage,
+  isTerminal,
+  STALLED,
+  STATUS,
+  submissionMovingTo,
+  type FaultKind,
+} from '@spider-bench/evaluation'
 import type { SeriesResult } from '@spider-bench/scoring'
 
 export async function loadEvaluation(prisma: PrismaClient, evaluationId: string) {
@@ -11,7 +20,14 @@ export async function loadEvaluation(prisma: PrismaClient, evaluationId: string)
     where: { id: evaluationId },
     include: {
       submission: { select: { id: true, kind: true, files: true, phaseId: true, status: true } },
-      testSet: { select: { id: true, version: true, public: true, series: { select: { id: true, name: true, size: true }, orderBy: { name: 'asc' } } } },
+      testSet: {
+        select: {
+          id: true,
+          version: true,
+          public: true,
+          series: { select: { id: true, name: true, size: true }, orderBy: { name: 'asc' } },
+        },
+      },
     },
   })
   // A missing row is not retried into success: the evaluation was deleted (with its submission).
@@ -28,17 +44,27 @@ export class EvaluationGoneError extends Error {
 
 /** The newest evaluation of a submission decides the submission's status. */
 async function isNewestOfSubmission(tx: Prisma.TransactionClient, evaluationId: string, submissionId: string): Promise<boolean> {
-  const newest = await tx.evaluation.findFirst({ where: { submissionId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { id: true } })
+  const newest = await tx.evaluation.findFirst({
+    where: { submissionId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    select: { id: true },
+  })
   return newest?.id === evaluationId
 }
 
 /** queued → running (first time only), with the number of series to score. */
 export async function markRunning(prisma: PrismaClient, evaluationId: string, submissionId: string, total: number): Promise<void> {
   await prisma.$transaction(async (tx) => {
-    await tx.evaluation.updateMany({ where: { id: evaluationId, status: evaluationMovingTo(STATUS.running) }, data: { status: STATUS.running, startedAt: new Date() } })
+    await tx.evaluation.updateMany({
+      where: { id: evaluationId, status: evaluationMovingTo(STATUS.running) },
+      data: { status: STATUS.running, startedAt: new Date() },
+    })
     await tx.evaluation.updateMany({ where: { id: evaluationId, status: STATUS.running }, data: { progressTotal: total } })
     if (await isNewestOfSubmission(tx, evaluationId, submissionId)) {
-      await tx.submission.updateMany({ where: { id: submissionId, status: submissionMovingTo(STATUS.running) }, data: { status: STATUS.running, error: null } })
+      await tx.submission.updateMany({
+        where: { id: submissionId, status: submissionMovingTo(STATUS.running) },
+        data: { status: STATUS.running, error: null },
+      })
     }
   })
 }
@@ -46,7 +72,12 @@ export async function markRunning(prisma: PrismaClient, evaluationId: string, su
 const json = (v: unknown) => v as Prisma.InputJsonValue
 
 /** Stores one series' result; keyed by (evaluation, series) so a retried job never duplicates it. */
-export async function storeSeriesResult(prisma: PrismaClient, evaluationId: string, result: SeriesResult, durationMs: number): Promise<void> {
+export async function storeSeriesResult(
+  prisma: PrismaClient,
+  evaluationId: string,
+  result: SeriesResult,
+  durationMs: number,
+): Promise<void> {
   const data = {
     sequence: result.sequence,
     status: result.status,
@@ -92,10 +123,21 @@ export async function markSucceeded(
   await prisma.$transaction(async (tx) => {
     const { count } = await tx.evaluation.updateMany({
       where: { id: evaluationId, status: evaluationMovingTo(STATUS.succeeded) },
-      data: { status: STATUS.succeeded, aggregates: json(parts.aggregates), bySequence: json(parts.bySequence), progressDone: parts.total, finishedAt: new Date(), error: null, errorKind: null },
+      data: {
+        status: STATUS.succeeded,
+        aggregates: json(parts.aggregates),
+        bySequence: json(parts.bySequence),
+        progressDone: parts.total,
+        finishedAt: new Date(),
+        error: null,
+        errorKind: null,
+      },
     })
     if (count === 1 && (await isNewestOfSubmission(tx, evaluationId, submissionId))) {
-      await tx.submission.updateMany({ where: { id: submissionId, status: submissionMovingTo(STATUS.succeeded) }, data: { status: STATUS.succeeded, error: null } })
+      await tx.submission.updateMany({
+        where: { id: submissionId, status: submissionMovingTo(STATUS.succeeded) },
+        data: { status: STATUS.succeeded, error: null },
+      })
     }
   })
 }
@@ -109,7 +151,10 @@ export async function markFailed(prisma: PrismaClient, evaluationId: string, kin
     const evaluation = await tx.evaluation.findUnique({ where: { id: evaluationId }, select: { submissionId: true, status: true } })
     if (!evaluation || isTerminal(evaluation.status)) return false
     const error = failureMessage(kind, message)
-    await tx.evaluation.update({ where: { id: evaluationId }, data: { status: STATUS.failed, error, errorKind: kind, finishedAt: new Date() } })
+    await tx.evaluation.update({
+      where: { id: evaluationId },
+      data: { status: STATUS.failed, error, errorKind: kind, finishedAt: new Date() },
+    })
     if (await isNewestOfSubmission(tx, evaluationId, evaluation.submissionId)) {
       const succeededBefore = await tx.evaluation.count({ where: { submissionId: evaluation.submissionId, status: STATUS.succeeded } })
       await tx.submission.updateMany({
@@ -131,7 +176,10 @@ export async function markFailed(prisma: PrismaClient, evaluationId: string, kin
  */
 export async function markStalled(prisma: PrismaClient, evaluationId: string, reason: string): Promise<{ requeued: string | null } | null> {
   return prisma.$transaction(async (tx) => {
-    const evaluation = await tx.evaluation.findUnique({ where: { id: evaluationId }, select: { submissionId: true, testSetId: true, profile: true, scorerVersion: true, progressTotal: true } })
+    const evaluation = await tx.evaluation.findUnique({
+      where: { id: evaluationId },
+      select: { submissionId: true, testSetId: true, profile: true, scorerVersion: true, progressTotal: true },
+    })
     if (!evaluation) return null
     const { count } = await tx.evaluation.updateMany({
       where: { id: evaluationId, status: STATUS.running },
@@ -139,14 +187,20 @@ export async function markStalled(prisma: PrismaClient, evaluationId: string, re
     })
     if (count === 0) return null
     const newest = await isNewestOfSubmission(tx, evaluationId, evaluation.submissionId)
-    const earlier = await tx.evaluation.count({ where: { submissionId: evaluation.submissionId, testSetId: evaluation.testSetId, errorKind: STALLED, id: { not: evaluationId } } })
+    const earlier = await tx.evaluation.count({
+      where: { submissionId: evaluation.submissionId, testSetId: evaluation.testSetId, errorKind: STALLED, id: { not: evaluationId } },
+    })
     if (earlier === 0) {
       const requeued = await createEvaluation(tx, evaluation.submissionId, {
         testSet: { id: evaluation.testSetId, seriesCount: evaluation.progressTotal },
         profile: evaluation.profile,
         scorerVersion: evaluation.scorerVersion,
       })
-      if (newest) await tx.submission.updateMany({ where: { id: evaluation.submissionId, status: submissionMovingTo(STATUS.queued) }, data: { status: STATUS.queued, error: null } })
+      if (newest)
+        await tx.submission.updateMany({
+          where: { id: evaluation.submissionId, status: submissionMovingTo(STATUS.queued) },
+          data: { status: STATUS.queued, error: null },
+        })
       return { requeued }
     }
     if (newest) {

@@ -22,7 +22,11 @@ describe('failure classification', () => {
   })
 
   it('words messages for the participant', () => {
-    expect(failureMessage('input', 'prediction for series 1_t1 could not be scored: bad')).toBe('prediction for series 1_t1 could not be scored: bad')
-    expect(failureMessage('system', 'ECONNRESET')).toMatch(/system reason \(ECONNRESET\); this does not count against your submission limit/)
+    expect(failureMessage('input', 'prediction for series 1_t1 could not be scored: bad')).toBe(
+      'prediction for series 1_t1 could not be scored: bad',
+    )
+    expect(failureMessage('system', 'ECONNRESET')).toMatch(
+      /system reason \(ECONNRESET\); this does not count against your submission limit/,
+    )
   })
 })

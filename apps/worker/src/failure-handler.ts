@@ -14,13 +14,20 @@ export function isFinalFailure(job: Pick<Job, 'attemptsMade' | 'opts'>, err: Err
  * attempt, fails the evaluation. System faults of the evaluation job itself are left to the
  * reconciler, which enqueues the evaluation again.
  */
-export function failureHandler(ctx: WorkerContext, queue: 'evaluation' | 'scoreSeries' | 'finalize' | 'inference', pending: Set<NodeJS.Timeout> = new Set()) {
+export function failureHandler(
+  ctx: WorkerContext,
+  queue: 'evaluation' | 'scoreSeries' | 'finalize' | 'inference',
+  pending: Set<NodeJS.Timeout> = new Set(),
+) {
   return async (job: Job<{ evaluationId: string }> | undefined, err: Error): Promise<void> => {
     if (!job) return
     const evaluationId = job.data.evaluationId
     const kind = faultKind(err)
     const final = isFinalFailure(job, err)
-    ctx.log[final ? 'error' : 'warn']({ queue, jobId: job.id, evaluationId, attemptsMade: job.attemptsMade, kind, final, err: err.message }, 'job failed')
+    ctx.log[final ? 'error' : 'warn'](
+      { queue, jobId: job.id, evaluationId, attemptsMade: job.attemptsMade, kind, final, err: err.message },
+      'job failed',
+    )
     if (!final || (queue === 'evaluation' && kind === 'system')) return
     const record = async () => {
       try {

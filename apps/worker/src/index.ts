@@ -8,7 +8,17 @@ import { FlowProducer, Queue, type Job, type Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { defaultLogger } from '@spider-bench/config'
-import { JOB_TIMINGS_KEEP, JOB_TIMINGS_TTL_SECONDS, jobTimingsKey, leaderboardChannel, QUEUE_NAMES, queueName, stopEvaluationChannel, workerName, type JobTiming } from '@spider-bench/contracts'
+import {
+  JOB_TIMINGS_KEEP,
+  JOB_TIMINGS_TTL_SECONDS,
+  jobTimingsKey,
+  leaderboardChannel,
+  QUEUE_NAMES,
+  queueName,
+  stopEvaluationChannel,
+  workerName,
+  type JobTiming,
+} from '@spider-bench/contracts'
 import type { PrismaClient } from '@spider-bench/db'
 import type { Storage } from '@spider-bench/storage'
 import { loadWorkerConfig, type WorkerConfig } from './config.ts'
@@ -105,12 +115,16 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     log,
     workerName: (role, concurrency) => workerName({ role, host, pid: process.pid, concurrency }),
     async stopEvaluation(evaluationId) {
-      await connection.publish(stopEvaluationChannel(prefix), evaluationId).catch((err: Error) => log.warn({ err: err.message, evaluationId }, 'could not ask the workers to stop an evaluation'))
+      await connection
+        .publish(stopEvaluationChannel(prefix), evaluationId)
+        .catch((err: Error) => log.warn({ err: err.message, evaluationId }, 'could not ask the workers to stop an evaluation'))
     },
     onLeaderboard(phaseId) {
       options.onLeaderboard?.(phaseId)
       // API processes drop their cached board on this; they also expire it by themselves.
-      connection.publish(leaderboardChannel(prefix), phaseId).catch((err: Error) => log.warn({ err: err.message }, 'could not announce the new leaderboard'))
+      connection
+        .publish(leaderboardChannel(prefix), phaseId)
+        .catch((err: Error) => log.warn({ err: err.message }, 'could not announce the new leaderboard'))
     },
   }
   // Threads load the scorer now rather than during the first evaluation, before any job is
@@ -140,7 +154,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   // Leaderboards after a change of ranking settings (the API enqueues them); a failure here
   // fails no evaluation, so it has no failure handler.
   const leaderboard = startLeaderboardWorker(ctx, connection)
-  leaderboard.on('failed', (job, err) => log.warn({ queue: 'leaderboard', jobId: job?.id, phaseId: job?.data.phaseId, err: err.message }, 'job failed'))
+  leaderboard.on('failed', (job, err) =>
+    log.warn({ queue: 'leaderboard', jobId: job?.id, phaseId: job?.data.phaseId, err: err.message }, 'job failed'),
+  )
   leaderboard.on('error', (err) => log.warn({ queue: 'leaderboard', err: err.message }, 'worker error'))
   // Deferred fallback records of failed flows; dropped at close (the reconciler covers them).
   const pendingFailures = new Set<NodeJS.Timeout>()
@@ -151,7 +167,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       log.info(jobLogFields(queue, job), 'job completed')
       // Recent wait and run times, for GET /api/v1/status and queue-position estimates.
       if (job.processedOn === undefined || job.finishedOn === undefined) return
-      const timing: JobTiming = { at: job.finishedOn, waitMs: Math.max(0, job.processedOn - job.timestamp), runMs: job.finishedOn - job.processedOn }
+      const timing: JobTiming = {
+        at: job.finishedOn,
+        waitMs: Math.max(0, job.processedOn - job.timestamp),
+        runMs: job.finishedOn - job.processedOn,
+      }
       connection
         .multi()
         .lpush(timings, JSON.stringify(timing))

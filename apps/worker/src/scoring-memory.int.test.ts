@@ -75,7 +75,11 @@ describe('a scoring thread that reaches its memory limit', () => {
 
   it('fails the series as an input fault at the first attempt; a crashed thread is retried instead', async () => {
     const oom = await evaluate('oom', 'olive')
-    const row = await until('the evaluation', () => env.db.prisma.evaluation.findUniqueOrThrow({ where: { id: oom.evaluationId } }), (r) => r.status !== 'queued' && r.status !== 'running')
+    const row = await until(
+      'the evaluation',
+      () => env.db.prisma.evaluation.findUniqueOrThrow({ where: { id: oom.evaluationId } }),
+      (r) => r.status !== 'queued' && r.status !== 'running',
+    )
     expect([row.status, row.errorKind, row.error]).toEqual([
       'failed',
       'input',
@@ -90,7 +94,11 @@ describe('a scoring thread that reaches its memory limit', () => {
 
     // Same pool, fresh thread: a thread that dies otherwise is a system fault, queued again.
     const crash = await evaluate('crash', 'carl')
-    const retried = await until('the retry', () => scoreSeries.getJob(crash.jobId), (job) => (job?.attemptsMade ?? 0) >= 1)
+    const retried = await until(
+      'the retry',
+      () => scoreSeries.getJob(crash.jobId),
+      (job) => (job?.attemptsMade ?? 0) >= 1,
+    )
     expect(['delayed', 'waiting', 'active']).toContain(await retried?.getState())
     expect((await env.db.prisma.evaluation.findUniqueOrThrow({ where: { id: crash.evaluationId } })).status).toBe('running')
   })

@@ -59,7 +59,11 @@ export async function watchdog(ctx: WorkerContext, now = Date.now()): Promise<Wa
     const series = await ctx.prisma.testSeries.findMany({ where: { testSetId: evaluation.testSetId }, select: { id: true } })
     const algorithm = evaluation.submission.kind === 'algorithm'
     const allowance = stallAllowanceMs(ctx, series.length, algorithm)
-    const latest = await ctx.prisma.seriesResult.findFirst({ where: { evaluationId: evaluation.id }, orderBy: { updatedAt: 'desc' }, select: { updatedAt: true } })
+    const latest = await ctx.prisma.seriesResult.findFirst({
+      where: { evaluationId: evaluation.id },
+      orderBy: { updatedAt: 'desc' },
+      select: { updatedAt: true },
+    })
     let lastProgress = Math.max((evaluation.startedAt ?? evaluation.createdAt).getTime(), latest?.updatedAt.getTime() ?? 0)
     if (now - lastProgress <= allowance) continue
     // The jobs decide: one waiting in a queue means queued; one started recently is progress.
@@ -81,12 +85,19 @@ export async function watchdog(ctx: WorkerContext, now = Date.now()): Promise<Wa
     if (!outcome) continue // another worker's watchdog, a cancel or the evaluation's end came first
     // Kill a model process still running it, and drop its jobs (running ones end by themselves).
     await ctx.stopEvaluation(evaluation.id)
-    const left = await removeEvaluationJobs(ctx.queues, evaluation.id, series.map((s) => s.id)).catch((err: Error) => [`(${err.message})`])
+    const left = await removeEvaluationJobs(
+      ctx.queues,
+      evaluation.id,
+      series.map((s) => s.id),
+    ).catch((err: Error) => [`(${err.message})`])
     if (outcome.requeued) {
       await enqueueEvaluation(ctx.queues.evaluation, outcome.requeued)
       requeued.push({ stalled: evaluation.id, evaluationId: outcome.requeued })
     } else failed.push(evaluation.id)
-    ctx.log.warn({ evaluationId: evaluation.id, idleMs, allowanceMs: allowance, requeuedAs: outcome.requeued, jobsLeft: left }, 'watchdog: stalled evaluation stopped')
+    ctx.log.warn(
+      { evaluationId: evaluation.id, idleMs, allowanceMs: allowance, requeuedAs: outcome.requeued, jobsLeft: left },
+      'watchdog: stalled evaluation stopped',
+    )
   }
   return { checked: running.length, requeued, failed }
 }

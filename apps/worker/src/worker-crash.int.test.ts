@@ -75,7 +75,8 @@ describe('a worker killed with SIGKILL mid-evaluation (postgres)', () => {
     const second = startWorker()
     let evaluation = mid
     while (evaluation.status === 'running') {
-      if (Date.now() > until) throw new Error(`evaluation still running after restart (${evaluation.progressDone}/${evaluation.progressTotal})`)
+      if (Date.now() > until)
+        throw new Error(`evaluation still running after restart (${evaluation.progressDone}/${evaluation.progressTotal})`)
       await new Promise((r) => setTimeout(r, 200))
       evaluation = await prisma.evaluation.findUniqueOrThrow({ where: { id: evaluationId } })
     }

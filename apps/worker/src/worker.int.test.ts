@@ -34,7 +34,10 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       await writeFixtureFiles(files(), ['perfect', 'shift1', 'shift2', 'drop'])
       phase = await seedPhase(env.db.prisma, env.storage, files())
       for (const q of ['perfect', 'shift1', 'shift2', 'drop'] as Quality[]) {
-        expected.set(q, (await scoreDirectories({ truthDir: join(files(), 'masks'), predDir: join(files(), `pred-${q}`), threads: 1 })).document)
+        expected.set(
+          q,
+          (await scoreDirectories({ truthDir: join(files(), 'masks'), predDir: join(files(), `pred-${q}`), threads: 1 })).document,
+        )
       }
       connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
       evaluationQueue = new Queue(queueName(QUEUE_NAMES.evaluation, env.queuePrefix), { connection })
@@ -65,7 +68,8 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       }
     }
 
-    const latestSnapshot = () => env.db.prisma.leaderboardSnapshot.findFirst({ where: { phaseId: phase.phaseId }, orderBy: { version: 'desc' } })
+    const latestSnapshot = () =>
+      env.db.prisma.leaderboardSnapshot.findFirst({ where: { phaseId: phase.phaseId }, orderBy: { version: 'desc' } })
 
     it('scores the submissions of several participants; every stored and leaderboard value equals spider-bench score', async () => {
       const t0 = Date.UTC(2026, 0, 1)
@@ -111,7 +115,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         [3, subs.bob1.submissionId, 3],
       ])
       for (const row of board) {
-        const who = (Object.keys(subs) as Array<keyof typeof subs>).find((k) => subs[k].submissionId === row.submissionId) as keyof typeof subs
+        const who = (Object.keys(subs) as Array<keyof typeof subs>).find(
+          (k) => subs[k].submissionId === row.submissionId,
+        ) as keyof typeof subs
         const doc = expected.get(quality[who]) as ResultDocument
         expect(Object.keys(row.metrics).sort()).toEqual(Object.keys(doc.aggregates).sort())
         for (const [key, value] of Object.entries(row.metrics)) expect(value).toBe(doc.aggregates[key].mean)
@@ -129,7 +135,10 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       const after = await latestSnapshot()
       expect([after?.method, after?.entries, after?.rows && (after.rows as unknown[]).length]).toEqual(['absolute', 'all', 4])
       expect(after?.columns).toEqual([{ key: 'FalsePositiveStructures', order: 'asc' }])
-      expect(await env.db.prisma.leaderboardSnapshot.findUnique({ where: { id: before?.id as string } })).toMatchObject({ version: before?.version, method: 'mean-position' })
+      expect(await env.db.prisma.leaderboardSnapshot.findUnique({ where: { id: before?.id as string } })).toMatchObject({
+        version: before?.version,
+        method: 'mean-position',
+      })
     })
 
     it('re-enqueues evaluations that Redis lost (queued and half-done running ones), without duplicate rows', async () => {
@@ -137,9 +146,19 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       const b = await seedSubmission(env.db.prisma, env.storage, files(), phase, `erin-${backend}`, 'perfect')
       // b ran halfway before Redis lost everything: running, one series already stored.
       const done = (expected.get('perfect') as ResultDocument).series[0]
-      await env.db.prisma.evaluation.update({ where: { id: b.evaluationId }, data: { status: 'running', progressDone: 1, progressTotal: 5 } })
+      await env.db.prisma.evaluation.update({
+        where: { id: b.evaluationId },
+        data: { status: 'running', progressDone: 1, progressTotal: 5 },
+      })
       await env.db.prisma.seriesResult.create({
-        data: { evaluationId: b.evaluationId, seriesName: done.name, sequence: done.sequence, status: done.status, metrics: done.metrics, structures: JSON.parse(JSON.stringify(done.structures)) },
+        data: {
+          evaluationId: b.evaluationId,
+          seriesName: done.name,
+          sequence: done.sequence,
+          status: done.status,
+          metrics: done.metrics,
+          structures: JSON.parse(JSON.stringify(done.structures)),
+        },
       })
       // a was accepted but its job is gone (enqueued, then the queue keys were flushed).
       await addEvaluationJob(evaluationQueue, a.evaluationId, { delay: 60_000 })
@@ -148,7 +167,8 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect(report.requeued.sort()).toEqual([a.evaluationId, b.evaluationId].sort())
       const rows = await waitFinished([a.evaluationId, b.evaluationId])
       expect(rows.map((r) => r.status)).toEqual(['succeeded', 'succeeded'])
-      for (const id of [a.evaluationId, b.evaluationId]) expect(await env.db.prisma.seriesResult.count({ where: { evaluationId: id } })).toBe(SERIES_NAMES.length)
+      for (const id of [a.evaluationId, b.evaluationId])
+        expect(await env.db.prisma.seriesResult.count({ where: { evaluationId: id } })).toBe(SERIES_NAMES.length)
       // A second pass finds nothing to do.
       expect((await workers.reconcile(0)).requeued).toEqual([])
     })

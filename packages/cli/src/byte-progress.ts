@@ -1,5 +1,9 @@
 /** A one-line progress bar on stderr for byte counts (only on a TTY; silent otherwise). */
-export function byteProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): { update(done: number): void; end(): void } {
+export function byteProgress(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): { update(done: number): void; end(): void } {
   if (!stream.isTTY) return { update() {}, end() {} }
   const mib = (n: number) => (n / 1048576).toFixed(1)
   let last = -1
@@ -10,7 +14,9 @@ export function byteProgress(label: string, total: number, stream: NodeJS.WriteS
       last = pct
       const width = 30
       const filled = Math.round((pct / 100) * width)
-      stream.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${mib(done)}/${mib(total)} MiB`)
+      stream.write(
+        `\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${mib(done)}/${mib(total)} MiB`,
+      )
     },
     end() {
       stream.write('\n')

@@ -20,7 +20,9 @@ export class UsageError extends Error {
 }
 
 type HelpOption = { help: { type: 'boolean'; short: 'h' } }
-type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O & HelpOption; strict: true; allowPositionals: boolean }>>
+type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O & HelpOption; strict: true; allowPositionals: boolean }>
+>
 
 /**
  * Parses a command's arguments: unknown options are usage errors (strict), `-h/--help` is
@@ -33,7 +35,12 @@ export function parseCommandArgs<const O extends ParseArgsOptionsConfig>(
   options: O,
   { positionals = false }: { positionals?: boolean } = {},
 ): Parsed<O> | null {
-  const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } } as O & HelpOption, strict: true, allowPositionals: positionals })
+  const parsed = parseArgs({
+    args: argv,
+    options: { ...options, help: { type: 'boolean', short: 'h' } } as O & HelpOption,
+    strict: true,
+    allowPositionals: positionals,
+  })
   if ((parsed.values as { help?: boolean }).help) {
     console.log(help)
     return null
@@ -45,10 +52,23 @@ export function parseCommandArgs<const O extends ParseArgsOptionsConfig>(
  * A whole-number option `--name` of at least `min` (and at most `max` when given), or
  * `fallback` when absent; anything else is a usage error naming the option and the value.
  */
-export function intOption<F extends number | undefined>(name: string, value: string | undefined, fallback: F, min = 0, max?: number): number | F {
+export function intOption<F extends number | undefined>(
+  name: string,
+  value: string | undefined,
+  fallback: F,
+  min = 0,
+  max?: number,
+): number | F {
   if (value === undefined) return fallback
   if (!/^\d+$/.test(value) || Number(value) < min || (max !== undefined && Number(value) > max)) {
-    const expected = max !== undefined ? `a whole number from ${min} to ${max}` : min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `a whole number >= ${min}`
+    const expected =
+      max !== undefined
+        ? `a whole number from ${min} to ${max}`
+        : min === 1
+          ? 'a positive integer'
+          : min === 0
+            ? 'a non-negative integer'
+            : `a whole number >= ${min}`
     throw new UsageError(`--${name} expects ${expected}, got "${value}"`)
   }
   return Number(value)

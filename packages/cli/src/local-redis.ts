@@ -28,7 +28,6 @@ export function pingRedis(url: string, timeoutMs = 1000): Promise<boolean> {
   })
 }
 
-
 function onPath(binary: string): Promise<boolean> {
   return new Promise((resolve) => {
     const child = spawn(binary, ['--version'], { stdio: 'ignore' })
@@ -55,8 +54,22 @@ export async function ensureRedis(url: string, dir: string, binary = 'redis-serv
   const port = await freePort()
   const child: ChildProcess = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes',
-      '--maxmemory-policy', 'noeviction', '--logfile', join(dir, 'redis.log')],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--maxmemory-policy',
+      'noeviction',
+      '--logfile',
+      join(dir, 'redis.log'),
+    ],
     { stdio: 'ignore' },
   )
   const localUrl = `redis://127.0.0.1:${port}`

@@ -35,7 +35,8 @@ describe('spider-bench (the command list, groups, --version, help texts)', () =>
       expect(help.code, `${name} --help`).toBe(0)
       if (!readme.includes(`spider-bench ${name}`)) missing.push(`spider-bench ${name}`)
       const usage = help.out.split('\n\n')[0]
-      for (const option of new Set(usage.match(/--[a-z][a-z-]*/g) ?? [])) if (option !== '--help' && !readme.includes(option)) missing.push(`${name} ${option}`)
+      for (const option of new Set(usage.match(/--[a-z][a-z-]*/g) ?? []))
+        if (option !== '--help' && !readme.includes(option)) missing.push(`${name} ${option}`)
     }
     expect(missing).toEqual([])
   })

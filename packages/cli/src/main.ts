@@ -36,7 +36,11 @@ export function commandNames(): string[] {
 }
 
 async function listCommands(): Promise<string> {
-  const lines = ['usage: spider-bench <command> [options]   (spider-bench <command> --help for details; spider-bench --version)', '', 'commands:']
+  const lines = [
+    'usage: spider-bench <command> [options]   (spider-bench <command> --help for details; spider-bench --version)',
+    '',
+    'commands:',
+  ]
   for (const name of commandNames()) {
     const { command } = await COMMANDS[name]()
     lines.push(`  ${name.padEnd(18)} ${command.summary}`)
@@ -53,7 +57,11 @@ export async function version(): Promise<string> {
 
 /** Help of a group of subcommands ("db", "users", "testset"). */
 async function listGroup(group: string): Promise<string> {
-  const lines = [`usage: spider-bench ${group} <subcommand> [options]   (spider-bench ${group} <subcommand> --help for details)`, '', 'subcommands:']
+  const lines = [
+    `usage: spider-bench ${group} <subcommand> [options]   (spider-bench ${group} <subcommand> --help for details)`,
+    '',
+    'subcommands:',
+  ]
   for (const name of commandNames().filter((n) => n.startsWith(`${group} `))) {
     const { command } = await COMMANDS[name]()
     lines.push(`  ${name.slice(group.length + 1).padEnd(12)} ${command.summary}`)

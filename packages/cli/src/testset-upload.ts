@@ -29,7 +29,12 @@ export async function testSetFiles(dir: string): Promise<string[]> {
 }
 
 /** Streams the listed files of `dir` into a .tar.gz at `target`. */
-export async function packTarGz(dir: string, files: string[], target: string, onFile?: (done: number, total: number) => void): Promise<void> {
+export async function packTarGz(
+  dir: string,
+  files: string[],
+  target: string,
+  onFile?: (done: number, total: number) => void,
+): Promise<void> {
   const pack = tar.pack()
   const written = pipeline(pack, createGzip({ level: 1 }), createWriteStream(target))
   for (const [i, rel] of files.entries()) {
@@ -53,7 +58,8 @@ export interface UploadResult {
 }
 
 /** A multipart part: a text field, or a file streamed from disk under `filename`. */
-export type UploadPart = { readonly name: string; readonly value: string } | { readonly name: string; readonly file: string; readonly filename: string }
+export type UploadPart =
+  { readonly name: string; readonly value: string } | { readonly name: string; readonly file: string; readonly filename: string }
 
 const quoted = (s: string) => s.replace(/["\r\n\\]/g, '_')
 
@@ -61,7 +67,15 @@ const quoted = (s: string) => s.replace(/["\r\n\\]/g, '_')
  * PUTs `file` as the multipart field `field`, streaming from disk with a known length so
  * progress can be reported as bytes leave.
  */
-export async function uploadMultipart(url: string, token: string | undefined, field: string, file: string, filename: string, onProgress?: (sent: number, total: number) => void, method = 'PUT'): Promise<UploadResult> {
+export async function uploadMultipart(
+  url: string,
+  token: string | undefined,
+  field: string,
+  file: string,
+  filename: string,
+  onProgress?: (sent: number, total: number) => void,
+  method = 'PUT',
+): Promise<UploadResult> {
   return uploadParts(url, token, [{ name: field, file, filename }], onProgress, method)
 }
 
@@ -70,14 +84,24 @@ export async function uploadMultipart(url: string, token: string | undefined, fi
  * files from disk and reporting bytes as they leave. An answer that comes before the body is
  * sent (a refusal) stops the sending; network errors reject (with their system code).
  */
-export async function uploadParts(url: string, token: string | undefined, parts: UploadPart[], onProgress?: (sent: number, total: number) => void, method = 'POST'): Promise<UploadResult> {
+export async function uploadParts(
+  url: string,
+  token: string | undefined,
+  parts: UploadPart[],
+  onProgress?: (sent: number, total: number) => void,
+  method = 'POST',
+): Promise<UploadResult> {
   const boundary = `----spider-bench-${randomBytes(12).toString('hex')}`
   const segments: Array<Buffer | { file: string; size: number }> = []
   for (const part of parts) {
     if ('value' in part) {
       segments.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(part.name)}"\r\n\r\n${part.value}\r\n`))
     } else {
-      segments.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(part.name)}"; filename="${quoted(part.filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n`))
+      segments.push(
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(part.name)}"; filename="${quoted(part.filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        ),
+      )
       segments.push({ file: part.file, size: (await stat(part.file)).size })
       segments.push(Buffer.from('\r\n'))
     }

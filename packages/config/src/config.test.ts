@@ -41,9 +41,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false)
     expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1)
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2)
-    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 172.16.0.0/12,::1,fd00::/8,loopback' }).trustProxy).toEqual(['10.0.0.5', '172.16.0.0/12', '::1', 'fd00::/8', 'loopback'])
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 172.16.0.0/12,::1,fd00::/8,loopback' }).trustProxy).toEqual([
+      '10.0.0.5',
+      '172.16.0.0/12',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ])
     expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow('TRUST_PROXY=true would trust every X-Forwarded-For entry')
-    expect(() => loadConfig({ TRUST_PROXY: 'yes' })).toThrow('TRUST_PROXY must be a hop count or a comma-separated list of IP addresses or CIDR ranges, got "yes"')
+    expect(() => loadConfig({ TRUST_PROXY: 'yes' })).toThrow(
+      'TRUST_PROXY must be a hop count or a comma-separated list of IP addresses or CIDR ranges, got "yes"',
+    )
     expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33,1.2.3.4' })).toThrow('got "10.0.0.0/33"')
     expect(() => loadConfig({ TRUST_PROXY: '99' })).toThrow('TRUST_PROXY as a hop count must be between 0 and 16, got 99')
   })
@@ -51,8 +59,18 @@ describe('loadConfig', () => {
   it('reads METRICS_TOKEN, SESSION_SECRET, DASHBOARD_SESSION_SECONDS and MIN_AGGREGATE_SERIES', () => {
     const d = loadConfig({})
     expect([d.metricsToken, d.sessionSecret, d.dashboardSessionSeconds, d.minAggregateSeries]).toEqual([null, null, 3600, 5])
-    const c = loadConfig({ METRICS_TOKEN: 'm'.repeat(16), SESSION_SECRET: 's'.repeat(32), DASHBOARD_SESSION_SECONDS: '600', MIN_AGGREGATE_SERIES: '10' })
-    expect([c.metricsToken, c.sessionSecret, c.dashboardSessionSeconds, c.minAggregateSeries]).toEqual(['m'.repeat(16), 's'.repeat(32), 600, 10])
+    const c = loadConfig({
+      METRICS_TOKEN: 'm'.repeat(16),
+      SESSION_SECRET: 's'.repeat(32),
+      DASHBOARD_SESSION_SECONDS: '600',
+      MIN_AGGREGATE_SERIES: '10',
+    })
+    expect([c.metricsToken, c.sessionSecret, c.dashboardSessionSeconds, c.minAggregateSeries]).toEqual([
+      'm'.repeat(16),
+      's'.repeat(32),
+      600,
+      10,
+    ])
     expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow('METRICS_TOKEN must be at least 16 characters long (got 5)')
     expect(() => loadConfig({ SESSION_SECRET: 'x'.repeat(31) })).toThrow('SESSION_SECRET must be at least 32 characters long (got 31)')
     expect(() => loadConfig({ MIN_AGGREGATE_SERIES: '0' })).toThrow('MIN_AGGREGATE_SERIES must be between 1 and')

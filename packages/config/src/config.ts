@@ -115,7 +115,9 @@ function trustProxy(env: NodeJS.ProcessEnv): false | number | string[] {
   const entries = raw.split(',').map((e) => e.trim())
   const bad = entries.filter((e) => !isProxyAddress(e))
   if (bad.length > 0) {
-    throw new ConfigError(`TRUST_PROXY must be a hop count or a comma-separated list of IP addresses or CIDR ranges, got ${bad.map((b) => `"${b}"`).join(', ')}`)
+    throw new ConfigError(
+      `TRUST_PROXY must be a hop count or a comma-separated list of IP addresses or CIDR ranges, got ${bad.map((b) => `"${b}"`).join(', ')}`,
+    )
   }
   return entries
 }

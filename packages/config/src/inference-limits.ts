@@ -16,7 +16,11 @@ export interface InferenceLimits {
 export const INFERENCE_PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const
 export type InferenceProvider = (typeof INFERENCE_PROVIDERS)[number]
 
-export const DEFAULT_INFERENCE_LIMITS: InferenceLimits = { timeLimitMs: 600_000, memoryLimitMb: 16_384, providers: ['cuda', 'webgpu', 'cpu'] }
+export const DEFAULT_INFERENCE_LIMITS: InferenceLimits = {
+  timeLimitMs: 600_000,
+  memoryLimitMb: 16_384,
+  providers: ['cuda', 'webgpu', 'cpu'],
+}
 
 /** A configuration problem of the inference limits; the message names the variable and its value. */
 export class InferenceLimitsError extends Error {
@@ -34,7 +38,8 @@ export function loadInferenceLimits(env: NodeJS.ProcessEnv = process.env): Infer
   const raw = env.INFERENCE_PROVIDERS?.trim() || DEFAULT_INFERENCE_LIMITS.providers.join(',')
   const providers = raw.split(',').map((p) => p.trim())
   for (const p of providers) {
-    if (!(INFERENCE_PROVIDERS as readonly string[]).includes(p)) throw new InferenceLimitsError(`INFERENCE_PROVIDERS: unknown provider "${p}" (expected a list of ${INFERENCE_PROVIDERS.join(', ')})`)
+    if (!(INFERENCE_PROVIDERS as readonly string[]).includes(p))
+      throw new InferenceLimitsError(`INFERENCE_PROVIDERS: unknown provider "${p}" (expected a list of ${INFERENCE_PROVIDERS.join(', ')})`)
   }
   return {
     timeLimitMs: whole(env, 'INFERENCE_TIME_LIMIT_MS', DEFAULT_INFERENCE_LIMITS.timeLimitMs, 1000),

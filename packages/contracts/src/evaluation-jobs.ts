@@ -23,7 +23,11 @@ export interface EvaluationQueues {
  * separately, children first. Returns the ids still present (running jobs: they see the
  * evaluation's final status, end at once and are removed on completion).
  */
-export async function removeEvaluationJobs(queues: EvaluationQueues, evaluationId: string, seriesIds: readonly string[]): Promise<string[]> {
+export async function removeEvaluationJobs(
+  queues: EvaluationQueues,
+  evaluationId: string,
+  seriesIds: readonly string[],
+): Promise<string[]> {
   await queues.evaluation.remove(evaluationJobId(evaluationId))
   if ((await queues.finalize.remove(finalizeJobId(evaluationId), { removeChildren: true })) === 1) return []
   const left: string[] = []

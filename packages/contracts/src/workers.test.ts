@@ -5,7 +5,12 @@ describe('worker names', () => {
   it('round-trips through the Redis client name BullMQ gives a named worker', () => {
     const name = workerName({ role: 'inference', host: 'gpu 1/a', pid: 42, concurrency: 1 })
     expect(name).toBe('inference/gpu_1_a/42/1')
-    expect(parseWorkerName(`bull:${Buffer.from('x-spider-inference').toString('base64')}:w:${name}`)).toEqual({ role: 'inference', host: 'gpu_1_a', pid: 42, concurrency: 1 })
+    expect(parseWorkerName(`bull:${Buffer.from('x-spider-inference').toString('base64')}:w:${name}`)).toEqual({
+      role: 'inference',
+      host: 'gpu_1_a',
+      pid: 42,
+      concurrency: 1,
+    })
   })
 
   it('ignores workers not named by spider-bench', () => {

@@ -3,7 +3,10 @@ import { parsePostgresUrl } from './database-url.ts'
 
 describe('parsePostgresUrl', () => {
   it('splits off the Prisma schema parameter', () => {
-    expect(parsePostgresUrl('postgresql://u:p@h:5432/db?schema=s1&sslmode=disable')).toEqual({ connectionString: 'postgresql://u:p@h:5432/db?sslmode=disable', schema: 's1' })
+    expect(parsePostgresUrl('postgresql://u:p@h:5432/db?schema=s1&sslmode=disable')).toEqual({
+      connectionString: 'postgresql://u:p@h:5432/db?sslmode=disable',
+      schema: 's1',
+    })
     expect(parsePostgresUrl('postgres://h/db').schema).toBe('public')
   })
   it('refuses other protocols, bad URLs and unsafe schema names', () => {

@@ -51,7 +51,8 @@ export async function acquireEmbeddedLock(dataDir: string): Promise<() => Promis
           `stop that process first, or use Postgres by setting DATABASE_URL`,
       )
     }
-    if (pid === process.pid) throw new DatabaseLockedError(`the embedded database in ${join(dataDir, 'db')} is already open in this process`)
+    if (pid === process.pid)
+      throw new DatabaseLockedError(`the embedded database in ${join(dataDir, 'db')} is already open in this process`)
     await rm(file, { force: true })
   }
   throw new DatabaseLockedError(`could not lock ${file}`)

@@ -50,28 +50,49 @@ describe('applyMigrations (Postgres)', () => {
     expect(rows).toHaveLength(all.length)
     expect(rows[0].checksum).toBe(all[0].checksum)
     expect(rows[0].finished_at).toBeInstanceOf(Date)
-    const tables = (await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`)).rows.map((r) => r.table_name)
-    expect(tables).toEqual(['ApiToken', 'Challenge', 'Evaluation', 'LeaderboardSnapshot', 'Phase', 'SeriesResult', 'Submission', 'TestSeries', 'TestSetVersion', 'User', '_prisma_migrations'])
+    const tables = (
+      await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`)
+    ).rows.map((r) => r.table_name)
+    expect(tables).toEqual([
+      'ApiToken',
+      'Challenge',
+      'Evaluation',
+      'LeaderboardSnapshot',
+      'Phase',
+      'SeriesResult',
+      'Submission',
+      'TestSeries',
+      'TestSetVersion',
+      'User',
+      '_prisma_migrations',
+    ])
   })
 
   it('rolls a failing migration back entirely and names it', async () => {
     const { session, client } = await pgSchemaSession()
     const bad = [m('001_ok', 'CREATE TABLE a (x int);'), m('002_bad', 'CREATE TABLE b (x int); SELECT nope_function();')]
     await expect(applyMigrations(session, bad)).rejects.toThrow(/^migration 002_bad failed and was rolled back: /)
-    const tables = (await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`)).rows.map((r) => r.table_name)
+    const tables = (
+      await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`)
+    ).rows.map((r) => r.table_name)
     expect(tables).toEqual(['_prisma_migrations', 'a'])
   })
 
   it('refuses a migration changed after it was applied', async () => {
     const { session } = await pgSchemaSession()
     await applyMigrations(session, [m('001', 'CREATE TABLE a (x int);')])
-    await expect(applyMigrations(session, [{ name: '001', sql: 'CREATE TABLE a (y int);', checksum: 'other' }])).rejects.toThrow(/^migration 001 was modified after it was applied \(checksum in database sum-/)
+    await expect(applyMigrations(session, [{ name: '001', sql: 'CREATE TABLE a (y int);', checksum: 'other' }])).rejects.toThrow(
+      /^migration 001 was modified after it was applied \(checksum in database sum-/,
+    )
   })
 
   it('lets two concurrent runners apply each migration exactly once', async () => {
     const { schema } = await pgSchemaSession()
     const url = `${BASE_URL}?schema=${schema}`
-    const [a, b] = await Promise.all([openDatabase({ databaseUrl: url, dataDir: '/nonexistent' }), openDatabase({ databaseUrl: url, dataDir: '/nonexistent' })])
+    const [a, b] = await Promise.all([
+      openDatabase({ databaseUrl: url, dataDir: '/nonexistent' }),
+      openDatabase({ databaseUrl: url, dataDir: '/nonexistent' }),
+    ])
     cleanups.push(async () => {
       await a.close()
       await b.close()
@@ -110,7 +131,10 @@ describe('embedded database (PGlite)', () => {
   it('runs the same migrations on PGlite', async () => {
     const db = new PGlite()
     cleanups.push(() => db.close())
-    const session: SqlSession = { query: async (sql, params) => (await db.query<Record<string, unknown>>(sql, params)).rows as never, exec: async (sql) => void (await db.exec(sql)) }
+    const session: SqlSession = {
+      query: async (sql, params) => (await db.query<Record<string, unknown>>(sql, params)).rows as never,
+      exec: async (sql) => void (await db.exec(sql)),
+    }
     const result = await applyMigrations(session)
     expect(result.applied.length).toBeGreaterThan(0)
     expect((await applyMigrations(session)).applied).toEqual([])

@@ -31,7 +31,10 @@ export interface MigrateResult {
 
 export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true })
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort()
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort()
   const out: Migration[] = []
   for (const name of names) {
     const sql = await readFile(join(dir, name, 'migration.sql'), 'utf8')
@@ -69,7 +72,9 @@ export async function applyMigrations(session: SqlSession, migrations?: Migratio
     for (const row of rows) {
       if (row.rolled_back_at) continue
       if (!row.finished_at) {
-        throw new Error(`migration ${row.migration_name} was started but never finished; inspect the database, then mark it rolled back in "_prisma_migrations"`)
+        throw new Error(
+          `migration ${row.migration_name} was started but never finished; inspect the database, then mark it rolled back in "_prisma_migrations"`,
+        )
       }
       done.set(row.migration_name, row)
     }
@@ -79,7 +84,9 @@ export async function applyMigrations(session: SqlSession, migrations?: Migratio
       const prior = done.get(m.name)
       if (prior) {
         if (prior.checksum !== m.checksum) {
-          throw new Error(`migration ${m.name} was modified after it was applied (checksum in database ${prior.checksum}, on disk ${m.checksum})`)
+          throw new Error(
+            `migration ${m.name} was modified after it was applied (checksum in database ${prior.checksum}, on disk ${m.checksum})`,
+          )
         }
         alreadyApplied.push(m.name)
         continue

@@ -28,8 +28,13 @@ export class UserInputError extends Error {
 }
 
 /** Creates a user and a first API token; returns the clear token (never stored). */
-export async function createUser(prisma: PrismaClient, name: string, role: string): Promise<{ id: string; name: string; role: Role; token: string; tokenId: string }> {
-  if (!USER_NAME.test(name)) throw new UserInputError('invalid', `invalid user name "${name}": use 1-64 letters, digits, "_", ".", "@" or "-"`)
+export async function createUser(
+  prisma: PrismaClient,
+  name: string,
+  role: string,
+): Promise<{ id: string; name: string; role: Role; token: string; tokenId: string }> {
+  if (!USER_NAME.test(name))
+    throw new UserInputError('invalid', `invalid user name "${name}": use 1-64 letters, digits, "_", ".", "@" or "-"`)
   if (!isRole(role)) throw new UserInputError('invalid', `invalid role "${role}": expected one of ${ROLES.join(', ')}`)
   const existing = await prisma.user.findUnique({ where: { name } })
   if (existing) throw new UserInputError('exists', `a user named "${name}" already exists`)
@@ -47,7 +52,10 @@ export async function createToken(prisma: PrismaClient, userId: string): Promise
 }
 
 /** Issues an additional token for an existing user: the clear token (shown once) and its row id. */
-export async function issueToken(prisma: PrismaClient, userId: string): Promise<{ id: string; token: string; prefix: string; createdAt: Date }> {
+export async function issueToken(
+  prisma: PrismaClient,
+  userId: string,
+): Promise<{ id: string; token: string; prefix: string; createdAt: Date }> {
   const token = generateToken()
   const row = await prisma.apiToken.create({ data: { userId, tokenHash: hashToken(token), prefix: tokenPrefix(token) } })
   return { id: row.id, token, prefix: row.prefix, createdAt: row.createdAt }

@@ -3,7 +3,19 @@
 export * from './config/algorithm-config-schema.ts'
 export { parseAlgorithmConfig, parseAlgorithmConfigText, DEFAULT_SIGMA_SCALE } from './config/parse-algorithm-config.ts'
 export { AlgorithmValidationError, InferenceError, SAFE_ERROR_CODES, type SafeErrorCode, type InferenceErrorCode } from './errors.ts'
-export { encodeModel, ONNX_ELEM_TYPES, type GraphSpec, type NodeSpec, type TensorSpec, type ValueSpec, type AttributeValue, type ExternalTensorSpec, type AnyTensorSpec, type SparseTensorSpec, type FunctionSpec } from './onnx/model-proto.ts'
+export {
+  encodeModel,
+  ONNX_ELEM_TYPES,
+  type GraphSpec,
+  type NodeSpec,
+  type TensorSpec,
+  type ValueSpec,
+  type AttributeValue,
+  type ExternalTensorSpec,
+  type AnyTensorSpec,
+  type SparseTensorSpec,
+  type FunctionSpec,
+} from './onnx/model-proto.ts'
 export { assertNoExternalData, MAX_NESTING } from './onnx/external-data-check.ts'
 export { safeErrorText } from './safe-message.ts'
 export { encodeConvNet, type ConvLayer, type ConvNetSpec } from './onnx/conv-net.ts'

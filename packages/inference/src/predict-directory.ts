@@ -33,7 +33,9 @@ export interface SeriesPrediction {
  * by series: what the inference worker does for a test set, without the queue. Used by the
  * benchmark and the end-to-end tests. A failing series is reported and the run continues.
  */
-export async function predictDirectory(opts: PredictDirectoryOptions): Promise<{ series: SeriesPrediction[]; provider: ExecutionProvider; loadMs: number }> {
+export async function predictDirectory(
+  opts: PredictDirectoryOptions,
+): Promise<{ series: SeriesPrediction[]; provider: ExecutionProvider; loadMs: number }> {
   const images = [...(await listImages(opts.imagesDir, 'image'))].filter(([name]) => !opts.only || opts.only.includes(name))
   await mkdir(opts.outDir, { recursive: true })
   const runner = new ModelRunner({

@@ -32,7 +32,9 @@ function modelGridGeometry(image: Image3D, modelSize: readonly [number, number, 
   const spacing = [0, 1, 2].map((a) => (image.spacing[a] * image.size[a]) / modelSize[a]) as [number, number, number]
   // Model voxel 0 sits at this continuous index of the native grid (align corners = false).
   const first = [0, 1, 2].map((a) => (0.5 * image.size[a]) / modelSize[a] - 0.5)
-  const origin = [0, 1, 2].map((r) => image.origin[r] + [0, 1, 2].reduce((s, c) => s + image.direction[3 * r + c] * image.spacing[c] * first[c], 0)) as [number, number, number]
+  const origin = [0, 1, 2].map(
+    (r) => image.origin[r] + [0, 1, 2].reduce((s, c) => s + image.direction[3 * r + c] * image.spacing[c] * first[c], 0),
+  ) as [number, number, number]
   return { size: modelSize, spacing, origin, direction: image.direction }
 }
 
@@ -41,7 +43,13 @@ function modelGridGeometry(image: Image3D, modelSize: readonly [number, number, 
  * image's own geometry: resample → normalise → sliding window → arg-max → nearest-neighbour
  * back to the original grid → instance labels.
  */
-export async function predictSeries(image: Image3D, sequence: string, config: AlgorithmConfig, model: PatchModel, timings?: StageTimings): Promise<Image3D> {
+export async function predictSeries(
+  image: Image3D,
+  sequence: string,
+  config: AlgorithmConfig,
+  model: PatchModel,
+  timings?: StageTimings,
+): Promise<Image3D> {
   const t: StageTimings = timings ?? { resample: 0, normalize: 0, slidingWindow: 0, onnx: 0, postprocess: 0 }
   const prepared = modelInput(image, sequence, config)
   const { block: input, size: modelSize } = prepared

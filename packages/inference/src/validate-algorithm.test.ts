@@ -27,7 +27,12 @@ async function reason(model: Uint8Array, cfg: unknown): Promise<string> {
 }
 
 function identityModel(elemType: 'float32' | 'int32', shape: (number | string)[]): Uint8Array {
-  return encodeModel({ name: 'id', inputs: [{ name: 'x', elemType, shape }], outputs: [{ name: 'y', elemType, shape }], nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'] }] })
+  return encodeModel({
+    name: 'id',
+    inputs: [{ name: 'x', elemType, shape }],
+    outputs: [{ name: 'y', elemType, shape }],
+    nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'] }],
+  })
 }
 
 describe('validateAlgorithm', () => {
@@ -36,8 +41,15 @@ describe('validateAlgorithm', () => {
   })
 
   it('rejects a file that is not an ONNX model, and one onnxruntime cannot load', async () => {
-    expect(await reason(new TextEncoder().encode('not a model'), config)).toBe('model.onnx: not a valid ONNX model (malformed protobuf: field 13 at byte 0 has wire type 6, which ONNX does not use)')
-    const unknownOp = encodeModel({ name: 'u', inputs: [{ name: 'x', elemType: 'float32', shape: [1] }], outputs: [{ name: 'y', elemType: 'float32', shape: [1] }], nodes: [{ op: 'NoSuchOp', inputs: ['x'], outputs: ['y'] }] })
+    expect(await reason(new TextEncoder().encode('not a model'), config)).toBe(
+      'model.onnx: not a valid ONNX model (malformed protobuf: field 13 at byte 0 has wire type 6, which ONNX does not use)',
+    )
+    const unknownOp = encodeModel({
+      name: 'u',
+      inputs: [{ name: 'x', elemType: 'float32', shape: [1] }],
+      outputs: [{ name: 'y', elemType: 'float32', shape: [1] }],
+      nodes: [{ op: 'NoSuchOp', inputs: ['x'], outputs: ['y'] }],
+    })
     expect(await reason(unknownOp, config)).toMatch(/^model.onnx: onnxruntime cannot load the model \(.*NoSuchOp/)
   })
 
@@ -61,14 +73,18 @@ describe('validateAlgorithm', () => {
     })
     const err = (await validateAlgorithm(model, config).catch((e: unknown) => e)) as AlgorithmValidationError
     expect(err).toBeInstanceOf(AlgorithmValidationError)
-    expect(err.message).toMatch(/^model.onnx: running one all-zero patch \[1, 1, 4, 8, 8\] failed \(.*Reshape.*requested shape:\{<16 values>\}/)
+    expect(err.message).toMatch(
+      /^model.onnx: running one all-zero patch \[1, 1, 4, 8, 8\] failed \(.*Reshape.*requested shape:\{<16 values>\}/,
+    )
     expect(err.message).not.toMatch(/\/onnxruntime|100,101/)
     expect(err.message.length).toBeLessThan(500)
     expect(err.detail).toContain('requested shape:{100,101,102,103,104,105,106,107,108,109,110,111,112,113,114,115}')
   })
 
   it('rejects an invalid config before loading the model', async () => {
-    const err = await validateAlgorithm(fourClass, { ...config, slidingWindow: { ...config.slidingWindow, blending: 'linear' } }).catch((e: unknown) => e)
+    const err = await validateAlgorithm(fourClass, { ...config, slidingWindow: { ...config.slidingWindow, blending: 'linear' } }).catch(
+      (e: unknown) => e,
+    )
     expect((err as AlgorithmValidationError).part).toBe('config')
     expect((err as Error).message).toBe('config.json: /slidingWindow/blending: must be one of "gaussian", "constant" (got "linear")')
   })
@@ -77,8 +93,12 @@ describe('validateAlgorithm', () => {
     expect(await reason(fourClass, { ...config, input: { ...config.input, channels: ['image', 't1'] } })).toBe(
       'model.onnx: input "image" has [1, 1, "z", "y", "x"]: channel dimension 1 but config input.channels lists 2 (image, t1)',
     )
-    expect(await reason(identityModel('float32', [1, 1, 'y', 'x']), config)).toBe('model.onnx: input "x" has rank 4 [1, 1, "y", "x"]; expected rank 5 [batch, channel, z, y, x]')
-    expect(await reason(identityModel('int32', [1, 1, 'z', 'y', 'x']), config)).toBe('model.onnx: input "x" has element type int32; expected float32')
+    expect(await reason(identityModel('float32', [1, 1, 'y', 'x']), config)).toBe(
+      'model.onnx: input "x" has rank 4 [1, 1, "y", "x"]; expected rank 5 [batch, channel, z, y, x]',
+    )
+    expect(await reason(identityModel('int32', [1, 1, 'z', 'y', 'x']), config)).toBe(
+      'model.onnx: input "x" has element type int32; expected float32',
+    )
     const fixed = encodeConvNet({ name: 'fixed', inChannels: 1, layers: [randomLayer(rand, 1, 4, [1, 1, 1], 'none')], spatial: [4, 8, 6] })
     expect(await reason(fixed, config)).toBe(
       'model.onnx: input "image" has shape [1, 1, 4, 8, 6]: dimension 4 (x) is 6 but slidingWindow.patchSize gives 8 (tensors are [batch, channel, z, y, x])',
@@ -87,9 +107,15 @@ describe('validateAlgorithm', () => {
 
   it('names output channel, name and kind mismatches', async () => {
     const three = { ...config, output: { kind: 'logits', channels: [{ label: 0 }, { label: 1 }, { label: 100 }] } }
-    expect(await reason(fourClass, three)).toBe('model.onnx: output "scores" has 4 channels [1, 4, "z", "y", "x"] but the config\'s output (logits) needs 3')
-    expect(await reason(fourClass, { ...config, output: { ...config.output, name: 'probs' } })).toBe('model.onnx: config output.name is "probs" but the model\'s outputs are "scores"')
-    expect(await reason(fourClass, { ...config, input: { ...config.input, name: 'img' } })).toBe('model.onnx: config input.name is "img" but the model\'s input is "image"')
+    expect(await reason(fourClass, three)).toBe(
+      'model.onnx: output "scores" has 4 channels [1, 4, "z", "y", "x"] but the config\'s output (logits) needs 3',
+    )
+    expect(await reason(fourClass, { ...config, output: { ...config.output, name: 'probs' } })).toBe(
+      'model.onnx: config output.name is "probs" but the model\'s outputs are "scores"',
+    )
+    expect(await reason(fourClass, { ...config, input: { ...config.input, name: 'img' } })).toBe(
+      'model.onnx: config input.name is "img" but the model\'s input is "image"',
+    )
     expect(await reason(identityModel('float32', [1, 1, 'z', 'y', 'x']), config)).toBe(
       'model.onnx: output "y" has 1 channels [1, 1, "z", "y", "x"] but the config\'s output (probabilities) needs 4',
     )
@@ -118,6 +144,8 @@ describe('validateAlgorithm', () => {
         { op: 'Concat', inputs: ['p', 'p'], outputs: ['y'], attributes: { axis: { int: 1 } } },
       ],
     })
-    expect(await reason(pooled, two)).toBe('model.onnx: on an all-zero patch the output "y" has dims [1, 2, 2, 4, 4], expected [1, 2, 4, 8, 8]')
+    expect(await reason(pooled, two)).toBe(
+      'model.onnx: on an all-zero patch the output "y" has dims [1, 2, 2, 4, 4], expected [1, 2, 4, 8, 8]',
+    )
   })
 })

@@ -32,8 +32,17 @@ function table(qualities: readonly number[], seriesCount: number, seed: number, 
 
 /** The table's entries ranked and ordered as the leaderboard ranks their means over all series. */
 function withBoardRanks(t: SeriesTable, method: RankingMethod): SeriesTable {
-  const rows = rankLeaderboard(candidatesOf(t, t.series.map((_, s) => s)), { method, entries: 'all', columns: COLUMNS })
-  return { series: t.series, entries: rows.map((r) => ({ ...(t.entries.find((e) => e.submissionId === r.submissionId) as SeriesEntry), rank: r.rank })) }
+  const rows = rankLeaderboard(
+    candidatesOf(
+      t,
+      t.series.map((_, s) => s),
+    ),
+    { method, entries: 'all', columns: COLUMNS },
+  )
+  return {
+    series: t.series,
+    entries: rows.map((r) => ({ ...(t.entries.find((e) => e.submissionId === r.submissionId) as SeriesEntry), rank: r.rank })),
+  }
 }
 
 /** Naive leaderboard candidates of a resample given as a list of series indices (repeats allowed). */
@@ -176,12 +185,18 @@ describe('bootstrapRanks', () => {
   it('intervals widen as the number of series shrinks', () => {
     const full = table([0.7, 0.71, 0.72, 0.73, 0.74, 0.75], 160, 21)
     const width = (t: SeriesTable) =>
-      bootstrapRanks(t, ranking('mean-position'), { samples: 500, seed: 1 }).entries.reduce((s, e) => s + e.rankInterval[1] - e.rankInterval[0], 0)
+      bootstrapRanks(t, ranking('mean-position'), { samples: 500, seed: 1 }).entries.reduce(
+        (s, e) => s + e.rankInterval[1] - e.rankInterval[0],
+        0,
+      )
     const subset = (n: number) =>
       withBoardRanks(
         {
           series: full.series.slice(0, n),
-          entries: full.entries.map((e) => ({ ...e, values: Object.fromEntries(Object.entries(e.values).map(([k, v]) => [k, v.slice(0, n)])) })),
+          entries: full.entries.map((e) => ({
+            ...e,
+            values: Object.fromEntries(Object.entries(e.values).map(([k, v]) => [k, v.slice(0, n)])),
+          })),
         },
         'mean-position',
       )
@@ -192,16 +207,26 @@ describe('bootstrapRanks', () => {
 
   it('absolute ranks by the first metric only; τ is null for a single entry', () => {
     const t = table([0.7, 0.75], 12, 2)
-    const noisy = { ...t, entries: t.entries.map((e, i) => ({ ...e, values: { ...e.values, ASD: e.values.ASD.map(() => (i === 0 ? 0 : 99)) } })) }
-    expect(bootstrapRanks(noisy, ranking('absolute'), { samples: 200, seed: 3 })).toEqual(bootstrapRanks(t, ranking('absolute'), { samples: 200, seed: 3 }))
+    const noisy = {
+      ...t,
+      entries: t.entries.map((e, i) => ({ ...e, values: { ...e.values, ASD: e.values.ASD.map(() => (i === 0 ? 0 : 99)) } })),
+    }
+    expect(bootstrapRanks(noisy, ranking('absolute'), { samples: 200, seed: 3 })).toEqual(
+      bootstrapRanks(t, ranking('absolute'), { samples: 200, seed: 3 }),
+    )
     const one = { series: t.series, entries: [{ ...t.entries[0], rank: 1 }] }
-    expect(bootstrapRanks(one, ranking('median-position'), { samples: 100, seed: 3 })).toMatchObject({ entries: [{ medianRank: 1, rankInterval: [1, 1], pFirst: 1 }], kendallTau: null })
+    expect(bootstrapRanks(one, ranking('median-position'), { samples: 100, seed: 3 })).toMatchObject({
+      entries: [{ medianRank: 1, rankInterval: [1, 1], pFirst: 1 }],
+      kendallTau: null,
+    })
   })
 
   it('refuses bad options and ragged tables', () => {
     const t = table([0.7, 0.75], 5, 2)
     expect(() => bootstrapRanks(t, ranking('absolute'), { samples: 0, seed: 1 })).toThrow(/samples must be a positive integer, got 0/)
     const ragged = { ...t, entries: [{ ...t.entries[0], values: { ...t.entries[0].values, Dice: [0.5] } }] }
-    expect(() => bootstrapRanks(ragged, ranking('absolute'), { samples: 10, seed: 1 })).toThrow(/has 1 values for "Dice", expected one per series \(5\)/)
+    expect(() => bootstrapRanks(ragged, ranking('absolute'), { samples: 10, seed: 1 })).toThrow(
+      /has 1 values for "Dice", expected one per series \(5\)/,
+    )
   })
 })

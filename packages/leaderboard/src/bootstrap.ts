@@ -51,7 +51,11 @@ export function drawCounts(rng: Rng, counts: Int32Array): void {
  * skipped, summed in the table's series order as the scorer averages the full set (series
  * sorted by name); no value drawn: missing.
  */
-export function bootstrapRanks(table: SeriesTable, ranking: BootstrapRanking, options: { readonly samples: number; readonly seed: number }): BootstrapResult {
+export function bootstrapRanks(
+  table: SeriesTable,
+  ranking: BootstrapRanking,
+  options: { readonly samples: number; readonly seed: number },
+): BootstrapResult {
   const { samples, seed } = options
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`bootstrap: samples must be a positive integer, got ${samples}`)
   if (ranking.columns.length === 0) throw new Error('bootstrap: the ranking names no metric')
@@ -70,7 +74,12 @@ export function bootstrapRanks(table: SeriesTable, ranking: BootstrapRanking, op
   )
   // Candidates are built once; their metric records are overwritten for every sample.
   const metrics = table.entries.map(() => Object.fromEntries(keys.map((key) => [key, null])) as Record<string, number | null>)
-  const candidates = table.entries.map((entry, e) => ({ submissionId: entry.submissionId, participant: entry.submissionId, createdAt: '', metrics: metrics[e] }))
+  const candidates = table.entries.map((entry, e) => ({
+    submissionId: entry.submissionId,
+    participant: entry.submissionId,
+    createdAt: '',
+    metrics: metrics[e],
+  }))
   const settings: RankingSettings = { method: ranking.method, entries: 'all', columns: ranking.columns }
   const boardRanks = Float64Array.from(table.entries, (e) => e.rank)
   const ranks = Array.from({ length: k }, () => new Float64Array(samples))
@@ -112,9 +121,14 @@ export function bootstrapRanks(table: SeriesTable, ranking: BootstrapRanking, op
     r.sort()
     let first = 0
     for (const x of r) if (x === 1) first++
-    return { medianRank: quantileSorted(r, 0.5), rankInterval: [quantileSorted(r, 0.025), quantileSorted(r, 0.975)], pFirst: first / samples }
+    return {
+      medianRank: quantileSorted(r, 0.5),
+      rankInterval: [quantileSorted(r, 0.025), quantileSorted(r, 0.975)],
+      pFirst: first / samples,
+    }
   })
   taus.sort((a, b) => a - b)
-  const kendallTau = taus.length > 0 ? { median: quantileSorted(taus, 0.5), q25: quantileSorted(taus, 0.25), q75: quantileSorted(taus, 0.75) } : null
+  const kendallTau =
+    taus.length > 0 ? { median: quantileSorted(taus, 0.5), q25: quantileSorted(taus, 0.25), q75: quantileSorted(taus, 0.75) } : null
   return { samples, seed, entries, kendallTau }
 }

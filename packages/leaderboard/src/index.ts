@@ -20,6 +20,13 @@ export { holmAdjust } from './holm.ts'
 export { kendallTauB } from './kendall-tau.ts'
 export { quantileSorted } from './quantile.ts'
 export { checkSeriesTable, seriesValue, type SeriesEntry, type SeriesTable } from './series-table.ts'
-export { bootstrapRanks, drawCounts, type BootstrapRanking, type BootstrapResult, type QuartileSummary, type RankUncertainty } from './bootstrap.ts'
+export {
+  bootstrapRanks,
+  drawCounts,
+  type BootstrapRanking,
+  type BootstrapResult,
+  type QuartileSummary,
+  type RankUncertainty,
+} from './bootstrap.ts'
 export { pairwiseSignificance, tiedForFirst, type MetricSignificance } from './significance.ts'
 export { computeStability, stabilitySeed, type EntryStability, type Stability, type StabilityOptions } from './stability.ts'

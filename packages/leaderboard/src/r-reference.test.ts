@@ -13,7 +13,15 @@ import { wilcoxonBothWays, wilcoxonGreater } from './wilcoxon.ts'
 
 interface Vectors {
   r: string
-  wilcoxon: Array<{ name: string; x: (number | null)[]; y: (number | null)[]; statistic: number; pValue: number; exact: boolean; nonZero: number }>
+  wilcoxon: Array<{
+    name: string
+    x: (number | null)[]
+    y: (number | null)[]
+    statistic: number
+    pValue: number
+    exact: boolean
+    nonZero: number
+  }>
   holm: Array<{ name: string; p: (number | null)[]; adjusted: (number | null)[] }>
   kendall: Array<{ a: number[]; b: number[]; tau: number }>
   quantile: Array<{ x: number[]; p: number[]; q: number[] }>
@@ -27,7 +35,9 @@ function close(actual: number | null, expected: number | null, label: string): v
   if (expected === null) return void expect(actual, label).toBeNull()
   expect(actual, label).not.toBeNull()
   const a = actual as number
-  expect(Math.abs(a - expected), `${label}: ${a} vs R ${expected}`).toBeLessThanOrEqual(1e-9 * Math.max(1e-9, Math.min(1, Math.abs(expected))))
+  expect(Math.abs(a - expected), `${label}: ${a} vs R ${expected}`).toBeLessThanOrEqual(
+    1e-9 * Math.max(1e-9, Math.min(1, Math.abs(expected))),
+  )
 }
 
 describe('Wilcoxon signed-rank test equals R wilcox.test(paired = TRUE, alternative = "greater")', () => {
@@ -39,7 +49,11 @@ describe('Wilcoxon signed-rank test equals R wilcox.test(paired = TRUE, alternat
     const names = vectors.wilcoxon.map((c) => c.name)
     expect(vectors.wilcoxon.filter((c) => c.exact).length).toBeGreaterThan(40)
     expect(vectors.wilcoxon.filter((c) => !c.exact && c.nonZero >= 50).length).toBeGreaterThan(20)
-    for (const kind of ['ties', 'zeros', 'missing', 'all zero differences']) expect(names.some((n) => n.startsWith(kind)), kind).toBe(true)
+    for (const kind of ['ties', 'zeros', 'missing', 'all zero differences'])
+      expect(
+        names.some((n) => n.startsWith(kind)),
+        kind,
+      ).toBe(true)
   })
 
   for (const c of vectors.wilcoxon) {
@@ -69,7 +83,8 @@ describe('Wilcoxon signed-rank test equals R wilcox.test(paired = TRUE, alternat
       const u = (n * (n + 1)) / 2
       expect(signedRankUpperTail(-1, n)).toBe(1)
       expect(signedRankUpperTail(u, n)).toBe(0)
-      for (let x = 0; x < u; x += Math.max(1, Math.floor(u / 13))) close(signedRankUpperTail(x, n), 1 - signedRankUpperTail(u - x - 1, n), `n=${n} x=${x}`)
+      for (let x = 0; x < u; x += Math.max(1, Math.floor(u / 13)))
+        close(signedRankUpperTail(x, n), 1 - signedRankUpperTail(u - x - 1, n), `n=${n} x=${x}`)
     }
   })
 })
@@ -88,7 +103,7 @@ describe('Holm adjustment equals R p.adjust(method = "holm")', () => {
 })
 
 describe('summaries equal R', () => {
-  it("Kendall's tau-b equals cor(method = \"kendall\")", () => {
+  it('Kendall\'s tau-b equals cor(method = "kendall")', () => {
     for (const c of vectors.kendall) close(kendallTauB(c.a, c.b), c.tau, `${c.a} / ${c.b}`)
     expect(kendallTauB([1], [1])).toBeNull()
     expect(kendallTauB([1, 1, 1], [1, 2, 3])).toBeNull()

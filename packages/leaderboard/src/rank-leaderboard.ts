@@ -51,10 +51,7 @@ export function rankLeaderboard(candidates: readonly Candidate[], settings: Rank
       // Each participant's best-ranked submission among all of theirs (earliest on a tie);
       // positions are then recomputed among the chosen entries only.
       const rankOf = new Map(scoreCandidates(candidates, settings).map((s) => [s.candidate, s.rank]))
-      selected = onePerParticipant(
-        candidates,
-        (a, b) => (rankOf.get(a) as number) - (rankOf.get(b) as number) || compareTime(a, b),
-      )
+      selected = onePerParticipant(candidates, (a, b) => (rankOf.get(a) as number) - (rankOf.get(b) as number) || compareTime(a, b))
       break
     }
     default:

@@ -20,7 +20,7 @@ describe('rankValues', () => {
 
   it('matches a brute-force definition on random tables', () => {
     let seed = 7
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     for (let t = 0; t < 200; t++) {
       const values = Array.from({ length: 1 + Math.floor(rnd() * 9) }, () => (rnd() < 0.15 ? null : Math.floor(rnd() * 5)))
       for (const order of ['asc', 'desc'] as const) {

@@ -24,7 +24,8 @@ export function checkSeriesTable(table: SeriesTable, keys: readonly string[]): v
     for (const key of keys) {
       const v = e.values[key]
       if (!v) throw new Error(`series table: entry ${e.submissionId} has no values for metric "${key}"`)
-      if (v.length !== n) throw new Error(`series table: entry ${e.submissionId} has ${v.length} values for "${key}", expected one per series (${n})`)
+      if (v.length !== n)
+        throw new Error(`series table: entry ${e.submissionId} has ${v.length} values for "${key}", expected one per series (${n})`)
     }
   }
 }

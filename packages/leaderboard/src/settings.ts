@@ -1,4 +1,12 @@
-import { ENTRY_MODES, RANKING_METHODS, type EntryMode, type MetricOrder, type RankingColumn, type RankingMethod, type RankingSettings } from './types.ts'
+import {
+  ENTRY_MODES,
+  RANKING_METHODS,
+  type EntryMode,
+  type MetricOrder,
+  type RankingColumn,
+  type RankingMethod,
+  type RankingSettings,
+} from './types.ts'
 
 /** Invalid ranking settings; `field` names the offending setting. */
 export class RankingSettingsError extends Error {
@@ -42,7 +50,10 @@ export function parseRankingSettings(raw: RawRankingSettings, metrics?: readonly
       throw new RankingSettingsError(`rankingMetrics[${i}].order`, `got ${JSON.stringify(c.order)}, expected "asc" or "desc"`)
     }
     if (metrics && !metrics.includes(c.key)) {
-      throw new RankingSettingsError(`rankingMetrics[${i}].key`, `"${c.key}" is not a metric of the scoring profile (${metrics.join(', ')})`)
+      throw new RankingSettingsError(
+        `rankingMetrics[${i}].key`,
+        `"${c.key}" is not a metric of the scoring profile (${metrics.join(', ')})`,
+      )
     }
     if (seen.has(c.key)) throw new RankingSettingsError(`rankingMetrics[${i}].key`, `"${c.key}" is listed twice`)
     seen.add(c.key)
@@ -69,7 +80,10 @@ export interface StabilitySettings {
 export function parseStabilitySettings(raw: { readonly samples: unknown; readonly alpha: unknown }): StabilitySettings {
   const { samples, alpha } = raw
   if (typeof samples !== 'number' || !Number.isInteger(samples) || samples < MIN_BOOTSTRAP_SAMPLES || samples > MAX_BOOTSTRAP_SAMPLES) {
-    throw new RankingSettingsError('bootstrapSamples', `got ${JSON.stringify(samples)}, expected an integer from ${MIN_BOOTSTRAP_SAMPLES} to ${MAX_BOOTSTRAP_SAMPLES}`)
+    throw new RankingSettingsError(
+      'bootstrapSamples',
+      `got ${JSON.stringify(samples)}, expected an integer from ${MIN_BOOTSTRAP_SAMPLES} to ${MAX_BOOTSTRAP_SAMPLES}`,
+    )
   }
   if (typeof alpha !== 'number' || !(alpha > 0 && alpha < 1)) {
     throw new RankingSettingsError('significanceLevel', `got ${JSON.stringify(alpha)}, expected a number between 0 and 1 (exclusive)`)

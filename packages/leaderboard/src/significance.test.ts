@@ -12,7 +12,9 @@ interface Pairwise {
   pValues: (number | null)[][]
   adjusted: (number | null)[][]
 }
-const { pairwise } = JSON.parse(readFileSync(new URL('../test/fixtures/wilcoxon/vectors.json', import.meta.url), 'utf8')) as { pairwise: Pairwise[] }
+const { pairwise } = JSON.parse(readFileSync(new URL('../test/fixtures/wilcoxon/vectors.json', import.meta.url), 'utf8')) as {
+  pairwise: Pairwise[]
+}
 
 const tableOf = (values: (number | null)[][], key: string, ranks = values.map((_, i) => i + 1)): SeriesTable => ({
   series: values[0].map((_, s) => `s${s}`),
@@ -31,7 +33,9 @@ describe('pairwiseSignificance', () => {
         got.forEach((row, i) =>
           row.forEach((v, j) => {
             if (want[i][j] === null) return void expect(v, `[${i}][${j}]`).toBeNull()
-            expect(Math.abs((v as number) - (want[i][j] as number)), `[${i}][${j}]`).toBeLessThanOrEqual(1e-9 * Math.min(1, want[i][j] as number))
+            expect(Math.abs((v as number) - (want[i][j] as number)), `[${i}][${j}]`).toBeLessThanOrEqual(
+              1e-9 * Math.min(1, want[i][j] as number),
+            )
           }),
         )
       }
@@ -70,7 +74,17 @@ describe('pairwiseSignificance', () => {
         [false, false, false],
       ])
     }
-    const stability = computeStability(table, { method: 'mean-position', columns: [{ key: 'Dice', order: 'desc' }, { key: 'ASD', order: 'asc' }] }, { samples: 200, seed: 1, alpha: 0.05 })
+    const stability = computeStability(
+      table,
+      {
+        method: 'mean-position',
+        columns: [
+          { key: 'Dice', order: 'desc' },
+          { key: 'ASD', order: 'asc' },
+        ],
+      },
+      { samples: 200, seed: 1, alpha: 0.05 },
+    )
     expect(stability.entries.map((e) => e.beats)).toEqual([['e1', 'e2'], ['e2'], []])
     expect(stability.tiedForFirst).toEqual(['e0'])
     expect(stability.entries[0]).toMatchObject({ medianRank: 1, rankInterval: [1, 1], pFirst: 1 })
@@ -108,7 +122,9 @@ describe('pairwiseSignificance', () => {
   })
 
   it('refuses a significance level outside (0, 1)', () => {
-    expect(() => pairwiseSignificance(tableOf([[1]], 'M'), [{ key: 'M', order: 'desc' }], 0)).toThrow(/significance level must lie in \(0, 1\), got 0/)
+    expect(() => pairwiseSignificance(tableOf([[1]], 'M'), [{ key: 'M', order: 'desc' }], 0)).toThrow(
+      /significance level must lie in \(0, 1\), got 0/,
+    )
   })
 
   it('derives a 32-bit seed from the phase and snapshot version', () => {

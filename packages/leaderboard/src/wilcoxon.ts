@@ -92,7 +92,7 @@ function signedRankSum(d: Float64Array, scratch: Float64Array, n: number): { v: 
   for (let i = 0; i < n; i++) sorted[i] = Math.abs(d[i])
   sorted.sort()
   let tieTerm = 0
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start + 1
     while (end < n && sorted[end] === sorted[start]) end++
     const t = end - start

@@ -26,11 +26,26 @@ describe('aggregateValues', () => {
 })
 
 describe('aggregateSeries and buildResultDocument', () => {
-  const all = [series('b_t2', { OveralASD: 3, OveralDiceScore: 0.5 }), series('a_t1', { OveralASD: null, OveralDiceScore: 1 }), series('c_t2', { OveralASD: 1, OveralDiceScore: 0 })]
+  const all = [
+    series('b_t2', { OveralASD: 3, OveralDiceScore: 0.5 }),
+    series('a_t1', { OveralASD: null, OveralDiceScore: 1 }),
+    series('c_t2', { OveralASD: 1, OveralDiceScore: 0 }),
+  ]
 
   it('aggregates overall and per sequence over the profile keys', () => {
     const { aggregates, bySequence } = aggregateSeries('spider-official', all)
-    expect(Object.keys(aggregates)).toEqual(['DiceScoreVertebrae', 'DiceScoreDiscs', 'DiceScoreSpinalCanal', 'OveralDiceScore', 'DetectionRateVertebrae', 'DetectionRateDiscs', 'ASDVertebrae', 'ASDDiscs', 'ASDSpinalCanal', 'OveralASD'])
+    expect(Object.keys(aggregates)).toEqual([
+      'DiceScoreVertebrae',
+      'DiceScoreDiscs',
+      'DiceScoreSpinalCanal',
+      'OveralDiceScore',
+      'DetectionRateVertebrae',
+      'DetectionRateDiscs',
+      'ASDVertebrae',
+      'ASDDiscs',
+      'ASDSpinalCanal',
+      'OveralASD',
+    ])
     expect(aggregates.OveralASD).toMatchObject({ mean: 2, count: 2 })
     expect(aggregates.DiceScoreDiscs.count).toBe(0)
     expect(Object.keys(bySequence)).toEqual(['t1', 't2'])

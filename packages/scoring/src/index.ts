@@ -6,7 +6,15 @@ export { checkImageHeader, type ImageLimits } from './image/check-header.ts'
 export { writeImage } from './image/write.ts'
 export { labelVolume, validateLabelImage, distinctLabels, type LabelVolume, type LabelArray } from './image/labels.ts'
 export { checkPairGeometry } from './image/geometry.ts'
-export { PROFILES, PROFILE_NAMES, profileMetrics, isProfileName, type ProfileName, type MetricSpec, type MetricOrder } from './profiles/profile.ts'
+export {
+  PROFILES,
+  PROFILE_NAMES,
+  profileMetrics,
+  isProfileName,
+  type ProfileName,
+  type MetricSpec,
+  type MetricOrder,
+} from './profiles/profile.ts'
 export { metricDefinitions, type MetricDefinition } from './profiles/metric-definitions.ts'
 export { sequenceOf, SEQUENCES, type Sequence } from './sequence.ts'
 export { structureClass, type StructureClass } from './structures.ts'

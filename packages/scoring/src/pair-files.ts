@@ -33,7 +33,8 @@ export interface SeriesPair {
 /** Pairs reference and prediction files by base name; predictions without a reference are returned apart. */
 export async function pairFiles(truthDir: string, predDir: string): Promise<{ pairs: SeriesPair[]; extraPredictions: string[] }> {
   const truth = await listImages(truthDir, 'reference')
-  if (truth.size === 0) throw new ImageError(truthDir, 'no reference masks in the folder (expected .mha, .mhd, .nii, .nii.gz, .nrrd or .nhdr files)')
+  if (truth.size === 0)
+    throw new ImageError(truthDir, 'no reference masks in the folder (expected .mha, .mhd, .nii, .nii.gz, .nrrd or .nhdr files)')
   const pred = await listImages(predDir, 'prediction')
   const pairs = [...truth].map(([name, truthPath]) => ({ name, truthPath, predPath: pred.get(name) ?? null }))
   const extraPredictions = [...pred.keys()].filter((name) => !truth.has(name))

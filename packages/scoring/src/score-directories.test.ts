@@ -7,7 +7,12 @@ const dir = fileURLToPath(new URL('../test/fixtures/spider-vectors/', import.met
 describe('scoreDirectories', () => {
   it('gives the same document on worker threads as in one thread, and reports progress', async () => {
     const progress: Array<[number, number, string]> = []
-    const one = await scoreDirectories({ truthDir: `${dir}truth`, predDir: `${dir}pred`, threads: 1, onProgress: (...p) => void progress.push(p) })
+    const one = await scoreDirectories({
+      truthDir: `${dir}truth`,
+      predDir: `${dir}pred`,
+      threads: 1,
+      onProgress: (...p) => void progress.push(p),
+    })
     const two = await scoreDirectories({ truthDir: `${dir}truth`, predDir: `${dir}pred`, threads: 2, profile: 'spider' })
     expect(two.document).toEqual(one.document)
     expect(one.exitCode).toBe(0)
@@ -17,6 +22,8 @@ describe('scoreDirectories', () => {
   })
 
   it('rejects a thread count that is not a positive integer', async () => {
-    await expect(scoreDirectories({ truthDir: `${dir}truth`, predDir: `${dir}pred`, threads: 0 })).rejects.toThrow(/threads must be a positive integer, got 0/)
+    await expect(scoreDirectories({ truthDir: `${dir}truth`, predDir: `${dir}pred`, threads: 0 })).rejects.toThrow(
+      /threads must be a positive integer, got 0/,
+    )
   })
 })

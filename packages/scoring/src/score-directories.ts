@@ -80,16 +80,31 @@ const WORKER_BODY = new URL('./score-worker.ts', import.meta.url).href
  * a worker needs about a second to load tsx and the scorer, during which this thread has
  * already scored dozens of series, so the start-up cost is hidden rather than added.
  */
-async function scoreOnWorkers(tasks: Task[], threads: number, memoryMb: number, progress: (r: SeriesResult) => void): Promise<SeriesResult[]> {
-  const pool = new ThreadPool<Task, SeriesResult>({ module: WORKER_BODY, size: threads - 1, resourceLimits: { maxOldGenerationSizeMb: memoryMb } })
+async function scoreOnWorkers(
+  tasks: Task[],
+  threads: number,
+  memoryMb: number,
+  progress: (r: SeriesResult) => void,
+): Promise<SeriesResult[]> {
+  const pool = new ThreadPool<Task, SeriesResult>({
+    module: WORKER_BODY,
+    size: threads - 1,
+    resourceLimits: { maxOldGenerationSizeMb: memoryMb },
+  })
   const onWorker = (task: Task) =>
     pool.run(task).catch((err: unknown) => {
       if (err instanceof ThreadTaskError) {
         const { file, problem } = err.details
-        throw err.originalName === 'ImageError' && typeof file === 'string' && typeof problem === 'string' ? new ImageError(file, problem) : new Error(`scoring ${task.name} failed: ${err.message}`)
+        throw err.originalName === 'ImageError' && typeof file === 'string' && typeof problem === 'string'
+          ? new ImageError(file, problem)
+          : new Error(`scoring ${task.name} failed: ${err.message}`)
       }
       if (err instanceof ThreadExitError) {
-        throw new Error(err.outOfMemory ? `a scoring thread reached its ${memoryMb} MB heap limit (starting, or scoring ${task.name})` : `a scoring worker exited unexpectedly (${err.reason})`)
+        throw new Error(
+          err.outOfMemory
+            ? `a scoring thread reached its ${memoryMb} MB heap limit (starting, or scoring ${task.name})`
+            : `a scoring worker exited unexpectedly (${err.reason})`,
+        )
       }
       throw err
     })

@@ -19,7 +19,14 @@ import { scoreSeriesFiles } from './score-series-files.ts'
 type Size = [number, number, number]
 
 function image(size: Size, data: Uint8Array | Uint16Array, spacing: Size = [0.7, 0.9, 2.5]): Image3D {
-  return { size, spacing, origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], componentType: data instanceof Uint8Array ? 'uint8' : 'uint16', data }
+  return {
+    size,
+    spacing,
+    origin: [0, 0, 0],
+    direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+    componentType: data instanceof Uint8Array ? 'uint8' : 'uint16',
+    data,
+  }
 }
 
 /** A reference of a few blocks (vertebrae, discs, canal values) and a noisy prediction with stray labels. */
@@ -32,7 +39,11 @@ function randomPair(random: () => number, stray: number): { size: Size; truth: U
     const x0 = Math.floor(random() * nx)
     const y0 = Math.floor(random() * ny)
     const z0 = Math.floor(random() * nz)
-    const [x1, y1, z1] = [Math.min(nx, x0 + 2 + Math.floor(random() * 8)), Math.min(ny, y0 + 2 + Math.floor(random() * 5)), Math.min(nz, z0 + 1 + Math.floor(random() * 3))]
+    const [x1, y1, z1] = [
+      Math.min(nx, x0 + 2 + Math.floor(random() * 8)),
+      Math.min(ny, y0 + 2 + Math.floor(random() * 5)),
+      Math.min(nz, z0 + 1 + Math.floor(random() * 3)),
+    ]
     for (let z = z0; z < z1; z++) for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) truth[(z * ny + y) * nx + x] = v
   }
   // Relabelled, eroded at random, plus `stray` labels of single voxels anywhere.
@@ -74,7 +85,13 @@ describe('scoreImages under memory budgets', () => {
         for (const options of [{ maxRuns: 0 }, { counterBytes: 1 }, { maxRuns: 3, counterBytes: 16 }]) {
           expect(scoreImages(t, p, profile, 'x_t1', options)).toEqual(unbudgeted)
         }
-        const structures = unbudgeted.structures.map(({ label, matchedLabel, dice, asd, hd95 }) => ({ label, matchedLabel, dice, asd, hd95 }))
+        const structures = unbudgeted.structures.map(({ label, matchedLabel, dice, asd, hd95 }) => ({
+          label,
+          matchedLabel,
+          dice,
+          asd,
+          hd95,
+        }))
         expect(structures).toEqual(allMasksStructures(t, p, profile))
         distances += structures.filter((s) => s.asd !== null).length
       }
@@ -122,7 +139,9 @@ describe('prediction label cap', () => {
       expect(refused.status).toBe('error')
       expect(refused.error).toBe('a_t1.mha: 3 distinct labels, at most 2 are accepted (SPIDER masks have fewer than 100 structures)')
       expect(refused.structures[0]).toMatchObject({ matchedLabel: null, dice: 0 })
-      expect((await scoreSeriesFiles({ ...files, options: { maxPredictionLabels: 2 } })).error).toBe(`${join(dir, 'p.mha')}: 3 distinct labels, at most 2 are accepted (SPIDER masks have fewer than 100 structures)`)
+      expect((await scoreSeriesFiles({ ...files, options: { maxPredictionLabels: 2 } })).error).toBe(
+        `${join(dir, 'p.mha')}: 3 distinct labels, at most 2 are accepted (SPIDER masks have fewer than 100 structures)`,
+      )
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

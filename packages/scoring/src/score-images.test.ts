@@ -4,7 +4,12 @@ import { scoreImages } from './score-images.ts'
 
 type Size = [number, number, number]
 
-function image(size: Size, spacing: Size, voxels: Array<[number, number, number, number]>, componentType: 'uint8' | 'uint16' = 'uint8'): Image3D {
+function image(
+  size: Size,
+  spacing: Size,
+  voxels: Array<[number, number, number, number]>,
+  componentType: 'uint8' | 'uint16' = 'uint8',
+): Image3D {
   const data = componentType === 'uint8' ? new Uint8Array(size[0] * size[1] * size[2]) : new Uint16Array(size[0] * size[1] * size[2])
   for (const [x, y, z, v] of voxels) data[(z * size[1] + y) * size[0] + x] = v
   return { size, spacing, origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], componentType, data }
@@ -22,7 +27,12 @@ const ISO: Size = [1, 1, 1]
 describe('scoreImages: matching', () => {
   it('matches the most frequent prediction value; a tie goes to the smallest', () => {
     const truth = image([8, 1, 1], ISO, line(0, 0, 3, 1))
-    const pred = image([8, 1, 1], ISO, [[0, 0, 0, 9], [1, 0, 0, 9], [2, 0, 0, 4], [3, 0, 0, 4]])
+    const pred = image([8, 1, 1], ISO, [
+      [0, 0, 0, 9],
+      [1, 0, 0, 9],
+      [2, 0, 0, 4],
+      [3, 0, 0, 4],
+    ])
     const s = scoreImages(truth, pred, 'spider', 'tie_t1').structures[0]
     expect(s.matchedLabel).toBe(4)
     expect(s.dice).toBe((2 * 2) / (4 + 2))
@@ -32,7 +42,10 @@ describe('scoreImages: matching', () => {
     const truth = image([8, 1, 1], ISO, [...line(0, 0, 1, 1), ...line(0, 2, 3, 2)])
     const pred = image([8, 1, 1], ISO, line(0, 0, 3, 7))
     const r = scoreImages(truth, pred, 'spider', 'merge_t1')
-    expect(r.structures.map((s) => [s.matchedLabel, s.dice])).toEqual([[7, (2 * 2) / 6], [7, (2 * 2) / 6]])
+    expect(r.structures.map((s) => [s.matchedLabel, s.dice])).toEqual([
+      [7, (2 * 2) / 6],
+      [7, (2 * 2) / 6],
+    ])
     expect(r.metrics.FalsePositiveStructures).toBe(0)
   })
 
@@ -137,9 +150,22 @@ describe('scoreImages: profiles', () => {
       const r = scoreImages(truth, pred, 'spider', 's_t2_SPACE')
       expect(r.sequence).toBe('t2_SPACE')
       expect(r.structures.map((s) => s.class)).toEqual(['vertebra', 'canal', 'other', 'disc'])
-      expect(r.metrics).toMatchObject({ DiceOverall: 0, DetectionVertebrae: 0, DetectionSpinalCanal: 0, DiceSpinalCanal: 0, ASDOverall: null, FalsePositiveStructures: 0 })
+      expect(r.metrics).toMatchObject({
+        DiceOverall: 0,
+        DetectionVertebrae: 0,
+        DetectionSpinalCanal: 0,
+        DiceSpinalCanal: 0,
+        ASDOverall: null,
+        FalsePositiveStructures: 0,
+      })
       const o = scoreImages(truth, pred, 'spider-official', 's_t2_SPACE').metrics
-      expect(o).toMatchObject({ OveralDiceScore: 0, DiceScoreSpinalCanal: 0, ASDSpinalCanal: null, DiceScoreVertebrae: null, OveralASD: null })
+      expect(o).toMatchObject({
+        OveralDiceScore: 0,
+        DiceScoreSpinalCanal: 0,
+        ASDSpinalCanal: null,
+        DiceScoreVertebrae: null,
+        OveralASD: null,
+      })
     }
   })
 
@@ -156,7 +182,9 @@ describe('scoreImages: profiles', () => {
     const shifted = { ...image([4, 1, 1], ISO, line(0, 0, 1, 1)), origin: [0, 0, 5] as const }
     expect(() => scoreImages(truth, shifted, 'spider', 'g_t1')).toThrow(/origin \[0, 0, 5\] differs from the reference origin \[0, 0, 0\]/)
     expect(scoreImages(truth, shifted, 'spider-official', 'g_t1').structures[0].dice).toBe(1)
-    expect(() => scoreImages(truth, image([5, 1, 1], ISO, []), 'spider-official', 'g_t1')).toThrow(/size 5x1x1 differs from the reference size 4x1x1/)
+    expect(() => scoreImages(truth, image([5, 1, 1], ISO, []), 'spider-official', 'g_t1')).toThrow(
+      /size 5x1x1 differs from the reference size 4x1x1/,
+    )
   })
 })
 

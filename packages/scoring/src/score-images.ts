@@ -32,9 +32,16 @@ export interface ScoreOptions {
  * Scores one series: `pred = null` is an empty prediction. Pure and synchronous; throws
  * ImageError for invalid labels or (prediction) geometry that does not fit the profile.
  */
-export function scoreImages(truth: Image3D, pred: Image3D | null, profile: ProfileName, name: string, options: ScoreOptions = {}): SeriesResult {
+export function scoreImages(
+  truth: Image3D,
+  pred: Image3D | null,
+  profile: ProfileName,
+  name: string,
+  options: ScoreOptions = {},
+): SeriesResult {
   const truthLabels = labelVolume(truth, `${name} (reference)`)
-  if (!truth.spacing.every((v) => v > 0 && Number.isFinite(v))) throw new ImageError(`${name} (reference)`, `spacing [${truth.spacing.join(', ')}] must be positive`)
+  if (!truth.spacing.every((v) => v > 0 && Number.isFinite(v)))
+    throw new ImageError(`${name} (reference)`, `spacing [${truth.spacing.join(', ')}] must be positive`)
   let predIndexed: IndexedPrediction | null = null
   if (pred) {
     const predLabels = labelVolume(pred, `${name} (prediction)`)
@@ -53,11 +60,19 @@ export interface IndexedPrediction extends IndexedLabels {
  * Statistics and run index of a prediction on the reference's grid; throws ImageError naming
  * `file` when it has more distinct labels than `options.maxPredictionLabels`.
  */
-export function indexPrediction(pred: LabelVolume, size: readonly [number, number, number], options: ScoreOptions, file: string): IndexedPrediction {
+export function indexPrediction(
+  pred: LabelVolume,
+  size: readonly [number, number, number],
+  options: ScoreOptions,
+  file: string,
+): IndexedPrediction {
   const stats = labelStats(pred.labels, size, options.maxRuns)
   const cap = options.maxPredictionLabels
   if (cap !== undefined && stats.labels.length > cap) {
-    throw new ImageError(file, `${stats.labels.length} distinct labels, at most ${cap} are accepted (SPIDER masks have fewer than 100 structures)`)
+    throw new ImageError(
+      file,
+      `${stats.labels.length} distinct labels, at most ${cap} are accepted (SPIDER masks have fewer than 100 structures)`,
+    )
   }
   return { ...indexLabels(pred.labels, size, stats), values: pred.values }
 }

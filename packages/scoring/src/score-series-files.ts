@@ -23,13 +23,27 @@ export interface SeriesFiles {
  * prediction problem (missing, unreadable, invalid labels, geometry) gives status "error"
  * with the message, and the series is scored as an empty prediction.
  */
-export async function scoreSeriesFiles({ name, truthPath, predPath, profile, predLabel, options = {} }: SeriesFiles): Promise<SeriesResult> {
+export async function scoreSeriesFiles({
+  name,
+  truthPath,
+  predPath,
+  profile,
+  predLabel,
+  options = {},
+}: SeriesFiles): Promise<SeriesResult> {
   // Both files are read concurrently; the prediction's outcome is settled (never rejects) so
   // that a reference error does not leave a rejected promise behind.
-  const predRead = predPath === null ? null : readImage(predPath).then((image) => ({ image }), (error: unknown) => ({ error }))
+  const predRead =
+    predPath === null
+      ? null
+      : readImage(predPath).then(
+          (image) => ({ image }),
+          (error: unknown) => ({ error }),
+        )
   const truth = await readImage(truthPath)
   // Distances need a positive spacing; the prediction's is checked against this one.
-  if (!truth.spacing.every((v) => v > 0 && Number.isFinite(v))) throw new ImageError(truthPath, `spacing [${truth.spacing.join(', ')}] must be positive`)
+  if (!truth.spacing.every((v) => v > 0 && Number.isFinite(v)))
+    throw new ImageError(truthPath, `spacing [${truth.spacing.join(', ')}] must be positive`)
   const truthLabels = labelVolume(truth, truthPath)
   let prediction: IndexedPrediction | null = null
   let error: string | undefined

@@ -15,6 +15,14 @@ describe('sequenceOf', () => {
 
 describe('structureClass', () => {
   it('follows the label scheme', () => {
-    expect([1, 99, 100, 101, 200, 201, 225].map(structureClass)).toEqual(['vertebra', 'vertebra', 'canal', 'other', 'other', 'disc', 'disc'])
+    expect([1, 99, 100, 101, 200, 201, 225].map(structureClass)).toEqual([
+      'vertebra',
+      'vertebra',
+      'canal',
+      'other',
+      'other',
+      'disc',
+      'disc',
+    ])
   })
 })

@@ -20,7 +20,9 @@ const spider = JSON.parse(readFileSync(`${dir}spider-expected.json`, 'utf8')) as
 const names = official.series.map((s) => s.name as string)
 
 async function scoreAll(profile: ProfileName): Promise<SeriesResult[]> {
-  return Promise.all(names.map((name) => scoreSeriesFiles({ name, truthPath: `${dir}truth/${name}.mha`, predPath: `${dir}pred/${name}.mha`, profile })))
+  return Promise.all(
+    names.map((name) => scoreSeriesFiles({ name, truthPath: `${dir}truth/${name}.mha`, predPath: `${dir}pred/${name}.mha`, profile })),
+  )
 }
 
 function expectClose(actual: number | null | undefined, expected: number | null, what: string): void {
@@ -29,7 +31,9 @@ function expectClose(actual: number | null | undefined, expected: number | null,
     return
   }
   expect(actual, what).not.toBeNull()
-  expect(Math.abs((actual as number) - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)))
+  expect(Math.abs((actual as number) - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(
+    1e-9 * Math.max(1, Math.abs(expected)),
+  )
 }
 
 describe('spider-vectors fixture', () => {
@@ -42,7 +46,11 @@ describe('spider-vectors fixture', () => {
         if (key === 'name') continue
         expectClose(got.metrics[key], value as number | null, `${expected.name} ${key}`)
       }
-      expect(Object.keys(got.metrics).sort()).toEqual(Object.keys(expected).filter((k) => k !== 'name').sort())
+      expect(Object.keys(got.metrics).sort()).toEqual(
+        Object.keys(expected)
+          .filter((k) => k !== 'name')
+          .sort(),
+      )
     }
     const doc = buildResultDocument('spider-official', series)
     for (const [key, { mean, std }] of Object.entries(official.aggregates)) {
@@ -67,7 +75,11 @@ describe('spider-vectors fixture', () => {
         expectClose(g.hd95, s.hd95, `${expected.name} label ${s.label} hd95`)
       })
     }
-    const compare = (got: Record<string, Record<string, number | null>>, want: Record<string, Record<string, number | null>>, where: string) => {
+    const compare = (
+      got: Record<string, Record<string, number | null>>,
+      want: Record<string, Record<string, number | null>>,
+      where: string,
+    ) => {
       expect(Object.keys(got)).toEqual(Object.keys(want))
       for (const [key, stats] of Object.entries(want)) {
         for (const [stat, value] of Object.entries(stats)) expectClose(got[key][stat as 'mean'], value, `${where} ${key} ${stat}`)

@@ -30,7 +30,8 @@ export class FileStorage implements Storage {
         done(null, chunk)
       },
     })
-    const source = content instanceof Readable ? content : Readable.from([typeof content === 'string' ? Buffer.from(content) : Buffer.from(content)])
+    const source =
+      content instanceof Readable ? content : Readable.from([typeof content === 'string' ? Buffer.from(content) : Buffer.from(content)])
     try {
       await pipeline(source, meter, createWriteStream(temp, { flags: 'wx' }))
       await rename(temp, target)

@@ -47,7 +47,8 @@ const SEGMENT = /^[A-Za-z0-9_.@+=-][A-Za-z0-9_.@+= -]*$/
 
 /** Throws unless key is a safe relative name: no empty, `.` or `..` segments, no backslashes. */
 export function validateKey(key: string): string {
-  if (typeof key !== 'string' || key.length === 0 || key.length > 1024) throw new StorageError('invalid_key', `invalid storage key "${key}"`)
+  if (typeof key !== 'string' || key.length === 0 || key.length > 1024)
+    throw new StorageError('invalid_key', `invalid storage key "${key}"`)
   for (const segment of key.split('/')) {
     if (segment === '' || segment === '.' || segment === '..' || !SEGMENT.test(segment)) {
       throw new StorageError('invalid_key', `invalid storage key "${key}" (segment "${segment}")`)

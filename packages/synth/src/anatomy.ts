@@ -162,8 +162,12 @@ export function drawAnatomy(rng: Rng): Anatomy {
 
   const canalDepth = rng.clampedNormal(8, 0.8, 5.5, 10) * scale
   const canalWidth = rng.clampedNormal(11.5, 0.8, 9.5, 13.5) * scale
-  const canalHalfDepth = vertebrae.map((v) => (v.sacral ? canalDepth * (0.65 + 0.12 * v.index) : v.index <= 5 ? canalDepth : canalDepth * 0.92))
-  const canalHalfWidth = vertebrae.map((v) => (v.sacral ? canalWidth * (0.8 + 0.12 * v.index) : v.index <= 5 ? canalWidth : canalWidth * 0.75))
+  const canalHalfDepth = vertebrae.map((v) =>
+    v.sacral ? canalDepth * (0.65 + 0.12 * v.index) : v.index <= 5 ? canalDepth : canalDepth * 0.92,
+  )
+  const canalHalfWidth = vertebrae.map((v) =>
+    v.sacral ? canalWidth * (0.8 + 0.12 * v.index) : v.index <= 5 ? canalWidth : canalWidth * 0.75,
+  )
 
   const conusIndex = rng.pick([5, 5, 6])
   const conusVertebra = vertebrae.find((v) => v.index === conusIndex)!

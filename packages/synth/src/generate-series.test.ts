@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest'
 import { generateSeries } from './generate-series.ts'
 import { SEQUENCES, type Sequence } from './series-grid.ts'
 
-const labelsOf = (mask: Image3D): number[] => [...new Set(mask.data)].map(Number).filter((v) => v > 0).sort((a, b) => a - b)
+const labelsOf = (mask: Image3D): number[] =>
+  [...new Set(mask.data)]
+    .map(Number)
+    .filter((v) => v > 0)
+    .sort((a, b) => a - b)
 
 /** Checks the SPIDER label scheme; returns the number of visible vertebrae. */
 function expectSpiderLabels(labels: number[], where: string): number {

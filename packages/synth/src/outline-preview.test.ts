@@ -35,7 +35,8 @@ describe('outlinePreviewPng', () => {
     const empty = { ...mask, data: new Uint8Array(mask.data.length) }
     const none = decode(outlinePreviewPng(image, mask, empty))
     let m = 0
-    for (let r = 0; r < none.height; r++) for (let c = 0; c < none.width; c++) if (none.at(r, c).every((v, i) => v === OUTLINE_COLOURS.prediction[i])) m++
+    for (let r = 0; r < none.height; r++)
+      for (let c = 0; c < none.width; c++) if (none.at(r, c).every((v, i) => v === OUTLINE_COLOURS.prediction[i])) m++
     expect(m).toBe(0)
   })
 

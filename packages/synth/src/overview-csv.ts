@@ -10,7 +10,20 @@ export interface OverviewRow {
   readonly spacing: readonly [number, number, number]
 }
 
-export const OVERVIEW_HEADER = ['study', 'series_name', 'sequence', 'split', 'sex', 'age', 'size_x', 'size_y', 'size_z', 'spacing_x', 'spacing_y', 'spacing_z'] as const
+export const OVERVIEW_HEADER = [
+  'study',
+  'series_name',
+  'sequence',
+  'split',
+  'sex',
+  'age',
+  'size_x',
+  'size_y',
+  'size_z',
+  'spacing_x',
+  'spacing_y',
+  'spacing_z',
+] as const
 
 // Shortest decimal that reads back as the same number: exact and byte-stable.
 const mm = (x: number): string => String(x)

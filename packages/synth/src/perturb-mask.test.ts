@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest'
 import { generateSeries } from './generate-series.ts'
 import { perturbMask } from './perturb-mask.ts'
 
-const labelsOf = (mask: Image3D): number[] => [...new Set(mask.data)].map(Number).filter((v) => v > 0).sort((a, b) => a - b)
+const labelsOf = (mask: Image3D): number[] =>
+  [...new Set(mask.data)]
+    .map(Number)
+    .filter((v) => v > 0)
+    .sort((a, b) => a - b)
 function count(mask: Image3D, label: number): number {
   let n = 0
   for (let i = 0; i < mask.data.length; i++) if (mask.data[i] === label) n++
@@ -13,7 +17,13 @@ function count(mask: Image3D, label: number): number {
 /** A hand-built 6 x 6 x 1 mask: vertebra 1 (2 x 2 block), disc 201 next to it. */
 function tiny(): Image3D {
   const data = new Uint8Array(36)
-  for (const [i, j] of [[1, 1], [2, 1], [1, 2], [2, 2]]) data[i + 6 * j] = 1
+  for (const [i, j] of [
+    [1, 1],
+    [2, 1],
+    [1, 2],
+    [2, 2],
+  ])
+    data[i + 6 * j] = 1
   data[3 + 6 * 1] = 201
   return { size: [6, 6, 1], spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], componentType: 'uint8', data }
 }
@@ -103,7 +113,8 @@ describe.each([
   const reference = labelsOf(mask)
   const vertebrae = reference.filter((v) => v < 100).length
   const discs = reference.filter((v) => v > 200).length
-  const score = (spec: string, specSeed = 1): SeriesResult => scoreImages(mask, perturbMask(mask, spec, specSeed), 'spider', `${study}_${sequence}`)
+  const score = (spec: string, specSeed = 1): SeriesResult =>
+    scoreImages(mask, perturbMask(mask, spec, specSeed), 'spider', `${study}_${sequence}`)
   const m = (r: SeriesResult, key: string): number | null => r.metrics[key]
 
   it('the reference itself is perfect', () => {

@@ -4,11 +4,15 @@ import { parsePerturbSpec, PerturbSpecError, type DropTarget, type PerturbOp } f
 import { Rng } from '@spider-bench/random'
 
 const isVertebra = (v: number): boolean => v >= 1 && v <= 99
-const inClass = (v: number, target: DropTarget): boolean => (target === 'vertebra' ? isVertebra(v) : target === 'disc' ? v > 200 : v === 100)
+const inClass = (v: number, target: DropTarget): boolean =>
+  target === 'vertebra' ? isVertebra(v) : target === 'disc' ? v > 200 : v === 100
 
 /** A random value in 1..255 (else 256..65535) not in `used`; it is added to `used`. */
 function freshLabel(rng: Rng, used: Set<number>): number {
-  for (const [lo, hi] of [[1, 255], [256, 65535]]) {
+  for (const [lo, hi] of [
+    [1, 255],
+    [256, 65535],
+  ]) {
     const free: number[] = []
     for (let v = lo; v <= hi && free.length < 4096; v++) if (!used.has(v)) free.push(v)
     if (free.length > 0) {
@@ -25,7 +29,8 @@ function toLabels(mask: Image3D): Uint16Array {
   const out = new Uint16Array(mask.data.length)
   for (let i = 0; i < mask.data.length; i++) {
     const v = Number(mask.data[i])
-    if (!Number.isInteger(v) || v < 0 || v > 65535) throw new PerturbSpecError(`mask voxel ${i} has value ${v}; expected integer labels 0..65535`)
+    if (!Number.isInteger(v) || v < 0 || v > 65535)
+      throw new PerturbSpecError(`mask voxel ${i} has value ${v}; expected integer labels 0..65535`)
     out[i] = v
   }
   return out
@@ -75,7 +80,8 @@ function apply(op: PerturbOp, src: Uint16Array, size: Size3, spacing: readonly n
     case 'merge': {
       const present = new Set(presentLabels(src))
       const pairs = [...present].filter((v) => isVertebra(v) && present.has(v + 1) && isVertebra(v + 1))
-      if (pairs.length === 0) throw new PerturbSpecError(`"${spec}": merge: the mask has no two neighbouring vertebrae (labels i and i+1 in 1-99)`)
+      if (pairs.length === 0)
+        throw new PerturbSpecError(`"${spec}": merge: the mask has no two neighbouring vertebrae (labels i and i+1 in 1-99)`)
       const lower = rng.pick(pairs)
       const map = identityMap()
       map[lower + 1] = lower

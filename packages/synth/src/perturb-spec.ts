@@ -37,7 +37,8 @@ export class PerturbSpecError extends Error {
 const INT = /^[+-]?\d+$/
 
 function intArg(spec: string, op: string, arg: string | undefined, min: number, max: number): number {
-  if (arg === undefined || !INT.test(arg)) throw new PerturbSpecError(`"${spec}": ${op} needs an integer argument (${op}:K), got ${arg === undefined ? 'none' : `"${arg}"`}`)
+  if (arg === undefined || !INT.test(arg))
+    throw new PerturbSpecError(`"${spec}": ${op} needs an integer argument (${op}:K), got ${arg === undefined ? 'none' : `"${arg}"`}`)
   const k = Number(arg)
   if (k < min || k > max) throw new PerturbSpecError(`"${spec}": ${op}:${arg} is out of range (${min} to ${max})`)
   return k
@@ -46,7 +47,8 @@ function intArg(spec: string, op: string, arg: string | undefined, min: number, 
 /** Parses a SPEC; throws PerturbSpecError naming the spec, the OP and what is wrong. */
 export function parsePerturbSpec(spec: string): PerturbOp[] {
   const parts = spec.split(',').map((p) => p.trim())
-  if (spec.trim() === '' || parts.some((p) => p === '')) throw new PerturbSpecError(`"${spec}": empty operation in SPEC (expected OP[:ARG],OP[:ARG],...)`)
+  if (spec.trim() === '' || parts.some((p) => p === ''))
+    throw new PerturbSpecError(`"${spec}": empty operation in SPEC (expected OP[:ARG],OP[:ARG],...)`)
   const ops: PerturbOp[] = []
   let relabelled = false
   for (const part of parts) {
@@ -82,7 +84,9 @@ export function parsePerturbSpec(spec: string): PerturbOp[] {
       case 'drop':
         needsClasses()
         if (arg !== 'vertebra' && arg !== 'disc' && arg !== 'canal') {
-          throw new PerturbSpecError(`"${spec}": drop needs vertebra, disc or canal (drop:disc), got ${arg === undefined ? 'none' : `"${arg}"`}`)
+          throw new PerturbSpecError(
+            `"${spec}": drop needs vertebra, disc or canal (drop:disc), got ${arg === undefined ? 'none' : `"${arg}"`}`,
+          )
         }
         ops.push({ op: 'drop', target: arg })
         break
@@ -98,13 +102,17 @@ export function parsePerturbSpec(spec: string): PerturbOp[] {
       case 'noise': {
         const p = arg === undefined ? NaN : Number(arg)
         if (arg === undefined || arg.trim() === '' || !Number.isFinite(p) || p <= 0 || p > 1) {
-          throw new PerturbSpecError(`"${spec}": noise needs a probability 0 < P <= 1 (noise:0.2), got ${arg === undefined ? 'none' : `"${arg}"`}`)
+          throw new PerturbSpecError(
+            `"${spec}": noise needs a probability 0 < P <= 1 (noise:0.2), got ${arg === undefined ? 'none' : `"${arg}"`}`,
+          )
         }
         ops.push({ op: 'noise', p })
         break
       }
       default:
-        throw new PerturbSpecError(`"${spec}": unknown operation "${name}" (known: identity, relabel, dilate:K, erode:K, shift:K, drop:vertebra|disc|canal, merge, split, fp:N, noise:P)`)
+        throw new PerturbSpecError(
+          `"${spec}": unknown operation "${name}" (known: identity, relabel, dilate:K, erode:K, shift:K, drop:vertebra|disc|canal, merge, split, fp:N, noise:P)`,
+        )
     }
   }
   return ops

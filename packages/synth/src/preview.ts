@@ -6,10 +6,19 @@ function labelColour(label: number): [number, number, number] {
   if (label === 100) return [40, 220, 80]
   if (label > 200) {
     const i = label - 201
-    return [[30, 120, 255], [0, 200, 230], [120, 90, 255]][i % 3] as [number, number, number]
+    return [
+      [30, 120, 255],
+      [0, 200, 230],
+      [120, 90, 255],
+    ][i % 3] as [number, number, number]
   }
   if (label > 100) return [200, 120, 220]
-  return [[255, 70, 50], [255, 170, 0], [240, 230, 40], [255, 110, 160]][(label - 1) % 4] as [number, number, number]
+  return [
+    [255, 70, 50],
+    [255, 170, 0],
+    [240, 230, 40],
+    [255, 110, 160],
+  ][(label - 1) % 4] as [number, number, number]
 }
 
 /**
@@ -83,7 +92,8 @@ function sagittalGrid(image: Image3D, pixelsPerMm: number) {
 }
 
 function sameSize(a: Image3D, b: Image3D, what: string): void {
-  if (a.size.some((v, d) => v !== b.size[d])) throw new Error(`outlinePreviewPng: image size ${a.size.join('x')} differs from ${what} size ${b.size.join('x')}`)
+  if (a.size.some((v, d) => v !== b.size[d]))
+    throw new Error(`outlinePreviewPng: image size ${a.size.join('x')} differs from ${what} size ${b.size.join('x')}`)
 }
 
 /** Colours of the outlines in outlinePreviewPng: reference green, prediction magenta. */
@@ -113,7 +123,15 @@ export function outlinePreviewPng(image: Image3D, reference: Image3D, prediction
       for (let c = 0; c < width; c++) {
         const l = label(r, c)
         if (l === 0) continue
-        const edge = (r > 0 && label(r - 1, c) !== l) || (r < height - 1 && label(r + 1, c) !== l) || (c > 0 && label(r, c - 1) !== l) || (c < width - 1 && label(r, c + 1) !== l) || r === 0 || c === 0 || r === height - 1 || c === width - 1
+        const edge =
+          (r > 0 && label(r - 1, c) !== l) ||
+          (r < height - 1 && label(r + 1, c) !== l) ||
+          (c > 0 && label(r, c - 1) !== l) ||
+          (c < width - 1 && label(r, c + 1) !== l) ||
+          r === 0 ||
+          c === 0 ||
+          r === height - 1 ||
+          c === width - 1
         if (edge) rgb.set(colour, 3 * (r * width + c))
       }
     }

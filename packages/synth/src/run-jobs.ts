@@ -17,7 +17,11 @@ export function runJobsInThread(jobs: readonly SeriesJob[], done: (o: SeriesOutc
 const WORKER_BODY = new URL('./synth-worker.ts', import.meta.url).href
 
 /** On `threads` worker threads, one job per thread at a time; results in job order. */
-export async function runJobsOnWorkers(jobs: readonly SeriesJob[], threads: number, done: (o: SeriesOutcome) => void): Promise<SeriesOutcome[]> {
+export async function runJobsOnWorkers(
+  jobs: readonly SeriesJob[],
+  threads: number,
+  done: (o: SeriesOutcome) => void,
+): Promise<SeriesOutcome[]> {
   const pool = new ThreadPool<SeriesJob, SeriesOutcome>({ module: WORKER_BODY, size: threads })
   const onWorker = (job: SeriesJob) =>
     pool.run(job).catch((err: unknown) => {
@@ -26,7 +30,11 @@ export async function runJobsOnWorkers(jobs: readonly SeriesJob[], threads: numb
       throw err
     })
   try {
-    return await runLanes(jobs, Array.from({ length: threads }, () => onWorker), done)
+    return await runLanes(
+      jobs,
+      Array.from({ length: threads }, () => onWorker),
+      done,
+    )
   } finally {
     void pool.close()
   }

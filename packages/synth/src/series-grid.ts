@@ -80,7 +80,11 @@ export function drawSeriesGrid(
   for (let a = aBottom; a <= aTop; a += 5) {
     const s = Math.max(0, Math.min(anatomy.vertebrae[anatomy.vertebrae.length - 1].sHigh, a))
     const c = curveAt(anatomy.curve, s)
-    const depth = interpolateAlongSpine(anatomy, anatomy.vertebrae.map((v) => v.halfDepth), s)
+    const depth = interpolateAlongSpine(
+      anatomy,
+      anatomy.vertebrae.map((v) => v.halfDepth),
+      s,
+    )
     const canal = interpolateAlongSpine(anatomy, anatomy.canalHalfDepth, s)
     pFront = Math.min(pFront, c.p - depth)
     pBack = Math.max(pBack, c.p + depth + 2 * canal + anatomy.soft.muscleDepth + anatomy.soft.fatDepth + 10)

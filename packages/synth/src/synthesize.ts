@@ -62,22 +62,37 @@ function validate(options: SynthesizeOptions): Required<Omit<SynthesizeOptions, 
   const predictions = options.predictions ?? {}
   const threads = options.threads ?? (size === 'small' ? 1 : availableParallelism())
   if (!options.out) throw new SynthOptionError('out: an output folder is required')
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new SynthOptionError(`threads: expected an integer from 1 to 64, got ${threads}`)
-  if (!Number.isInteger(studies) || studies < 1 || studies > MAX_STUDIES) throw new SynthOptionError(`studies: expected an integer from 1 to ${MAX_STUDIES}, got ${studies}`)
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new SynthOptionError(`seed: expected an integer from 0 to 4294967295, got ${seed}`)
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+    throw new SynthOptionError(`threads: expected an integer from 1 to 64, got ${threads}`)
+  if (!Number.isInteger(studies) || studies < 1 || studies > MAX_STUDIES)
+    throw new SynthOptionError(`studies: expected an integer from 1 to ${MAX_STUDIES}, got ${studies}`)
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new SynthOptionError(`seed: expected an integer from 0 to 4294967295, got ${seed}`)
   if (!SIZES.includes(size)) throw new SynthOptionError(`size: expected ${SIZES.join(' or ')}, got "${size}"`)
   if (sequences.length === 0) throw new SynthOptionError(`sequences: expected at least one of ${SEQUENCES.join(', ')}`)
-  for (const s of sequences) if (!SEQUENCES.includes(s)) throw new SynthOptionError(`sequences: unknown sequence "${s}" (expected ${SEQUENCES.join(', ')})`)
+  for (const s of sequences)
+    if (!SEQUENCES.includes(s)) throw new SynthOptionError(`sequences: unknown sequence "${s}" (expected ${SEQUENCES.join(', ')})`)
   if (new Set(sequences).size !== sequences.length) throw new SynthOptionError(`sequences: "${sequences.join(',')}" names a sequence twice`)
   for (const [name, spec] of Object.entries(predictions)) {
-    if (!PREDICTION_NAME.test(name)) throw new SynthOptionError(`predictions: invalid name "${name}" (letters, digits, '_', '.', '-'; at most 64 characters)`)
+    if (!PREDICTION_NAME.test(name))
+      throw new SynthOptionError(`predictions: invalid name "${name}" (letters, digits, '_', '.', '-'; at most 64 characters)`)
     try {
       parsePerturbSpec(spec)
     } catch (err) {
       throw new SynthOptionError(`predictions: ${name}=${spec}: ${(err as Error).message}`)
     }
   }
-  return { out: options.out, studies, seed, size, sequences, predictions, preview: options.preview ?? false, force: options.force ?? false, threads }
+  return {
+    out: options.out,
+    studies,
+    seed,
+    size,
+    sequences,
+    predictions,
+    preview: options.preview ?? false,
+    force: options.force ?? false,
+    threads,
+  }
 }
 
 async function ensureWritableFolder(out: string, force: boolean): Promise<void> {
@@ -89,7 +104,10 @@ async function ensureWritableFolder(out: string, force: boolean): Promise<void> 
     if (code === 'ENOTDIR') throw new SynthOptionError(`out: ${out} exists and is not a folder`)
     if (code !== 'ENOENT') throw err
   }
-  if (entries.length > 0 && !force) throw new SynthOptionError(`out: ${out} is not empty (${entries.length} entries); choose a new folder or pass force (--force) to overwrite`)
+  if (entries.length > 0 && !force)
+    throw new SynthOptionError(
+      `out: ${out} is not empty (${entries.length} entries); choose a new folder or pass force (--force) to overwrite`,
+    )
   await mkdir(out, { recursive: true })
 }
 

@@ -11,7 +11,10 @@ const plain = (err: unknown): SerializedError => {
  * with the result or the error (`describe` turns an error into plain data; default: name and
  * message), and tells the pool it is loaded. Call it at the top level of the thread module.
  */
-export function serveTasks<Task, Result>(handle: (task: Task) => Promise<Result> | Result, describe: (err: unknown) => SerializedError = plain): void {
+export function serveTasks<Task, Result>(
+  handle: (task: Task) => Promise<Result> | Result,
+  describe: (err: unknown) => SerializedError = plain,
+): void {
   const port = parentPort
   if (!port) throw new Error('serveTasks must run in a worker thread')
   port.on('message', ({ id, task }: TaskMessage<Task>) => {

@@ -74,7 +74,8 @@ export class ThreadPool<Task, Result> {
   private startupFailure: ThreadExitError | null = null
 
   constructor(private readonly options: ThreadPoolOptions) {
-    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`thread pool size must be a positive integer, got ${options.size}`)
+    if (!Number.isInteger(options.size) || options.size < 1)
+      throw new RangeError(`thread pool size must be a positive integer, got ${options.size}`)
   }
 
   /** Runs a task on the next free thread. */
@@ -113,7 +114,8 @@ export class ThreadPool<Task, Result> {
       slot.busy = pending
       slot.worker.postMessage({ id: pending.id, task: pending.task } satisfies TaskMessage<Task>)
     }
-    if (this.options.idleMs !== undefined) for (const slot of this.slots) if (slot.busy === null && slot.idle === null) this.stopWhenIdle(slot, this.options.idleMs)
+    if (this.options.idleMs !== undefined)
+      for (const slot of this.slots) if (slot.busy === null && slot.idle === null) this.stopWhenIdle(slot, this.options.idleMs)
   }
 
   private stopWhenIdle(slot: Slot<Task, Result>, idleMs: number): void {
@@ -134,7 +136,10 @@ export class ThreadPool<Task, Result> {
   private spawn(): Slot<Task, Result> {
     let markReady = () => {}
     const ready = new Promise<void>((resolve) => (markReady = resolve))
-    const worker = new Worker(ENTRY, { workerData: { module: this.options.module }, ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}) })
+    const worker = new Worker(ENTRY, {
+      workerData: { module: this.options.module },
+      ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
+    })
     if (this.options.unref) worker.unref()
     const slot: Slot<Task, Result> = { worker, busy: null, idle: null, loaded: false, ready }
     worker.on('message', (reply: ReplyMessage<Result>) => {
@@ -185,7 +190,11 @@ const taskError = (e: SerializedError) => new ThreadTaskError(e.name, e.message,
  * task when its previous one is done); results in task order. The first failure rejects and
  * no further task starts.
  */
-export async function runLanes<Task, Result>(tasks: readonly Task[], lanes: ReadonlyArray<(task: Task) => Promise<Result>>, done?: (result: Result, task: Task) => void): Promise<Result[]> {
+export async function runLanes<Task, Result>(
+  tasks: readonly Task[],
+  lanes: ReadonlyArray<(task: Task) => Promise<Result>>,
+  done?: (result: Result, task: Task) => void,
+): Promise<Result[]> {
   const results = new Array<Result>(tasks.length)
   let next = 0
   let failed = false

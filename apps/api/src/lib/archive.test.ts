@@ -66,7 +66,8 @@ for (const [format, write] of Object.entries(writers)) {
       const err = await problemsOf(extractArchive(archive(), join(dir, 'out'), limits))
       expect(err.status).toBe(422)
       // yauzl refuses unsafe zip names itself; tar entries are checked one by one.
-      if (format === 'tar.gz') expect(err.problems).toEqual(['/abs.mha: absolute paths are not allowed', 'a/../../evil.mha: ".." is not allowed in archive paths'])
+      if (format === 'tar.gz')
+        expect(err.problems).toEqual(['/abs.mha: absolute paths are not allowed', 'a/../../evil.mha: ".." is not allowed in archive paths'])
       else expect(err.message).toMatch(/abs\.mha|evil\.mha/)
       expect(await readdir(dir)).not.toContain('evil.mha')
     })
@@ -99,7 +100,10 @@ for (const [format, write] of Object.entries(writers)) {
     })
 
     it('stops at the entry-count limit with 413', async () => {
-      await write(archive(), Array.from({ length: 12 }, (_, i) => ({ name: `f${i}.mha`, data: 'x' })))
+      await write(
+        archive(),
+        Array.from({ length: 12 }, (_, i) => ({ name: `f${i}.mha`, data: 'x' })),
+      )
       const err = await problemsOf(extractArchive(archive(), join(dir, 'out'), { maxEntries: 10, maxBytes: 1_000_000 }))
       expect(err.status).toBe(413)
       expect(err.message).toBe('the archive has more than MAX_ARCHIVE_ENTRIES (10) entries')
@@ -110,7 +114,14 @@ for (const [format, write] of Object.entries(writers)) {
         { name: 'a.mha', data: 'small' },
         { name: 'bomb.mha', data: Buffer.alloc(2_000_000) },
       ])
-      const err = await problemsOf(extractArchive(archive(), join(dir, 'out'), { maxEntries: 10, maxBytes: 10_000_000, maxEntryBytes: 1000, reason: 'the most 1 series can need' }))
+      const err = await problemsOf(
+        extractArchive(archive(), join(dir, 'out'), {
+          maxEntries: 10,
+          maxBytes: 10_000_000,
+          maxEntryBytes: 1000,
+          reason: 'the most 1 series can need',
+        }),
+      )
       expect(err.status).toBe(413)
       expect(err.message).toBe('bomb.mha: expands to more than 1000 bytes, the most 1 series can need')
       expect((await readdir(join(dir, 'out'))).filter((f) => f.includes('bomb'))).toEqual([])
@@ -120,7 +131,13 @@ for (const [format, write] of Object.entries(writers)) {
 
 describe('predictionArchiveLimits', () => {
   it('allows what one label image per test series can need, capped by the configured limits', () => {
-    const limits = predictionArchiveLimits([[10, 10, 2], [20, 10, 1]], { maxEntries: 10_000, maxBytes: 16 * 1024 ** 3 })
+    const limits = predictionArchiveLimits(
+      [
+        [10, 10, 2],
+        [20, 10, 1],
+      ],
+      { maxEntries: 10_000, maxBytes: 16 * 1024 ** 3 },
+    )
     expect(limits.maxBytes).toBe(200 * 8 + 65536 + 200 * 8 + 65536)
     expect(limits.maxEntryBytes).toBe(200 * 8 + 65536)
     expect(limits.maxEntries).toBe(3 * 2 + 64)

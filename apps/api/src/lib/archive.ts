@@ -36,7 +36,10 @@ export function predictionArchiveLimits(seriesSizes: ReadonlyArray<readonly numb
   const perSeries = seriesSizes.map((size) => size.reduce((a, b) => a * b, 1) * MAX_BYTES_PER_VOXEL + IMAGE_HEADER_SLACK)
   const n = seriesSizes.length
   return {
-    maxBytes: Math.min(configured.maxBytes, perSeries.reduce((a, b) => a + b, 0)),
+    maxBytes: Math.min(
+      configured.maxBytes,
+      perSeries.reduce((a, b) => a + b, 0),
+    ),
     maxEntries: Math.min(configured.maxEntries, ENTRIES_PER_SERIES * n + ENTRY_SLACK),
     maxEntryBytes: Math.min(configured.maxBytes, Math.max(0, ...perSeries)),
     reason: `the most that predictions for the ${n} test series can need (voxels × ${MAX_BYTES_PER_VOXEL} bytes + ${IMAGE_HEADER_SLACK / 1024} KiB per series)`,
@@ -80,13 +83,21 @@ export function normaliseEntryPath(name: string): { path: string } | { problem: 
 }
 
 /** What to upload instead of something that is not an archive. */
-const PUT_IN_ARCHIVE = 'upload a .zip or .tar.gz holding the files, e.g. made with `tar czf upload.tar.gz -C DIR .` or `cd DIR && zip -r ../upload.zip .`'
+const PUT_IN_ARCHIVE =
+  'upload a .zip or .tar.gz holding the files, e.g. made with `tar czf upload.tar.gz -C DIR .` or `cd DIR && zip -r ../upload.zip .`'
 
 async function detectFormat(file: string): Promise<'zip' | 'tar.gz'> {
   const handle = await open(file, 'r')
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0)
-    if (bytesRead >= 4 && buffer[0] === 0x50 && buffer[1] === 0x4b && (buffer[2] === 3 || buffer[2] === 5) && (buffer[3] === 4 || buffer[3] === 6)) return 'zip'
+    if (
+      bytesRead >= 4 &&
+      buffer[0] === 0x50 &&
+      buffer[1] === 0x4b &&
+      (buffer[2] === 3 || buffer[2] === 5) &&
+      (buffer[3] === 4 || buffer[3] === 6)
+    )
+      return 'zip'
     if (bytesRead >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) return 'tar.gz'
   } finally {
     await handle.close()
@@ -120,7 +131,9 @@ class Budget {
 
 const tooLarge = (limits: ArchiveLimits) =>
   new ArchiveError(
-    limits.reason ? `the archive expands to more than ${limits.maxBytes} bytes, ${limits.reason}` : `the archive expands to more than MAX_ARCHIVE_BYTES (${limits.maxBytes} bytes)`,
+    limits.reason
+      ? `the archive expands to more than ${limits.maxBytes} bytes, ${limits.reason}`
+      : `the archive expands to more than MAX_ARCHIVE_BYTES (${limits.maxBytes} bytes)`,
     [],
     413,
   )
@@ -128,7 +141,9 @@ const entryTooLarge = (limits: ArchiveLimits, path: string) =>
   new ArchiveError(`${path}: expands to more than ${limits.maxEntryBytes} bytes${limits.reason ? `, ${limits.reason}` : ''}`, [], 413)
 const tooMany = (limits: ArchiveLimits) =>
   new ArchiveError(
-    limits.reason ? `the archive has more than ${limits.maxEntries} entries, ${limits.reason}` : `the archive has more than MAX_ARCHIVE_ENTRIES (${limits.maxEntries}) entries`,
+    limits.reason
+      ? `the archive has more than ${limits.maxEntries} entries, ${limits.reason}`
+      : `the archive has more than MAX_ARCHIVE_ENTRIES (${limits.maxEntries}) entries`,
     [],
     413,
   )
@@ -178,7 +193,11 @@ async function extractZip(file: string, dest: string, limits: ArchiveLimits): Pr
       if (failed) return
       failed = true
       zip.close()
-      reject(err instanceof ArchiveError || isServerWriteFailure(err) ? err : new ArchiveError(`the .zip archive is unreadable or unsafe: ${(err as Error).message}`))
+      reject(
+        err instanceof ArchiveError || isServerWriteFailure(err)
+          ? err
+          : new ArchiveError(`the .zip archive is unreadable or unsafe: ${(err as Error).message}`),
+      )
     }
     zip.on('error', fail)
     zip.on('end', () => {
@@ -298,9 +317,12 @@ export async function extractArchive(file: string, dest: string, limits: Archive
   await mkdir(dest, { recursive: true })
   const format = await detectFormat(file)
   const { files, problems } = format === 'zip' ? await extractZip(file, dest, limits) : await extractTarGz(file, dest, limits)
-  if (problems.length > 0) throw new ArchiveError(`the archive has ${problems.length} unsafe or unsupported entr${problems.length === 1 ? 'y' : 'ies'}`, problems)
+  if (problems.length > 0)
+    throw new ArchiveError(`the archive has ${problems.length} unsafe or unsupported entr${problems.length === 1 ? 'y' : 'ies'}`, problems)
   const seen = new Set<string>()
-  const duplicates = files.filter((f) => (seen.has(f.path) ? true : (seen.add(f.path), false))).map((f) => `${f.path}: appears more than once in the archive`)
+  const duplicates = files
+    .filter((f) => (seen.has(f.path) ? true : (seen.add(f.path), false)))
+    .map((f) => `${f.path}: appears more than once in the archive`)
   if (duplicates.length > 0) throw new ArchiveError('the archive has duplicate entries', duplicates)
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }

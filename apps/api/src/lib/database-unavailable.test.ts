@@ -13,8 +13,20 @@ function prismaError(code: string, cause: Record<string, unknown>): Error {
 describe('isDatabaseUnavailable', () => {
   it('recognises a server that is down, shutting down, starting up or closed the connection', () => {
     expect(isDatabaseUnavailable(prismaError('P1001', { kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 5432 }))).toBe(true)
-    expect(isDatabaseUnavailable(prismaError('P2039', { kind: 'postgres', originalCode: '57P01', originalMessage: 'terminating connection due to administrator command' }))).toBe(true)
-    expect(isDatabaseUnavailable(prismaError('P2010', { kind: 'postgres', originalCode: '57P03', originalMessage: 'the database system is starting up' }))).toBe(true)
+    expect(
+      isDatabaseUnavailable(
+        prismaError('P2039', {
+          kind: 'postgres',
+          originalCode: '57P01',
+          originalMessage: 'terminating connection due to administrator command',
+        }),
+      ),
+    ).toBe(true)
+    expect(
+      isDatabaseUnavailable(
+        prismaError('P2010', { kind: 'postgres', originalCode: '57P03', originalMessage: 'the database system is starting up' }),
+      ),
+    ).toBe(true)
     expect(isDatabaseUnavailable(prismaError('P1017', { kind: 'ConnectionClosed' }))).toBe(true)
     expect(isDatabaseUnavailable(Object.assign(new Error('Connection terminated unexpectedly')))).toBe(true)
     const pgError = Object.assign(new Error('the database system is shutting down'), { name: 'error', code: '57P03' })
@@ -45,16 +57,20 @@ describe('retryWhileDatabaseUnavailable', () => {
 
   it('throws other errors at once, and the last one when the time is up', async () => {
     let calls = 0
-    await expect(retryWhileDatabaseUnavailable(async () => {
-      calls++
-      throw new Error('conflict')
-    }, 5000)).rejects.toThrow('conflict')
+    await expect(
+      retryWhileDatabaseUnavailable(async () => {
+        calls++
+        throw new Error('conflict')
+      }, 5000),
+    ).rejects.toThrow('conflict')
     expect(calls).toBe(1)
     calls = 0
-    await expect(retryWhileDatabaseUnavailable(async () => {
-      calls++
-      throw prismaError('P1001', { kind: 'DatabaseNotReachable' })
-    }, 600)).rejects.toMatchObject({ code: 'P1001' })
+    await expect(
+      retryWhileDatabaseUnavailable(async () => {
+        calls++
+        throw prismaError('P1001', { kind: 'DatabaseNotReachable' })
+      }, 600),
+    ).rejects.toMatchObject({ code: 'P1001' })
     expect(calls).toBeGreaterThanOrEqual(2)
   })
 })

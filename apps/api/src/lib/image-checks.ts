@@ -5,7 +5,17 @@
  * before a pixel is decoded. Problems name the uploader's own file (`path` in the archive),
  * never a server path.
  */
-import { checkPairGeometry, checkImageHeader, distinctLabels, ImageError, labelVolume, readImage, readImageHeader, type Image3D, type ImageLimits } from '@spider-bench/scoring'
+import {
+  checkPairGeometry,
+  checkImageHeader,
+  distinctLabels,
+  ImageError,
+  labelVolume,
+  readImage,
+  readImageHeader,
+  type Image3D,
+  type ImageLimits,
+} from '@spider-bench/scoring'
 
 /** A participant's prediction for one test series. */
 export interface PredictionTask {
@@ -62,7 +72,10 @@ async function checkPrediction(task: PredictionTask): Promise<PredictionResult> 
   })
   const labels = distinctLabels(labelVolume(image, path)).length
   // Worded as the scorer's own refusal (score-images.ts), which applies the same cap.
-  if (labels > task.maxLabels) return { problem: `${path}: ${labels} distinct labels, at most ${task.maxLabels} are accepted (SPIDER masks have fewer than 100 structures)` }
+  if (labels > task.maxLabels)
+    return {
+      problem: `${path}: ${labels} distinct labels, at most ${task.maxLabels} are accepted (SPIDER masks have fewer than 100 structures)`,
+    }
   return { problem: null }
 }
 
@@ -78,7 +91,11 @@ async function checkTestSeries(task: TestSeriesTask): Promise<TestSeriesResult> 
   // Headers first: neither image is decoded unless both are within the limits and agree.
   const maskHeader = await header(mask)
   const imageHeader = await header(image)
-  const sameGrid: ImageLimits = { maxVoxels, expectedSize: imageHeader.size, sizeProblem: (size, expected) => `size ${size.join('x')} differs from the reference size ${expected.join('x')}` }
+  const sameGrid: ImageLimits = {
+    maxVoxels,
+    expectedSize: imageHeader.size,
+    sizeProblem: (size, expected) => `size ${size.join('x')} differs from the reference size ${expected.join('x')}`,
+  }
   checkImageHeader(maskHeader, mask.path, sameGrid)
   const maskImage = await read(mask.file, mask.path, sameGrid)
   const labels = distinctLabels(labelVolume(maskImage, mask.path))

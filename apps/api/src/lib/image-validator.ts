@@ -28,12 +28,17 @@ export class ImageValidator {
   private readonly pool: ThreadPool<ImageTask, unknown>
 
   constructor(private readonly options: ImageValidatorOptions) {
-    if (!Number.isInteger(options.threads) || options.threads < 1) throw new Error(`image validation threads must be a positive integer, got ${options.threads}`)
+    if (!Number.isInteger(options.threads) || options.threads < 1)
+      throw new Error(`image validation threads must be a positive integer, got ${options.threads}`)
     const { heapMb } = options
     this.pool = new ThreadPool({
       module: options.threadModule ?? BODY,
       size: options.threads,
-      resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, Math.floor(heapMb / 8))), stackSizeMb: 4 },
+      resourceLimits: {
+        maxOldGenerationSizeMb: heapMb,
+        maxYoungGenerationSizeMb: Math.min(64, Math.max(8, Math.floor(heapMb / 8))),
+        stackSizeMb: 4,
+      },
       idleMs: options.idleMs ?? 30_000,
       // The server's sockets keep the process alive; an idle or busy thread alone never does.
       unref: true,
@@ -44,8 +49,12 @@ export class ImageValidator {
     try {
       return (await this.pool.run(task)) as ImageTaskResult<T>
     } catch (err) {
-      if (!(err instanceof ThreadExitError)) throw err instanceof Error && err.message === 'the thread pool is closed' ? new Error('the image validator is closed') : err
-      if (err.outOfMemory) return { problem: `${taskPath(task)}: checking this image needs more than the ${this.options.heapMb} MB of memory an image check may use` } as ImageTaskResult<T>
+      if (!(err instanceof ThreadExitError))
+        throw err instanceof Error && err.message === 'the thread pool is closed' ? new Error('the image validator is closed') : err
+      if (err.outOfMemory)
+        return {
+          problem: `${taskPath(task)}: checking this image needs more than the ${this.options.heapMb} MB of memory an image check may use`,
+        } as ImageTaskResult<T>
       throw new Error(`image validation thread stopped (${err.reason})`)
     }
   }

@@ -37,13 +37,20 @@ function watchUpload(request: FastifyRequest, onTrip: (err: ApiError) => void): 
   const socket = request.raw.socket
   const minBytes = rate * window
   let mark = socket.bytesRead
-  const overall = setTimeout(() => onTrip(uploadTimeout(`the upload did not arrive within UPLOAD_TIMEOUT_SECONDS (${uploadTimeoutSeconds} s) and was cancelled`)), uploadTimeoutSeconds * 1000)
+  const overall = setTimeout(
+    () => onTrip(uploadTimeout(`the upload did not arrive within UPLOAD_TIMEOUT_SECONDS (${uploadTimeoutSeconds} s) and was cancelled`)),
+    uploadTimeoutSeconds * 1000,
+  )
   const progress =
     minBytes > 0
       ? setInterval(() => {
           const now = socket.bytesRead
           if (now - mark < minBytes) {
-            onTrip(uploadTimeout(`the upload is too slow and was cancelled: ${now - mark} bytes arrived in ${window} s, at least ${minBytes} are needed (UPLOAD_MIN_BYTES_PER_SECOND=${rate} over UPLOAD_PROGRESS_WINDOW_SECONDS=${window})`))
+            onTrip(
+              uploadTimeout(
+                `the upload is too slow and was cancelled: ${now - mark} bytes arrived in ${window} s, at least ${minBytes} are needed (UPLOAD_MIN_BYTES_PER_SECOND=${rate} over UPLOAD_PROGRESS_WINDOW_SECONDS=${window})`,
+              ),
+            )
           }
           mark = now
         }, window * 1000)
@@ -61,7 +68,12 @@ function watchUpload(request: FastifyRequest, onTrip: (err: ApiError) => void): 
  * any failure the temp dir is removed before the error propagates.
  */
 export async function receiveUpload(request: FastifyRequest, tmpRoot: string, fileFields: readonly string[]): Promise<ReceivedUpload> {
-  if (!request.isMultipart()) throw new ApiError(415, 'unsupported_media_type', `expected a multipart/form-data upload with file field${fileFields.length > 1 ? 's' : ''} ${fileFields.map((f) => `"${f}"`).join(', ')}`)
+  if (!request.isMultipart())
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `expected a multipart/form-data upload with file field${fileFields.length > 1 ? 's' : ''} ${fileFields.map((f) => `"${f}"`).join(', ')}`,
+    )
   // Named after this process: what a killed process leaves is removed at the next start (upload-tmp.ts).
   const dir = join(tmpRoot, newUploadFolderName())
   await mkdir(dir, { recursive: true })

@@ -10,6 +10,12 @@ export function redactUrl(url: string | undefined): string | undefined {
 }
 
 /** Fastify's request log serializer, with the URL redacted. */
-export function serializeRequest(req: { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } | null }) {
+export function serializeRequest(req: {
+  method?: string
+  url?: string
+  host?: string
+  ip?: string
+  socket?: { remotePort?: number } | null
+}) {
   return { method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort }
 }

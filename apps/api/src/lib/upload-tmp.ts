@@ -74,7 +74,8 @@ export async function sweepUploadTmp(tmpRoot: string): Promise<string[]> {
     const match = UPLOAD_FOLDER.exec(name)
     let stale = false
     if (match) stale = isDeadLocalProcess(match[1])
-    else if (LEGACY_FOLDER.test(name)) stale = Date.now() - (await stat(join(tmpRoot, name)).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs > LEGACY_MAX_AGE_MS
+    else if (LEGACY_FOLDER.test(name))
+      stale = Date.now() - (await stat(join(tmpRoot, name)).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs > LEGACY_MAX_AGE_MS
     if (!stale) continue
     await rm(join(tmpRoot, name), { recursive: true, force: true })
     removed.push(name)

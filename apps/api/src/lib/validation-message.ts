@@ -11,7 +11,10 @@ const quote = (v: unknown) => JSON.stringify(v)
 
 /** `body.ranking.metrics[0].order` from ("body", "/ranking/metrics/0/order"). */
 export function fieldName(context: string | undefined, instancePath: string): string {
-  const parts = instancePath.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+  const parts = instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
   let out = context ?? 'request'
   for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : `.${p}`
   return out

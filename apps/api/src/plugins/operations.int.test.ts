@@ -43,7 +43,12 @@ describe('operations endpoints', () => {
   })
 
   const login = (token: string) =>
-    fetch(`${h.url}/admin/queues/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() })
+    fetch(`${h.url}/admin/queues/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    })
 
   it('lets a browser log in to the dashboard with a form (session cookie), and refuses a non-admin token', async () => {
     const form = await fetch(`${h.url}/admin/queues/login`)

@@ -55,7 +55,10 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         expect((await api.json(tok('owner'), 'POST', ph, { ...PHASE_BODY, slug, submissionLimit: null })).status).toBe(201)
         expect((await api.multipart(tok('owner'), 'PUT', `${ph}/${slug}/test-set`, { archive: await testSet() })).status).toBe(200)
       }
-      const res = await api.multipart(tok('participant'), 'POST', `${ph}/final/submissions`, { kind: 'predictions', predictions: await predictions() })
+      const res = await api.multipart(tok('participant'), 'POST', `${ph}/final/submissions`, {
+        kind: 'predictions',
+        predictions: await predictions(),
+      })
       expect(res.status).toBe(202)
       submissionId = ((await res.json()) as { id: string }).id
     })
@@ -81,8 +84,18 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         send: (r) => api.json(tok(r), 'GET', '/admin/queues'),
       },
       { method: 'GET', route: '/api/v1/challenges', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/api/v1/challenges') },
-      { method: 'GET', route: '/api/v1/schemas/algorithm-config', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/api/v1/schemas/algorithm-config') },
-      { method: 'GET', route: '/api/v1/challenges/{challenge}', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/api/v1/challenges/spine') },
+      {
+        method: 'GET',
+        route: '/api/v1/schemas/algorithm-config',
+        expect: all(200),
+        send: (r) => api.json(tok(r), 'GET', '/api/v1/schemas/algorithm-config'),
+      },
+      {
+        method: 'GET',
+        route: '/api/v1/challenges/{challenge}',
+        expect: all(200),
+        send: (r) => api.json(tok(r), 'GET', '/api/v1/challenges/spine'),
+      },
       {
         method: 'POST',
         route: '/api/v1/challenges',
@@ -117,7 +130,8 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         method: 'POST',
         route: '/api/v1/challenges/{challenge}/phases/{phase}/submissions',
         expect: { admin: 202, owner: 403, otherOrganiser: 403, participant: 202, otherParticipant: 202, anonymous: 401 },
-        send: async (r) => api.multipart(tok(r), 'POST', `${ph}/open/submissions`, { kind: 'predictions', predictions: await predictions() }),
+        send: async (r) =>
+          api.multipart(tok(r), 'POST', `${ph}/open/submissions`, { kind: 'predictions', predictions: await predictions() }),
       },
       {
         method: 'GET',
@@ -143,7 +157,10 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         expect: { admin: 200, owner: 200, otherOrganiser: 403, participant: 200, otherParticipant: 403, anonymous: 404 },
         send: async (r) => {
           const controller = new AbortController()
-          const res = await fetch(`${h.url}/api/v1/submissions/${submissionId}/events`, { headers: tok(r) ? { authorization: `Bearer ${tok(r)}` } : {}, signal: controller.signal })
+          const res = await fetch(`${h.url}/api/v1/submissions/${submissionId}/events`, {
+            headers: tok(r) ? { authorization: `Bearer ${tok(r)}` } : {},
+            signal: controller.signal,
+          })
           controller.abort()
           return res
         },
@@ -215,7 +232,12 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       },
       { method: 'GET', route: '/api/v1/session', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/api/v1/session') },
       { method: 'DELETE', route: '/api/v1/session', expect: all(204), send: (r) => api.json(tok(r), 'DELETE', '/api/v1/session') },
-      { method: 'GET', route: '/api/v1/scoring-profiles', expect: all(200), send: (r) => api.json(tok(r), 'GET', '/api/v1/scoring-profiles') },
+      {
+        method: 'GET',
+        route: '/api/v1/scoring-profiles',
+        expect: all(200),
+        send: (r) => api.json(tok(r), 'GET', '/api/v1/scoring-profiles'),
+      },
       {
         method: 'GET',
         route: '/api/v1/challenges/{challenge}/phases/{phase}/leaderboard/aggregates',
@@ -269,7 +291,10 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       for (const c of cases()) {
         for (const role of ROLES) {
           const res = await c.send(role)
-          if (res.status !== c.expect[role]) failures.push(`${c.method} ${c.route} as ${role}: ${res.status} (expected ${c.expect[role]}) ${await res.text().catch(() => '')}`)
+          if (res.status !== c.expect[role])
+            failures.push(
+              `${c.method} ${c.route} as ${role}: ${res.status} (expected ${c.expect[role]}) ${await res.text().catch(() => '')}`,
+            )
           else await res.body?.cancel().catch(() => undefined)
         }
       }
@@ -299,7 +324,19 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
           expect([404, 405], `${role} GET ${path}`).toContain(res.status)
         }
         // No readable document mentions storage keys or file checksums of the hidden set.
-        for (const path of ['/api/v1/challenges', '/api/v1/challenges/spine', `/api/v1/submissions/${submissionId}`, `/api/v1/submissions/${submissionId}/series`, `${ph}/final/submissions`, `${ph}/final/leaderboard`, `${ph}/final/leaderboard/stability`, `${ph}/final/leaderboard/aggregates`, `${ph}/final/leaderboard/history`, `/api/v1/submissions/${submissionId}/canary`, `/api/v1/submissions/${submissionId}/evaluations`]) {
+        for (const path of [
+          '/api/v1/challenges',
+          '/api/v1/challenges/spine',
+          `/api/v1/submissions/${submissionId}`,
+          `/api/v1/submissions/${submissionId}/series`,
+          `${ph}/final/submissions`,
+          `${ph}/final/leaderboard`,
+          `${ph}/final/leaderboard/stability`,
+          `${ph}/final/leaderboard/aggregates`,
+          `${ph}/final/leaderboard/history`,
+          `/api/v1/submissions/${submissionId}/canary`,
+          `/api/v1/submissions/${submissionId}/evaluations`,
+        ]) {
           const text = await (await api.json(tok(role), 'GET', path)).text()
           expect(text).not.toContain('testsets/')
           expect(text).not.toContain(series.maskSha256)
@@ -321,14 +358,25 @@ describe('failed authentications are rate-limited', () => {
   it('answers 429 with Retry-After to failures after the limit, while valid tokens and anonymous reads still work', async () => {
     const { token } = await h.user('admin', 'admin')
     const bad = 'sbk_' + 'A'.repeat(43)
-    for (let i = 0; i < 3; i++) expect((await fetch(`${h.url}/api/v1/challenges`, { method: 'POST', headers: { authorization: `Bearer ${bad}` } })).status).toBe(401)
-    const blocked = await fetch(`${h.url}/api/v1/challenges`, { method: 'POST', headers: { authorization: `Bearer ${bad}`, 'content-type': 'application/json' }, body: '{"slug":"x","title":"x"}' })
+    for (let i = 0; i < 3; i++)
+      expect((await fetch(`${h.url}/api/v1/challenges`, { method: 'POST', headers: { authorization: `Bearer ${bad}` } })).status).toBe(401)
+    const blocked = await fetch(`${h.url}/api/v1/challenges`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bad}`, 'content-type': 'application/json' },
+      body: '{"slug":"x","title":"x"}',
+    })
     expect(blocked.status).toBe(429)
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(50)
-    expect(((await blocked.json()) as { error: { message: string } }).error.message).toMatch(/^too many failed authentications from 127\.0\.0\.1; retry in \d+ s$/)
+    expect(((await blocked.json()) as { error: { message: string } }).error.message).toMatch(
+      /^too many failed authentications from 127\.0\.0\.1; retry in \d+ s$/,
+    )
     expect(await h.db.prisma.challenge.count()).toBe(0)
     // Only failures are refused: the admin's valid token from the same address works.
-    const valid = await fetch(`${h.url}/api/v1/challenges`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"slug":"x","title":"x"}' })
+    const valid = await fetch(`${h.url}/api/v1/challenges`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"slug":"x","title":"x"}',
+    })
     expect(valid.status).toBe(201)
     expect((await fetch(`${h.url}/api/v1/challenges`)).status).toBe(200)
   })

@@ -10,7 +10,13 @@ async function routeFiles(dir: string): Promise<string[]> {
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const full = join(dir, e.name)
     if (e.isDirectory()) out.push(...(await routeFiles(full)))
-    else if (e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.d.ts') && full !== fileURLToPath(import.meta.url)) {
+    else if (
+      e.isFile() &&
+      e.name.endsWith('.ts') &&
+      !e.name.endsWith('.test.ts') &&
+      !e.name.endsWith('.d.ts') &&
+      full !== fileURLToPath(import.meta.url)
+    ) {
       out.push(full)
     }
   }

@@ -3,17 +3,29 @@ import { SlugSchema } from './common.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
-export const RankingMetricSchema = Type.Object({ key: Type.String({ minLength: 1, maxLength: 64 }), order: Type.Union([Type.Literal('asc'), Type.Literal('desc')]) }, { additionalProperties: false })
+export const RankingMetricSchema = Type.Object(
+  { key: Type.String({ minLength: 1, maxLength: 64 }), order: Type.Union([Type.Literal('asc'), Type.Literal('desc')]) },
+  { additionalProperties: false },
+)
 
 export const RankingSchema = Type.Object(
   {
     method: Type.Union([Type.Literal('mean-position'), Type.Literal('median-position'), Type.Literal('absolute')]),
     metrics: Type.Array(RankingMetricSchema, { minItems: 1, maxItems: 32 }),
     bootstrapSamples: Type.Optional(
-      Type.Integer({ minimum: 100, maximum: 10_000, description: 'bootstrap samples of each snapshot\'s rank stability figures (default 1000; unchanged when omitted from an update)' }),
+      Type.Integer({
+        minimum: 100,
+        maximum: 10_000,
+        description: "bootstrap samples of each snapshot's rank stability figures (default 1000; unchanged when omitted from an update)",
+      }),
     ),
     significanceLevel: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'significance level of the Holm-adjusted pairwise Wilcoxon tests (default 0.05; unchanged when omitted from an update)' }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        exclusiveMaximum: 1,
+        description:
+          'significance level of the Holm-adjusted pairwise Wilcoxon tests (default 0.05; unchanged when omitted from an update)',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -51,7 +63,10 @@ export const CreatePhaseSchema = Type.Object(
 )
 export type CreatePhase = Static<typeof CreatePhaseSchema>
 
-export const UpdatePhaseSchema = Type.Partial(Type.Object(phaseFields, { additionalProperties: false }), { additionalProperties: false, minProperties: 1 })
+export const UpdatePhaseSchema = Type.Partial(Type.Object(phaseFields, { additionalProperties: false }), {
+  additionalProperties: false,
+  minProperties: 1,
+})
 export type UpdatePhase = Static<typeof UpdatePhaseSchema>
 
 export const PublicSeriesSchema = Type.Object({ name: Type.String(), sequence: Type.String(), size: Type.Array(Type.Integer()) })
@@ -68,7 +83,9 @@ export const TestSetSummarySchema = Type.Object({
 export const PhaseResourcesSchema = Type.Object({
   inferenceTimePerSeriesMs: Type.Integer({ description: 'wall-clock limit per test series; the model process is killed after it' }),
   memoryLimitMb: Type.Integer({ description: 'resident memory limit of the model process, MiB' }),
-  executionProviders: Type.Array(Type.String(), { description: 'onnxruntime execution providers offered, in order; the config\'s executionProviders pick among them, CPU last' }),
+  executionProviders: Type.Array(Type.String(), {
+    description: "onnxruntime execution providers offered, in order; the config's executionProviders pick among them, CPU last",
+  }),
   maxModelBytes: Type.Integer({ description: 'largest model file accepted' }),
 })
 
@@ -97,7 +114,11 @@ export const PhaseSchema = Type.Object({
 export type PhaseView = Static<typeof PhaseSchema>
 
 export const CreateChallengeSchema = Type.Object(
-  { slug: SlugSchema, title: Type.String({ minLength: 1, maxLength: 200 }), description: Type.Optional(Type.String({ maxLength: 20_000 })) },
+  {
+    slug: SlugSchema,
+    title: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.Optional(Type.String({ maxLength: 20_000 })),
+  },
   { additionalProperties: false },
 )
 export type CreateChallenge = Static<typeof CreateChallengeSchema>

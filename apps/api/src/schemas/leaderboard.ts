@@ -1,13 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T, options?: { description: string }) => Type.Union([t, Type.Null()], options)
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T, options?: { description: string }) =>
+  Type.Union([t, Type.Null()], options)
 
 export const LeaderboardColumnSchema = Type.Object({ key: Type.String(), order: Type.Union([Type.Literal('asc'), Type.Literal('desc')]) })
 
 /** How sure a row's rank is: its bootstrap rank distribution (see the stability route). */
 export const RankUncertaintySchema = Type.Object({
   medianRank: Type.Number({ description: 'median of the bootstrap ranks' }),
-  rankInterval: Type.Tuple([Type.Number(), Type.Number()], { description: '95 % rank interval: 2.5th and 97.5th percentiles of the bootstrap ranks' }),
+  rankInterval: Type.Tuple([Type.Number(), Type.Number()], {
+    description: '95 % rank interval: 2.5th and 97.5th percentiles of the bootstrap ranks',
+  }),
   pFirst: Type.Number({ minimum: 0, maximum: 1, description: 'share of bootstrap samples in which the entry ranks first' }),
 })
 
@@ -18,10 +21,13 @@ export const LeaderboardRowSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   rankScore: Nullable(Type.Number()),
   uncertainty: Nullable(RankUncertaintySchema, { description: 'null for snapshots computed before rank stability existed' }),
-  metrics: Type.Record(Type.String(), Nullable(Type.Number()), { description: 'every aggregate metric of the profile: its mean over series' }),
+  metrics: Type.Record(Type.String(), Nullable(Type.Number()), {
+    description: 'every aggregate metric of the profile: its mean over series',
+  }),
   withheld: Type.Optional(
     Type.Array(Type.String(), {
-      description: 'metrics shown as null because, with per-series results for the organisers, their value was computed over fewer than MIN_AGGREGATE_SERIES series',
+      description:
+        'metrics shown as null because, with per-series results for the organisers, their value was computed over fewer than MIN_AGGREGATE_SERIES series',
     }),
   ),
 })
@@ -57,12 +63,20 @@ export const LeaderboardStabilitySchema = Type.Object(
     phase: Type.String(),
     version: Type.Integer({ minimum: 0, description: 'the snapshot; 0: no snapshot yet' }),
     computedAt: Nullable(Type.String({ format: 'date-time' })),
-    samples: Type.Integer({ minimum: 0, description: 'bootstrap samples B; 0 when the snapshot has no stability figures (none yet, or computed before they existed)' }),
-    seed: Nullable(Type.Integer({ minimum: 0, description: 'seed of the bootstrap generator, derived from the phase and snapshot version' })),
+    samples: Type.Integer({
+      minimum: 0,
+      description: 'bootstrap samples B; 0 when the snapshot has no stability figures (none yet, or computed before they existed)',
+    }),
+    seed: Nullable(
+      Type.Integer({ minimum: 0, description: 'seed of the bootstrap generator, derived from the phase and snapshot version' }),
+    ),
     alpha: Nullable(Type.Number({ description: 'significance level of the Holm-adjusted tests' })),
     series: Type.Integer({ minimum: 0, description: 'test series resampled' }),
     kendallTau: Nullable(
-      Type.Object({ median: Type.Number(), q25: Type.Number(), q75: Type.Number() }, { description: "Kendall's τ-b between the board's ranking and each bootstrap sample's" }),
+      Type.Object(
+        { median: Type.Number(), q25: Type.Number(), q75: Type.Number() },
+        { description: "Kendall's τ-b between the board's ranking and each bootstrap sample's" },
+      ),
     ),
     entries: Type.Array(
       Type.Object({
@@ -79,7 +93,10 @@ export const LeaderboardStabilitySchema = Type.Object(
         key: Type.String(),
         order: Type.Union([Type.Literal('asc'), Type.Literal('desc')]),
         entries: Type.Array(Type.String(), { description: 'submission ids: the rows and columns of the matrices, in board order' }),
-        pValues: Matrix(Nullable(Type.Number()), 'pValues[i][j]: one-sided paired Wilcoxon signed-rank p-value of "entry i better than entry j" over the series both have (null on the diagonal)'),
+        pValues: Matrix(
+          Nullable(Type.Number()),
+          'pValues[i][j]: one-sided paired Wilcoxon signed-rank p-value of "entry i better than entry j" over the series both have (null on the diagonal)',
+        ),
         adjusted: Matrix(Nullable(Type.Number()), 'Holm-adjusted over all ordered pairs of this metric'),
         significant: Matrix(Type.Boolean(), 'adjusted[i][j] < alpha'),
       }),

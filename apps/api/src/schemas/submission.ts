@@ -9,7 +9,13 @@ export const SubmissionSchema = Type.Object({
   phase: Type.String(),
   participant: Type.String(),
   kind: Type.String(),
-  status: Type.Union([Type.Literal(STATUS.queued), Type.Literal(STATUS.running), Type.Literal(STATUS.succeeded), Type.Literal(STATUS.failed), Type.Literal(STATUS.cancelled)]),
+  status: Type.Union([
+    Type.Literal(STATUS.queued),
+    Type.Literal(STATUS.running),
+    Type.Literal(STATUS.succeeded),
+    Type.Literal(STATUS.failed),
+    Type.Literal(STATUS.cancelled),
+  ]),
   progress: Type.Object({ done: Type.Integer(), total: Type.Integer() }),
   error: Type.Optional(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),
@@ -53,5 +59,7 @@ export const SubmissionSeriesSchema = Type.Object({
   ),
 })
 
-export const ListSubmissionsQuery = Type.Object({ mine: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')])) })
+export const ListSubmissionsQuery = Type.Object({
+  mine: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')])),
+})
 export const SubmissionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })

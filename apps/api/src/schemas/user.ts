@@ -17,7 +17,7 @@ export type CreateUser = Static<typeof CreateUserSchema>
 export const IssuedTokenSchema = Type.Object({
   user: UserSchema,
   token: Type.String({ description: 'the clear API token (send as "Authorization: Bearer <token>"); shown only once' }),
-  tokenId: Type.String({ description: 'the token\'s id, for DELETE /api/v1/tokens/:id' }),
+  tokenId: Type.String({ description: "the token's id, for DELETE /api/v1/tokens/:id" }),
 })
 
 export const TokenInfoSchema = Type.Object({
@@ -39,6 +39,11 @@ export const UserWithTokensSchema = Type.Object({
 
 export const RevokedTokenSchema = Type.Object({ ...TokenInfoSchema.properties, user: UserSchema })
 
-export const MeSchema = Type.Object({ id: Type.String(), name: Type.String(), role: Type.String(), createdAt: Type.String({ format: 'date-time' }) })
+export const MeSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+})
 
 export const UserIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })

@@ -36,7 +36,16 @@ export async function findCanary(db: PrismaClient, user: AuthUser | null, submis
   const evaluation = await db.evaluation.findFirst({
     where: { submissionId, testSet: { public: true } },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    include: { testSet: { select: { id: true, version: true, public: true, series: { select: { name: true, sequence: true, imageKey: true, maskKey: true }, orderBy: { name: 'asc' } } } } },
+    include: {
+      testSet: {
+        select: {
+          id: true,
+          version: true,
+          public: true,
+          series: { select: { name: true, sequence: true, imageKey: true, maskKey: true }, orderBy: { name: 'asc' } },
+        },
+      },
+    },
   })
   return { submission, evaluation: evaluation && evaluation.testSet.public ? evaluation : null }
 }
@@ -44,7 +53,8 @@ export async function findCanary(db: PrismaClient, user: AuthUser | null, submis
 /** The canary run of a submission with its per-case results and pictures (see CanaryView). */
 export async function getCanary(db: PrismaClient, storage: Storage, user: AuthUser | null, submissionId: string): Promise<CanaryView> {
   const { submission, evaluation } = await findCanary(db, user, submissionId)
-  if (!evaluation) return { submissionId, kind: submission.kind, evaluationId: null, status: null, error: null, testSetVersion: null, series: [] }
+  if (!evaluation)
+    return { submissionId, kind: submission.kind, evaluationId: null, status: null, error: null, testSetVersion: null, series: [] }
   const results = await db.seriesResult.findMany({ where: { evaluationId: evaluation.id } })
   const byName = new Map(results.map((r) => [r.seriesName, r]))
   const series = await Promise.all(
@@ -57,11 +67,21 @@ export async function getCanary(db: PrismaClient, storage: Storage, user: AuthUs
         status: r?.status ?? 'pending',
         error: r?.error ?? null,
         metrics: (r?.metrics ?? {}) as Record<string, number | null>,
-        preview: predicted ? `/api/v1/submissions/${encodeURIComponent(submissionId)}/canary/${encodeURIComponent(s.name)}/preview.png` : null,
+        preview: predicted
+          ? `/api/v1/submissions/${encodeURIComponent(submissionId)}/canary/${encodeURIComponent(s.name)}/preview.png`
+          : null,
       }
     }),
   )
-  return { submissionId, kind: submission.kind, evaluationId: evaluation.id, status: evaluation.status, error: evaluation.error, testSetVersion: evaluation.testSet.version, series }
+  return {
+    submissionId,
+    kind: submission.kind,
+    evaluationId: evaluation.id,
+    status: evaluation.status,
+    error: evaluation.error,
+    testSetVersion: evaluation.testSet.version,
+    series,
+  }
 }
 
 /** What a canary picture is drawn from: one public sanity case and the model's mask for it. */

@@ -5,12 +5,24 @@ import { badRequest, conflict, forbidden, notFound } from '../errors.ts'
 import type { AuthUser } from '../types.ts'
 import type { ChallengeView, CreateChallenge, CreatePhase, PhaseView, UpdatePhase } from '../schemas/challenge.ts'
 
-type PhaseRow = Prisma.PhaseGetPayload<{ include: { testSets: { include: { series: { select: { name: true; sequence: true; size: true } } } } } }>
-type ChallengeRow = Prisma.ChallengeGetPayload<{ include: { owner: true; phases: { include: { testSets: { include: { series: { select: { name: true; sequence: true; size: true } } } } } } } }>
+type PhaseRow = Prisma.PhaseGetPayload<{
+  include: { testSets: { include: { series: { select: { name: true; sequence: true; size: true } } } } }
+}>
+type ChallengeRow = Prisma.ChallengeGetPayload<{
+  include: {
+    owner: true
+    phases: { include: { testSets: { include: { series: { select: { name: true; sequence: true; size: true } } } } } }
+  }
+}>
 export type PhaseWithChallenge = Prisma.PhaseGetPayload<{ include: { challenge: true } }>
 
 const phaseInclude = {
-  testSets: { where: { public: false }, orderBy: { version: 'desc' as const }, take: 1, include: { series: { select: { name: true, sequence: true, size: true }, orderBy: { name: 'asc' as const } } } },
+  testSets: {
+    where: { public: false },
+    orderBy: { version: 'desc' as const },
+    take: 1,
+    include: { series: { select: { name: true, sequence: true, size: true }, orderBy: { name: 'asc' as const } } },
+  },
 }
 const challengeInclude = { owner: true, phases: { include: phaseInclude, orderBy: { createdAt: 'asc' as const } } }
 
@@ -28,7 +40,10 @@ export function phaseView(p: PhaseRow, resources: PhaseView['resources']): Phase
       significanceLevel: p.significanceLevel,
     },
     entries: p.entries,
-    submissionLimit: p.submissionLimitCount != null && p.submissionLimitPeriodHours != null ? { count: p.submissionLimitCount, periodHours: p.submissionLimitPeriodHours } : null,
+    submissionLimit:
+      p.submissionLimitCount != null && p.submissionLimitPeriodHours != null
+        ? { count: p.submissionLimitCount, periodHours: p.submissionLimitPeriodHours }
+        : null,
     opensAt: p.opensAt?.toISOString() ?? null,
     closesAt: p.closesAt?.toISOString() ?? null,
     perSeriesVisibility: p.perSeriesVisibility,
@@ -39,7 +54,9 @@ export function phaseView(p: PhaseRow, resources: PhaseView['resources']): Phase
           createdAt: current.createdAt.toISOString(),
           // Participants who upload predictions hold the test images, so names and voxel grid
           // sizes are theirs already (a 422 lists them too); an algorithm-only phase keeps them.
-          ...(p.submissionKinds.includes('predictions') ? { series: current.series.map((s) => ({ name: s.name, sequence: s.sequence, size: s.size as number[] })) } : {}),
+          ...(p.submissionKinds.includes('predictions')
+            ? { series: current.series.map((s) => ({ name: s.name, sequence: s.sequence, size: s.size as number[] })) }
+            : {}),
         }
       : null,
     resources,
@@ -59,7 +76,14 @@ export function phaseResources(config: Config): PhaseView['resources'] {
 }
 
 function challengeView(c: ChallengeRow, resources: PhaseView['resources']): ChallengeView {
-  return { slug: c.slug, title: c.title, description: c.description, owner: c.owner.name, createdAt: c.createdAt.toISOString(), phases: c.phases.map((p) => phaseView(p, resources)) }
+  return {
+    slug: c.slug,
+    title: c.title,
+    description: c.description,
+    owner: c.owner.name,
+    createdAt: c.createdAt.toISOString(),
+    phases: c.phases.map((p) => phaseView(p, resources)),
+  }
 }
 
 /** Admins manage everything; organisers the challenges they own. */
@@ -90,9 +114,17 @@ export async function getChallenge(db: PrismaClient, slug: string, resources: Ph
   return challengeView(c, resources)
 }
 
-export async function createChallenge(db: PrismaClient, user: AuthUser, body: CreateChallenge, resources: PhaseView['resources']): Promise<ChallengeView> {
+export async function createChallenge(
+  db: PrismaClient,
+  user: AuthUser,
+  body: CreateChallenge,
+  resources: PhaseView['resources'],
+): Promise<ChallengeView> {
   try {
-    const c = await db.challenge.create({ data: { slug: body.slug, title: body.title, description: body.description ?? null, ownerId: user.id }, include: challengeInclude })
+    const c = await db.challenge.create({
+      data: { slug: body.slug, title: body.title, description: body.description ?? null, ownerId: user.id },
+      include: challengeInclude,
+    })
     return challengeView(c, resources)
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`a challenge with slug "${body.slug}" already exists`)
@@ -102,7 +134,10 @@ export async function createChallenge(db: PrismaClient, user: AuthUser, body: Cr
 
 export async function findPhase(db: PrismaClient, challengeSlug: string, phaseSlug: string): Promise<PhaseWithChallenge> {
   const challenge = await findChallenge(db, challengeSlug)
-  const phase = await db.phase.findUnique({ where: { challengeId_slug: { challengeId: challenge.id, slug: phaseSlug } }, include: { challenge: true } })
+  const phase = await db.phase.findUnique({
+    where: { challengeId_slug: { challengeId: challenge.id, slug: phaseSlug } },
+    include: { challenge: true },
+  })
   if (!phase) throw notFound(`challenge "${challengeSlug}" has no phase "${phaseSlug}"`)
   return phase
 }
@@ -145,7 +180,10 @@ function checkRankingKeys(profile: string, metrics: ReadonlyArray<{ key: string 
   if (!isProfileName(profile)) throw badRequest(`unknown scoring profile "${profile}"`)
   const known = profileMetrics(profile).map((m) => m.key)
   const unknown = metrics.filter((m) => !known.includes(m.key)).map((m) => `"${m.key}"`)
-  if (unknown.length > 0) throw badRequest(`ranking.metrics: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a metric' : 'are not metrics'} of profile "${profile}" (known: ${known.join(', ')})`)
+  if (unknown.length > 0)
+    throw badRequest(
+      `ranking.metrics: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a metric' : 'are not metrics'} of profile "${profile}" (known: ${known.join(', ')})`,
+    )
 }
 
 function checkWindow(opensAt: Date | null | undefined, closesAt: Date | null | undefined): void {
@@ -154,7 +192,13 @@ function checkWindow(opensAt: Date | null | undefined, closesAt: Date | null | u
   }
 }
 
-export async function createPhase(db: PrismaClient, user: AuthUser, challengeSlug: string, body: CreatePhase, resources: PhaseView['resources']): Promise<PhaseView> {
+export async function createPhase(
+  db: PrismaClient,
+  user: AuthUser,
+  challengeSlug: string,
+  body: CreatePhase,
+  resources: PhaseView['resources'],
+): Promise<PhaseView> {
   const challenge = await findChallenge(db, challengeSlug)
   assertCanManage(user, challenge)
   const data = phaseData(body)
@@ -189,14 +233,22 @@ export async function createPhase(db: PrismaClient, user: AuthUser, challengeSlu
   }
 }
 
-export async function updatePhase(db: PrismaClient, user: AuthUser, challengeSlug: string, phaseSlug: string, body: UpdatePhase, resources: PhaseView['resources']): Promise<PhaseView> {
+export async function updatePhase(
+  db: PrismaClient,
+  user: AuthUser,
+  challengeSlug: string,
+  phaseSlug: string,
+  body: UpdatePhase,
+  resources: PhaseView['resources'],
+): Promise<PhaseView> {
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   assertCanManage(user, phase.challenge)
   const data = phaseData(body)
   const opensAt = data.opensAt !== undefined ? (data.opensAt as Date | null) : phase.opensAt
   const closesAt = data.closesAt !== undefined ? (data.closesAt as Date | null) : phase.closesAt
   checkWindow(opensAt, closesAt)
-  if (body.ranking || body.scoringProfile) checkRankingKeys(body.scoringProfile ?? phase.scoringProfile, body.ranking?.metrics ?? (phase.rankingMetrics as Array<{ key: string }>))
+  if (body.ranking || body.scoringProfile)
+    checkRankingKeys(body.scoringProfile ?? phase.scoringProfile, body.ranking?.metrics ?? (phase.rankingMetrics as Array<{ key: string }>))
   try {
     const p = await db.phase.update({ where: { id: phase.id }, data, include: phaseInclude })
     return phaseView(p, resources)
@@ -207,12 +259,21 @@ export async function updatePhase(db: PrismaClient, user: AuthUser, challengeSlu
 }
 
 /** Changes a challenge's title and description (its owner or an admin). */
-export async function updateChallenge(db: PrismaClient, user: AuthUser, slug: string, body: { title?: string; description?: string | null }, resources: PhaseView['resources']): Promise<ChallengeView> {
+export async function updateChallenge(
+  db: PrismaClient,
+  user: AuthUser,
+  slug: string,
+  body: { title?: string; description?: string | null },
+  resources: PhaseView['resources'],
+): Promise<ChallengeView> {
   const challenge = await findChallenge(db, slug)
   assertCanManage(user, challenge)
   const c = await db.challenge.update({
     where: { id: challenge.id },
-    data: { ...(body.title !== undefined ? { title: body.title } : {}), ...(body.description !== undefined ? { description: body.description } : {}) },
+    data: {
+      ...(body.title !== undefined ? { title: body.title } : {}),
+      ...(body.description !== undefined ? { description: body.description } : {}),
+    },
     include: challengeInclude,
   })
   return challengeView(c, resources)

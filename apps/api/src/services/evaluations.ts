@@ -43,7 +43,10 @@ export async function createEvaluations(
   const phase = await db.phase.findUniqueOrThrow({ where: { id: phaseId }, select: { slug: true, scoringProfile: true } })
   const testSet = await latestTestSet(db, phaseId)
   if (!testSet) throw conflict(`phase "${phase.slug}" has no hidden test set to evaluate on; upload one first`)
-  const busy = await db.evaluation.findMany({ where: { submissionId: { in: submissionIds }, status: statusIn(ACTIVE_STATUSES) }, select: { submissionId: true } })
+  const busy = await db.evaluation.findMany({
+    where: { submissionId: { in: submissionIds }, status: statusIn(ACTIVE_STATUSES) },
+    select: { submissionId: true },
+  })
   const busyIds = new Set(busy.map((b) => b.submissionId))
   const created: CreatedEvaluation[] = []
   const skipped: Array<{ submissionId: string; reason: string }> = []
@@ -60,15 +63,21 @@ export async function createEvaluations(
 
 export async function reevaluateSubmission(deps: EvaluationDeps, user: AuthUser, id: string) {
   const submission = await findSubmission(deps.db, id)
-  if (!canManage(user, submission.phase.challenge)) throw forbidden(`only the owner of challenge "${submission.phase.challenge.slug}" or an admin may re-evaluate submissions`)
+  if (!canManage(user, submission.phase.challenge))
+    throw forbidden(`only the owner of challenge "${submission.phase.challenge.slug}" or an admin may re-evaluate submissions`)
   if (submission.status === STATUS.cancelled) throw conflict(`submission ${id} was cancelled`)
   return createEvaluations(deps, submission.phaseId, [id])
 }
 
 export async function reevaluatePhase(deps: EvaluationDeps, user: AuthUser, challengeSlug: string, phaseSlug: string) {
   const phase = await findPhase(deps.db, challengeSlug, phaseSlug)
-  if (!canManage(user, phase.challenge)) throw forbidden(`only the owner of challenge "${challengeSlug}" or an admin may re-evaluate submissions`)
-  const submissions = await deps.db.submission.findMany({ where: { phaseId: phase.id, status: { not: STATUS.cancelled } }, select: { id: true }, orderBy: { createdAt: 'asc' } })
+  if (!canManage(user, phase.challenge))
+    throw forbidden(`only the owner of challenge "${challengeSlug}" or an admin may re-evaluate submissions`)
+  const submissions = await deps.db.submission.findMany({
+    where: { phaseId: phase.id, status: { not: STATUS.cancelled } },
+    select: { id: true },
+    orderBy: { createdAt: 'asc' },
+  })
   return createEvaluations(
     deps,
     phase.id,
@@ -76,9 +85,20 @@ export async function reevaluatePhase(deps: EvaluationDeps, user: AuthUser, chal
   )
 }
 
-const PROGRESS_SELECT = { id: true, status: true, error: true, updatedAt: true, evaluations: { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }], take: 1 } }
+const PROGRESS_SELECT = {
+  id: true,
+  status: true,
+  error: true,
+  updatedAt: true,
+  evaluations: { orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }], take: 1 },
+}
 
-function progressOf(submission: { id: string; status: string; error: string | null; evaluations: Array<{ id: string; status: string; progressDone: number; progressTotal: number }> }) {
+function progressOf(submission: {
+  id: string
+  status: string
+  error: string | null
+  evaluations: Array<{ id: string; status: string; progressDone: number; progressTotal: number }>
+}) {
   const evaluation = submission.evaluations[0]
   return {
     submissionId: submission.id,

@@ -58,7 +58,10 @@ async function tiesOf(db: PrismaClient, phaseId: string, version: number): Promi
   const row = await db.leaderboardSnapshot.findUnique({ where: { phaseId_version: { phaseId, version } }, select: { stability: true } })
   const stability = (row?.stability ?? null) as { tiedForFirst?: unknown; alpha?: unknown } | null
   const tied = stability?.tiedForFirst
-  const ties = { tiedForFirst: Array.isArray(tied) ? tied.filter((t): t is string => typeof t === 'string') : [], alpha: typeof stability?.alpha === 'number' ? stability.alpha : null }
+  const ties = {
+    tiedForFirst: Array.isArray(tied) ? tied.filter((t): t is string => typeof t === 'string') : [],
+    alpha: typeof stability?.alpha === 'number' ? stability.alpha : null,
+  }
   if (row) {
     if (tiesCache.size >= MAX_CACHED_TIES) tiesCache.delete(tiesCache.keys().next().value as string)
     tiesCache.set(key, ties)
@@ -80,15 +83,36 @@ const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : n
  * perSeriesVisibility "organisers" the public gets no spread and no value computed over fewer
  * than `minSeries` series (listed in `withheld`), as on the board itself.
  */
-export async function getLeaderboardAggregates(db: PrismaClient, challengeSlug: string, phaseSlug: string, at: Date | null, sequence: string | null, minSeries: number): Promise<LeaderboardAggregatesView> {
-  if (sequence !== null && !(SEQUENCES as readonly string[]).includes(sequence)) throw badRequest(`sequence must be one of ${SEQUENCES.join(', ')}, got "${sequence}"`)
+export async function getLeaderboardAggregates(
+  db: PrismaClient,
+  challengeSlug: string,
+  phaseSlug: string,
+  at: Date | null,
+  sequence: string | null,
+  minSeries: number,
+): Promise<LeaderboardAggregatesView> {
+  if (sequence !== null && !(SEQUENCES as readonly string[]).includes(sequence))
+    throw badRequest(`sequence must be one of ${SEQUENCES.join(', ')}, got "${sequence}"`)
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   const board = await getLeaderboard(db, challengeSlug, phaseSlug, at, minSeries)
   const ties = await tiesOf(db, phase.id, board.version)
-  const head = { challenge: challengeSlug, phase: phaseSlug, version: board.version, computedAt: board.computedAt, sequence, columns: board.columns, ...ties }
+  const head = {
+    challenge: challengeSlug,
+    phase: phaseSlug,
+    version: board.version,
+    computedAt: board.computedAt,
+    sequence,
+    columns: board.columns,
+    ...ties,
+  }
   if (board.rows.length === 0 || board.computedAt === null) return { ...head, sequences: [], rows: [] }
   const evaluations = await db.evaluation.findMany({
-    where: { submissionId: { in: board.rows.map((r) => r.submissionId) }, status: 'succeeded', testSet: { public: false }, ...(at ? { finishedAt: { lte: new Date(Date.parse(board.computedAt) + CLOCK_SLACK_MS) } } : {}) },
+    where: {
+      submissionId: { in: board.rows.map((r) => r.submissionId) },
+      status: 'succeeded',
+      testSet: { public: false },
+      ...(at ? { finishedAt: { lte: new Date(Date.parse(board.computedAt) + CLOCK_SLACK_MS) } } : {}),
+    },
     orderBy: [{ finishedAt: 'desc' }, { id: 'desc' }],
     select: { submissionId: true, aggregates: true, bySequence: true },
   })
@@ -100,7 +124,8 @@ export async function getLeaderboardAggregates(db: PrismaClient, challengeSlug: 
   const owner = phase.perSeriesVisibility === 'owner'
   const rows = board.rows.map((row) => {
     const e = newest.get(row.submissionId)
-    const table = ((sequence === null ? e?.aggregates : ((e?.bySequence ?? {}) as Record<string, unknown>)[sequence]) ?? null) as Table | null
+    const table = ((sequence === null ? e?.aggregates : ((e?.bySequence ?? {}) as Record<string, unknown>)[sequence]) ??
+      null) as Table | null
     const withheld: string[] = []
     const metrics: Record<string, PublicAggregate | null> = {}
     for (const key of keys) {
@@ -122,12 +147,29 @@ export async function getLeaderboardAggregates(db: PrismaClient, challengeSlug: 
   })
   const sequences = SEQUENCES.filter((s) => present.has(s))
   if (sequence === null) {
-    return { ...head, sequences, rows: rows.map(({ row, metrics, withheld }) => ({ rank: row.rank, participant: row.participant, submissionId: row.submissionId, createdAt: row.createdAt, rankScore: row.rankScore, metrics, ...(withheld.length ? { withheld } : {}) })) }
+    return {
+      ...head,
+      sequences,
+      rows: rows.map(({ row, metrics, withheld }) => ({
+        rank: row.rank,
+        participant: row.participant,
+        submissionId: row.submissionId,
+        createdAt: row.createdAt,
+        rankScore: row.rankScore,
+        metrics,
+        ...(withheld.length ? { withheld } : {}),
+      })),
+    }
   }
   // One sequence: the same entries ranked by that sequence's means.
   const byId = new Map(rows.map((r) => [r.row.submissionId, r]))
   const ranked = rankLeaderboard(
-    rows.map(({ row, metrics }) => ({ submissionId: row.submissionId, participant: row.participant, createdAt: row.createdAt, metrics: Object.fromEntries(keys.map((k) => [k, metrics[k]?.mean ?? null])) })),
+    rows.map(({ row, metrics }) => ({
+      submissionId: row.submissionId,
+      participant: row.participant,
+      createdAt: row.createdAt,
+      metrics: Object.fromEntries(keys.map((k) => [k, metrics[k]?.mean ?? null])),
+    })),
     { method: board.method as RankingMethod, entries: 'all', columns: board.columns },
   )
   return {
@@ -135,7 +177,15 @@ export async function getLeaderboardAggregates(db: PrismaClient, challengeSlug: 
     sequences,
     rows: ranked.map((r) => {
       const { metrics, withheld } = byId.get(r.submissionId) as (typeof rows)[number]
-      return { rank: r.rank, participant: r.participant, submissionId: r.submissionId, createdAt: r.createdAt, rankScore: r.rankScore, metrics, ...(withheld.length ? { withheld } : {}) }
+      return {
+        rank: r.rank,
+        participant: r.participant,
+        submissionId: r.submissionId,
+        createdAt: r.createdAt,
+        rankScore: r.rankScore,
+        metrics,
+        ...(withheld.length ? { withheld } : {}),
+      }
     }),
   }
 }
@@ -153,7 +203,14 @@ export interface HistoryPoint {
  * perSeriesVisibility "organisers" a value over fewer than `minSeries` series (or an unknown
  * count) is null, as on the board.
  */
-export async function getLeaderboardHistory(db: PrismaClient, challengeSlug: string, phaseSlug: string, limit: number, leaders: number, minSeries: number): Promise<{ challenge: string; phase: string; metric: string | null; points: HistoryPoint[] }> {
+export async function getLeaderboardHistory(
+  db: PrismaClient,
+  challengeSlug: string,
+  phaseSlug: string,
+  limit: number,
+  leaders: number,
+  minSeries: number,
+): Promise<{ challenge: string; phase: string; metric: string | null; points: HistoryPoint[] }> {
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   const snapshots = await db.leaderboardSnapshot.findMany({
     where: { phaseId: phase.id },
@@ -164,7 +221,13 @@ export async function getLeaderboardHistory(db: PrismaClient, challengeSlug: str
   snapshots.reverse()
   const latest = snapshots.at(-1)
   const metric = ((latest?.columns ?? phase.rankingMetrics) as Array<{ key: string }>)[0]?.key ?? null
-  type Stored = { rank: number; participant: string; submissionId: string; metrics: Record<string, number | null>; counts?: Record<string, number> }
+  type Stored = {
+    rank: number
+    participant: string
+    submissionId: string
+    metrics: Record<string, number | null>
+    counts?: Record<string, number>
+  }
   const points = snapshots.map((s) => {
     const key = (s.columns as Array<{ key: string }>)[0]?.key
     const rows = (s.rows as unknown as Stored[]).slice(0, leaders)

@@ -46,13 +46,23 @@ async function fallbackCounts(db: PrismaClient, submissionIds: string[]): Promis
  * computed over fewer than `minSeries` series is replaced by null and listed in `withheld`
  * (and so is an absolute ranking's rank score, which is the first column's value).
  */
-async function publicRows(db: PrismaClient, stored: StoredRow[], perSeriesVisibility: string, method: string, columns: Column[], minSeries: number): Promise<Row[]> {
+async function publicRows(
+  db: PrismaClient,
+  stored: StoredRow[],
+  perSeriesVisibility: string,
+  method: string,
+  columns: Column[],
+  minSeries: number,
+): Promise<Row[]> {
   const missing = stored.filter((r) => r.counts === undefined).map((r) => r.submissionId)
-  const fallback = perSeriesVisibility !== 'owner' && missing.length > 0 ? await fallbackCounts(db, missing) : new Map<string, Record<string, number>>()
+  const fallback =
+    perSeriesVisibility !== 'owner' && missing.length > 0 ? await fallbackCounts(db, missing) : new Map<string, Record<string, number>>()
   return stored.map(({ counts: stored, ...row }) => {
     if (perSeriesVisibility === 'owner') return row
     const counts = stored ?? fallback.get(row.submissionId) ?? {}
-    const withheld = Object.keys(row.metrics).filter((k) => row.metrics[k] !== null && !publicValueAllowed(perSeriesVisibility, counts[k], minSeries))
+    const withheld = Object.keys(row.metrics).filter(
+      (k) => row.metrics[k] !== null && !publicValueAllowed(perSeriesVisibility, counts[k], minSeries),
+    )
     if (withheld.length === 0) return row
     const metrics = Object.fromEntries(Object.entries(row.metrics).map(([k, v]) => [k, withheld.includes(k) ? null : v]))
     const rankScore = method === 'absolute' && columns[0] && withheld.includes(columns[0].key) ? null : row.rankScore
@@ -65,7 +75,13 @@ async function publicRows(db: PrismaClient, stored: StoredRow[], perSeriesVisibi
  * newest of all without `at`). No snapshot yet: an empty board under the current settings.
  * `minSeries`: MIN_AGGREGATE_SERIES (see `publicRows`).
  */
-export async function getLeaderboard(db: PrismaClient, challengeSlug: string, phaseSlug: string, at: Date | null, minSeries: number): Promise<LeaderboardView> {
+export async function getLeaderboard(
+  db: PrismaClient,
+  challengeSlug: string,
+  phaseSlug: string,
+  at: Date | null,
+  minSeries: number,
+): Promise<LeaderboardView> {
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   const snapshot = await db.leaderboardSnapshot.findFirst({
     where: { phaseId: phase.id, ...(at ? { computedAt: { lte: at } } : {}) },
@@ -93,7 +109,10 @@ export async function getLeaderboard(db: PrismaClient, challengeSlug: string, ph
   // jsonb does not keep key order: give the metrics back in the profile's order.
   const ordered = (snapshot.rows as unknown as StoredRow[]).map((r) => ({
     ...r,
-    metrics: Object.fromEntries([...specs.map((s) => [s.key, r.metrics[s.key] ?? null]), ...Object.entries(r.metrics).filter(([k]) => !specs.some((s) => s.key === k))]),
+    metrics: Object.fromEntries([
+      ...specs.map((s) => [s.key, r.metrics[s.key] ?? null]),
+      ...Object.entries(r.metrics).filter(([k]) => !specs.some((s) => s.key === k)),
+    ]),
     // Snapshots computed before rank stability existed have none.
     uncertainty: r.uncertainty ?? null,
   }))
@@ -118,16 +137,27 @@ export async function getLeaderboard(db: PrismaClient, challengeSlug: string, ph
  * the worker stored them with it: nothing is computed here. No snapshot, or one computed
  * before the figures existed: `samples` 0 and empty lists.
  */
-export async function getLeaderboardStability(db: PrismaClient, challengeSlug: string, phaseSlug: string, at: Date | null): Promise<LeaderboardStabilityView> {
+export async function getLeaderboardStability(
+  db: PrismaClient,
+  challengeSlug: string,
+  phaseSlug: string,
+  at: Date | null,
+): Promise<LeaderboardStabilityView> {
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   const snapshot = await db.leaderboardSnapshot.findFirst({
     where: { phaseId: phase.id, ...(at ? { computedAt: { lte: at } } : {}) },
     orderBy: { version: 'desc' },
     select: { version: true, computedAt: true, stability: true },
   })
-  const head = { challenge: challengeSlug, phase: phaseSlug, version: snapshot?.version ?? 0, computedAt: snapshot?.computedAt.toISOString() ?? null }
+  const head = {
+    challenge: challengeSlug,
+    phase: phaseSlug,
+    version: snapshot?.version ?? 0,
+    computedAt: snapshot?.computedAt.toISOString() ?? null,
+  }
   const stored = snapshot?.stability as Omit<LeaderboardStabilityView, 'challenge' | 'phase' | 'version' | 'computedAt'> | null | undefined
-  if (!stored) return { ...head, samples: 0, seed: null, alpha: null, series: 0, kendallTau: null, entries: [], metrics: [], tiedForFirst: [] }
+  if (!stored)
+    return { ...head, samples: 0, seed: null, alpha: null, series: 0, kendallTau: null, entries: [], metrics: [], tiedForFirst: [] }
   const { samples, seed, alpha, series, kendallTau, entries, metrics, tiedForFirst } = stored
   return { ...head, samples, seed, alpha, series, kendallTau, entries, metrics, tiedForFirst }
 }
@@ -149,10 +179,20 @@ export function changesRanking(body: RankingUpdate): boolean {
  * new snapshot under the new settings and announces it (the boards' caches drop); earlier
  * snapshots stay readable with `?at=`. The request only enqueues the recompute.
  */
-export async function requestLeaderboardRecompute(deps: Pick<ServiceDeps, 'db' | 'queues' | 'log'>, challengeSlug: string, phaseSlug: string): Promise<void> {
+export async function requestLeaderboardRecompute(
+  deps: Pick<ServiceDeps, 'db' | 'queues' | 'log'>,
+  challengeSlug: string,
+  phaseSlug: string,
+): Promise<void> {
   const phase = await findPhase(deps.db, challengeSlug, phaseSlug)
   await addLeaderboardRecompute(deps.queues.leaderboard, phase.id).catch((err: unknown) => {
     deps.log.error({ err, phaseId: phase.id }, 'could not queue the leaderboard recompute')
-    throw new ApiError(503, 'service_unavailable', `the settings of phase "${phaseSlug}" were saved, but its leaderboard could not be queued for recomputation (the queue is unreachable); send the same request again`, undefined, { 'retry-after': '5' })
+    throw new ApiError(
+      503,
+      'service_unavailable',
+      `the settings of phase "${phaseSlug}" were saved, but its leaderboard could not be queued for recomputation (the queue is unreachable); send the same request again`,
+      undefined,
+      { 'retry-after': '5' },
+    )
   })
 }

@@ -12,14 +12,23 @@ import { limitState } from './submission-rules.ts'
  * remains, the earliest time of the next submission when it is not now (the limit, or the
  * phase not open yet), and the submission queued or running that blocks a new one.
  */
-export async function phaseQuota(db: PrismaClient, user: AuthUser, challengeSlug: string, phaseSlug: string, now = new Date()): Promise<QuotaView> {
+export async function phaseQuota(
+  db: PrismaClient,
+  user: AuthUser,
+  challengeSlug: string,
+  phaseSlug: string,
+  now = new Date(),
+): Promise<QuotaView> {
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   const active = await db.submission.findFirst({
     where: { phaseId: phase.id, participantId: user.id, status: statusIn(ACTIVE_STATUSES) },
     orderBy: { createdAt: 'desc' },
     select: { id: true },
   })
-  const limit = phase.submissionLimitCount != null && phase.submissionLimitPeriodHours != null ? { count: phase.submissionLimitCount, periodHours: phase.submissionLimitPeriodHours } : null
+  const limit =
+    phase.submissionLimitCount != null && phase.submissionLimitPeriodHours != null
+      ? { count: phase.submissionLimitCount, periodHours: phase.submissionLimitPeriodHours }
+      : null
   const opensLater = phase.opensAt && phase.opensAt > now ? phase.opensAt : null
   const base = { limit, activeSubmissionId: active?.id ?? null }
   if (!limit) {
@@ -27,8 +36,15 @@ export async function phaseQuota(db: PrismaClient, user: AuthUser, challengeSlug
     return { ...base, used, remaining: null, nextAt: opensLater?.toISOString() ?? null }
   }
   const since = new Date(now.getTime() - limit.periodHours * 3_600_000)
-  const recent = await db.submission.findMany({ where: { phaseId: phase.id, participantId: user.id, countsTowardLimit: true, createdAt: { gt: since } }, select: { createdAt: true } })
-  const state = limitState(limit, recent.map((r) => r.createdAt), now)
+  const recent = await db.submission.findMany({
+    where: { phaseId: phase.id, participantId: user.id, countsTowardLimit: true, createdAt: { gt: since } },
+    select: { createdAt: true },
+  })
+  const state = limitState(
+    limit,
+    recent.map((r) => r.createdAt),
+    now,
+  )
   const next = [state.nextAt, opensLater].filter((d): d is Date => d !== null).sort((a, b) => b.getTime() - a.getTime())[0] ?? null
   return { ...base, used: state.used, remaining: state.remaining, nextAt: next?.toISOString() ?? null }
 }

@@ -29,7 +29,9 @@ describe('submission rules', () => {
     const now = at('2030-01-02T12:00:00Z')
     const limit = { count: 2, periodHours: 24 }
     assertWithinLimit(limit, [at('2030-01-01T11:00:00Z'), at('2030-01-02T10:00:00Z')], now) // first one left the window
-    const err = caught(() => assertWithinLimit(limit, [at('2030-01-02T01:00:00Z'), at('2030-01-02T10:00:00Z'), at('2030-01-01T00:00:00Z')], now))
+    const err = caught(() =>
+      assertWithinLimit(limit, [at('2030-01-02T01:00:00Z'), at('2030-01-02T10:00:00Z'), at('2030-01-01T00:00:00Z')], now),
+    )
     expect(err.statusCode).toBe(429)
     expect(err.message).toBe('submission limit reached (2 per 24 h); the next submission is allowed at 2030-01-03T01:00:00.000Z')
     expect(err.headers).toEqual({ 'retry-after': String(13 * 3600) })
@@ -40,8 +42,16 @@ describe('submission rules', () => {
     const now = at('2030-01-02T12:00:00Z')
     const limit = { count: 2, periodHours: 24 }
     expect(limitState(limit, [], now)).toEqual({ used: 0, remaining: 2, nextAt: null })
-    expect(limitState(limit, [at('2030-01-01T11:00:00Z'), at('2030-01-02T10:00:00Z')], now)).toEqual({ used: 1, remaining: 1, nextAt: null })
-    expect(limitState(limit, [at('2030-01-02T10:00:00Z'), at('2030-01-02T01:00:00Z')], now)).toEqual({ used: 2, remaining: 0, nextAt: at('2030-01-03T01:00:00Z') })
+    expect(limitState(limit, [at('2030-01-01T11:00:00Z'), at('2030-01-02T10:00:00Z')], now)).toEqual({
+      used: 1,
+      remaining: 1,
+      nextAt: null,
+    })
+    expect(limitState(limit, [at('2030-01-02T10:00:00Z'), at('2030-01-02T01:00:00Z')], now)).toEqual({
+      used: 2,
+      remaining: 0,
+      nextAt: at('2030-01-03T01:00:00Z'),
+    })
   })
 
   it('refuses a second active submission', () => {

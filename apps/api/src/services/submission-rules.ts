@@ -9,13 +9,19 @@ interface PhaseWindow {
 /** 403 naming the dates when the phase is not open at `now`. */
 export function assertPhaseOpen(phase: PhaseWindow, now: Date): void {
   const details = { opensAt: phase.opensAt?.toISOString() ?? null, closesAt: phase.closesAt?.toISOString() ?? null, now: now.toISOString() }
-  if (phase.opensAt && now < phase.opensAt) throw forbidden(`phase "${phase.slug}" is not open yet: it opens at ${details.opensAt} (now ${details.now})`, details)
-  if (phase.closesAt && now >= phase.closesAt) throw forbidden(`phase "${phase.slug}" is closed: it closed at ${details.closesAt} (now ${details.now})`, details)
+  if (phase.opensAt && now < phase.opensAt)
+    throw forbidden(`phase "${phase.slug}" is not open yet: it opens at ${details.opensAt} (now ${details.now})`, details)
+  if (phase.closesAt && now >= phase.closesAt)
+    throw forbidden(`phase "${phase.slug}" is closed: it closed at ${details.closesAt} (now ${details.now})`, details)
 }
 
 /** 409 when the participant already has a submission queued or running in the phase. */
 export function assertNoActiveSubmission(active: { id: string; status: string } | null): void {
-  if (active) throw conflict(`you already have submission ${active.id} ${active.status} in this phase; wait for it to finish or cancel it`, { submissionId: active.id, status: active.status })
+  if (active)
+    throw conflict(`you already have submission ${active.id} ${active.status} in this phase; wait for it to finish or cancel it`, {
+      submissionId: active.id,
+      status: active.status,
+    })
 }
 
 /**
@@ -23,7 +29,11 @@ export function assertNoActiveSubmission(active: { id: string; status: string } 
  * counted submissions in the window, what remains, and (when none remains) when the oldest
  * of them leaves the window, which allows the next one.
  */
-export function limitState(limit: { count: number; periodHours: number }, recent: Date[], now: Date): { used: number; remaining: number; nextAt: Date | null } {
+export function limitState(
+  limit: { count: number; periodHours: number },
+  recent: Date[],
+  now: Date,
+): { used: number; remaining: number; nextAt: Date | null } {
   const periodMs = limit.periodHours * 3_600_000
   const inWindow = recent.filter((d) => d.getTime() > now.getTime() - periodMs).sort((a, b) => a.getTime() - b.getTime())
   const remaining = Math.max(0, limit.count - inWindow.length)

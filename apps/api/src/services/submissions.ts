@@ -3,7 +3,16 @@ import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Prisma, PrismaClient } from '@spider-bench/db'
-import { ACTIVE_STATUSES, enqueueOrLeaveToReconciler, evaluationMovingTo, evaluationRow, latestTestSet, STATUS, statusIn, submissionMovingTo } from '@spider-bench/evaluation'
+import {
+  ACTIVE_STATUSES,
+  enqueueOrLeaveToReconciler,
+  evaluationMovingTo,
+  evaluationRow,
+  latestTestSet,
+  STATUS,
+  statusIn,
+  submissionMovingTo,
+} from '@spider-bench/evaluation'
 import { imageBaseName, IMAGE_EXTENSIONS } from '@spider-bench/scoring'
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../errors.ts'
 import { extractArchive, predictionArchiveLimits } from '../lib/archive.ts'
@@ -43,12 +52,22 @@ async function currentTestSet(db: PrismaClient, phaseId: string): Promise<Curren
 /** The checks that need no upload: cheap, so they run before the body is read. */
 async function admissionChecks(db: Pick<PrismaClient, 'submission'>, phase: PhaseWithChallenge, user: AuthUser, now: Date): Promise<void> {
   assertPhaseOpen(phase, now)
-  const active = await db.submission.findFirst({ where: { phaseId: phase.id, participantId: user.id, status: statusIn(ACTIVE_STATUSES) }, select: { id: true, status: true } })
+  const active = await db.submission.findFirst({
+    where: { phaseId: phase.id, participantId: user.id, status: statusIn(ACTIVE_STATUSES) },
+    select: { id: true, status: true },
+  })
   assertNoActiveSubmission(active)
   if (phase.submissionLimitCount != null && phase.submissionLimitPeriodHours != null) {
     const since = new Date(now.getTime() - phase.submissionLimitPeriodHours * 3_600_000)
-    const recent = await db.submission.findMany({ where: { phaseId: phase.id, participantId: user.id, countsTowardLimit: true, createdAt: { gt: since } }, select: { createdAt: true } })
-    assertWithinLimit({ count: phase.submissionLimitCount, periodHours: phase.submissionLimitPeriodHours }, recent.map((r) => r.createdAt), now)
+    const recent = await db.submission.findMany({
+      where: { phaseId: phase.id, participantId: user.id, countsTowardLimit: true, createdAt: { gt: since } },
+      select: { createdAt: true },
+    })
+    assertWithinLimit(
+      { count: phase.submissionLimitCount, periodHours: phase.submissionLimitPeriodHours },
+      recent.map((r) => r.createdAt),
+      now,
+    )
   }
 }
 
@@ -58,7 +77,13 @@ async function admissionChecks(db: Pick<PrismaClient, 'submission'>, phase: Phas
  * Every problem is listed; the messages name only the participant's own files and the
  * series names and sizes, which the phase reveals anyway.
  */
-async function preparePredictions(deps: ServiceDeps, validators: UploadValidators, upload: ReceivedUpload, testSet: CurrentTestSet, prefix: string): Promise<PreparedSubmission> {
+async function preparePredictions(
+  deps: ServiceDeps,
+  validators: UploadValidators,
+  upload: ReceivedUpload,
+  testSet: CurrentTestSet,
+  prefix: string,
+): Promise<PreparedSubmission> {
   const archive = upload.files.predictions
   if (!archive) throw badRequest('missing file field "predictions" (a .zip or .tar.gz with one mask per test series)')
   // Bounded by what the test set can need, not by MAX_ARCHIVE_BYTES: a zip bomb stops early.
@@ -92,11 +117,19 @@ async function preparePredictions(deps: ServiceDeps, validators: UploadValidator
   // (size of the series, data length), bounded decompression, labels (MAX_PREDICTION_LABELS).
   const checks = await settleAll(
     [...matched].map(([name, f]) =>
-      validators.images.run({ kind: 'prediction', file: f.file, path: f.path, series: name, size: expected.get(name)?.size as number[], maxLabels: deps.config.maxPredictionLabels }),
+      validators.images.run({
+        kind: 'prediction',
+        file: f.file,
+        path: f.path,
+        series: name,
+        size: expected.get(name)?.size as number[],
+        maxLabels: deps.config.maxPredictionLabels,
+      }),
     ),
   )
   for (const c of checks) if (c.problem) problems.push(c.problem)
-  if (problems.length > 0) throw unprocessable(`the predictions have ${problems.length} problem${problems.length === 1 ? '' : 's'}`, { problems })
+  if (problems.length > 0)
+    throw unprocessable(`the predictions have ${problems.length} problem${problems.length === 1 ? '' : 's'}`, { problems })
   const out: Array<{ key: string; file: string }> = []
   const filesJson: Record<string, string> = {}
   for (const [name, f] of matched) {
@@ -108,7 +141,12 @@ async function preparePredictions(deps: ServiceDeps, validators: UploadValidator
 }
 
 /** Algorithm submissions: the inference package validates model + config before anything is stored. */
-async function prepareAlgorithm(deps: ServiceDeps, validators: UploadValidators, upload: ReceivedUpload, prefix: string): Promise<PreparedSubmission> {
+async function prepareAlgorithm(
+  deps: ServiceDeps,
+  validators: UploadValidators,
+  upload: ReceivedUpload,
+  prefix: string,
+): Promise<PreparedSubmission> {
   const model = upload.files.model
   const configFile = upload.files.config
   const missing = [!model && 'model (the ONNX file)', !configFile && 'config (the JSON algorithm config)'].filter(Boolean)
@@ -182,16 +220,29 @@ export function submissionUploadSlot(admission: Admission, user: AuthUser): { ke
  * (422 lists every problem; rejections do not count), stored, recorded with its evaluation,
  * and one job is enqueued. A failure leaves no stored file and no row.
  */
-export async function storeSubmission(deps: ServiceDeps, validators: UploadValidators, admission: Admission, user: AuthUser, upload: ReceivedUpload): Promise<{ id: string; status: typeof STATUS.queued }> {
+export async function storeSubmission(
+  deps: ServiceDeps,
+  validators: UploadValidators,
+  admission: Admission,
+  user: AuthUser,
+  upload: ReceivedUpload,
+): Promise<{ id: string; status: typeof STATUS.queued }> {
   const { phase, testSet, admittedAt } = admission
   const id = randomUUID()
   const prefix = `submissions/${phase.id}/${id}`
   let stored = false
   try {
     const kind = upload.fields.kind
-    if (kind !== 'predictions' && kind !== 'algorithm') throw badRequest(`field "kind" must be "predictions" or "algorithm", got ${kind === undefined ? 'nothing' : `"${kind}"`}`)
-    if (!phase.submissionKinds.includes(kind)) throw unprocessable(`phase "${phase.slug}" accepts ${phase.submissionKinds.map((k) => `"${k}"`).join(' and ')} submissions, not "${kind}"`)
-    const prepared = kind === 'predictions' ? await preparePredictions(deps, validators, upload, testSet, prefix) : await prepareAlgorithm(deps, validators, upload, prefix)
+    if (kind !== 'predictions' && kind !== 'algorithm')
+      throw badRequest(`field "kind" must be "predictions" or "algorithm", got ${kind === undefined ? 'nothing' : `"${kind}"`}`)
+    if (!phase.submissionKinds.includes(kind))
+      throw unprocessable(
+        `phase "${phase.slug}" accepts ${phase.submissionKinds.map((k) => `"${k}"`).join(' and ')} submissions, not "${kind}"`,
+      )
+    const prepared =
+      kind === 'predictions'
+        ? await preparePredictions(deps, validators, upload, testSet, prefix)
+        : await prepareAlgorithm(deps, validators, upload, prefix)
 
     stored = true
     for (const f of prepared.files) await deps.storage.put(f.key, createReadStream(f.file))
@@ -199,36 +250,44 @@ export async function storeSubmission(deps: ServiceDeps, validators: UploadValid
     // Algorithms first run on the public sanity cases, when the phase has them (the canary);
     // the worker moves on to the hidden test set once that run succeeds.
     const retryMs = deps.config.uploadDatabaseRetrySeconds * 1000
-    const canary = prepared.kind === 'algorithm' ? await retryWhileDatabaseUnavailable(() => latestTestSet(deps.db, phase.id, 'public'), retryMs) : null
+    const canary =
+      prepared.kind === 'algorithm' ? await retryWhileDatabaseUnavailable(() => latestTestSet(deps.db, phase.id, 'public'), retryMs) : null
     const firstSet = canary ?? { id: testSet.id, seriesCount: testSet.series.length }
     // The upload was received and checked: a database restart now is waited out (up to
     // UPLOAD_DATABASE_RETRY_SECONDS, then 503 with Retry-After). An attempt whose commit went
     // through unacknowledged is found by the next one (the submission id is ours).
-    await retryWhileDatabaseUnavailable(() => deps.db.$transaction(async (tx) => {
-      if (await tx.submission.findUnique({ where: { id }, select: { id: true } })) return
-      // Serialise this participant's submissions to this phase, then re-check under the lock.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`submit:${phase.id}:${user.id}`}))`
-      await admissionChecks(tx, phase, user, admittedAt)
-      await tx.submission.create({
-        data: {
-          id,
-          phaseId: phase.id,
-          participantId: user.id,
-          kind: prepared.kind,
-          status: STATUS.queued,
-          storagePrefix: prefix,
-          files: prepared.filesJson,
-          ...(prepared.config !== null ? { config: prepared.config } : {}),
-          evaluations: { create: { id: evaluationId, ...evaluationRow({ testSet: firstSet, profile: phase.scoringProfile }) } },
-        },
-      })
-    }), retryMs)
+    await retryWhileDatabaseUnavailable(
+      () =>
+        deps.db.$transaction(async (tx) => {
+          if (await tx.submission.findUnique({ where: { id }, select: { id: true } })) return
+          // Serialise this participant's submissions to this phase, then re-check under the lock.
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`submit:${phase.id}:${user.id}`}))`
+          await admissionChecks(tx, phase, user, admittedAt)
+          await tx.submission.create({
+            data: {
+              id,
+              phaseId: phase.id,
+              participantId: user.id,
+              kind: prepared.kind,
+              status: STATUS.queued,
+              storagePrefix: prefix,
+              files: prepared.filesJson,
+              ...(prepared.config !== null ? { config: prepared.config } : {}),
+              evaluations: { create: { id: evaluationId, ...evaluationRow({ testSet: firstSet, profile: phase.scoringProfile }) } },
+            },
+          })
+        }),
+      retryMs,
+    )
     stored = false // the rows own the files now
     // The database is the source of truth: a job Redis did not take now is enqueued by the worker's reconciler.
     await enqueueOrLeaveToReconciler(deps.queues.evaluation, evaluationId, deps.log)
     return { id, status: STATUS.queued }
   } finally {
-    if (stored) await deps.storage.deletePrefix(prefix).catch((err: unknown) => deps.log.error({ err }, 'could not remove the files of a rejected submission'))
+    if (stored)
+      await deps.storage
+        .deletePrefix(prefix)
+        .catch((err: unknown) => deps.log.error({ err }, 'could not remove the files of a rejected submission'))
   }
 }
 
@@ -238,8 +297,17 @@ type SubmissionRow = Awaited<ReturnType<typeof findSubmission>>
  * `minSeries`: MIN_AGGREGATE_SERIES. Where per-series results are for the organisers, other
  * callers get only means and counts of the aggregates (see aggregate-visibility.ts).
  */
-async function submissionView(db: PrismaClient, s: SubmissionRow & { phase: { slug: string } }, user: AuthUser | null, minSeries: number): Promise<SubmissionView> {
-  const latest = await db.evaluation.findFirst({ where: { submissionId: s.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { progressDone: true, progressTotal: true } })
+async function submissionView(
+  db: PrismaClient,
+  s: SubmissionRow & { phase: { slug: string } },
+  user: AuthUser | null,
+  minSeries: number,
+): Promise<SubmissionView> {
+  const latest = await db.evaluation.findFirst({
+    where: { submissionId: s.id },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    select: { progressDone: true, progressTotal: true },
+  })
   const view: SubmissionView = {
     id: s.id,
     challenge: s.phase.challenge.slug,
@@ -252,7 +320,11 @@ async function submissionView(db: PrismaClient, s: SubmissionRow & { phase: { sl
   }
   if (s.error) view.error = s.error
   if (s.status === STATUS.succeeded) {
-    const ok = await db.evaluation.findFirst({ where: { submissionId: s.id, status: STATUS.succeeded, testSet: { public: false } }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { aggregates: true } })
+    const ok = await db.evaluation.findFirst({
+      where: { submissionId: s.id, status: STATUS.succeeded, testSet: { public: false } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      select: { aggregates: true },
+    })
     if (ok?.aggregates && typeof ok.aggregates === 'object' && !Array.isArray(ok.aggregates)) {
       const aggregates = ok.aggregates as Record<string, unknown>
       view.aggregates = seesFullAggregates(user, s.phase) ? aggregates : restrictAggregates(aggregates, minSeries)
@@ -276,19 +348,41 @@ export async function getSubmissionSeries(db: PrismaClient, user: AuthUser | nul
     throw forbidden(`per-series results of phase "${s.phase.slug}" are visible to its organisers only`)
   }
   const evaluation =
-    (await db.evaluation.findFirst({ where: { submissionId: id, status: STATUS.succeeded }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], include: { testSet: { select: { version: true } } } })) ??
-    (await db.evaluation.findFirst({ where: { submissionId: id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], include: { testSet: { select: { version: true } } } }))
+    (await db.evaluation.findFirst({
+      where: { submissionId: id, status: STATUS.succeeded },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      include: { testSet: { select: { version: true } } },
+    })) ??
+    (await db.evaluation.findFirst({
+      where: { submissionId: id },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      include: { testSet: { select: { version: true } } },
+    }))
   const rows = evaluation ? await db.seriesResult.findMany({ where: { evaluationId: evaluation.id }, orderBy: { seriesName: 'asc' } }) : []
   return {
     submissionId: id,
     evaluationId: evaluation?.id ?? null,
     testSetVersion: evaluation?.testSet.version ?? null,
-    series: rows.map((r) => ({ name: r.seriesName, sequence: r.sequence, status: r.status, error: r.error, metrics: r.metrics as Record<string, number | null>, structures: r.structures as unknown[] })),
+    series: rows.map((r) => ({
+      name: r.seriesName,
+      sequence: r.sequence,
+      status: r.status,
+      error: r.error,
+      metrics: r.metrics as Record<string, number | null>,
+      structures: r.structures as unknown[],
+    })),
   }
 }
 
 /** The caller's own submissions; organisers of the challenge and admins see all unless `mine`. */
-export async function listSubmissions(db: PrismaClient, user: AuthUser | null, challengeSlug: string, phaseSlug: string, mine: boolean, minSeries: number): Promise<SubmissionView[]> {
+export async function listSubmissions(
+  db: PrismaClient,
+  user: AuthUser | null,
+  challengeSlug: string,
+  phaseSlug: string,
+  mine: boolean,
+  minSeries: number,
+): Promise<SubmissionView[]> {
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   if (!user) throw notFound(`sign in to list submissions of phase "${phaseSlug}"`)
   const all = canManage(user, phase.challenge) && !mine
@@ -313,17 +407,31 @@ export async function cancelSubmission(
   const s = await findSubmission(deps.db, id)
   assertCanSee(user, s)
   const evaluations = await deps.db.$transaction(async (tx) => {
-    const changed = await tx.submission.updateMany({ where: { id, status: submissionMovingTo(STATUS.cancelled) }, data: { status: STATUS.cancelled } })
+    const changed = await tx.submission.updateMany({
+      where: { id, status: submissionMovingTo(STATUS.cancelled) },
+      data: { status: STATUS.cancelled },
+    })
     if (changed.count === 0) return null
-    const active = await tx.evaluation.findMany({ where: { submissionId: id, status: statusIn(ACTIVE_STATUSES) }, select: { id: true, testSet: { select: { series: { select: { id: true } } } } } })
-    await tx.evaluation.updateMany({ where: { submissionId: id, status: evaluationMovingTo(STATUS.cancelled) }, data: { status: STATUS.cancelled, finishedAt: new Date() } })
+    const active = await tx.evaluation.findMany({
+      where: { submissionId: id, status: statusIn(ACTIVE_STATUSES) },
+      select: { id: true, testSet: { select: { series: { select: { id: true } } } } },
+    })
+    await tx.evaluation.updateMany({
+      where: { submissionId: id, status: evaluationMovingTo(STATUS.cancelled) },
+      data: { status: STATUS.cancelled, finishedAt: new Date() },
+    })
     return active.map((e) => ({ id: e.id, series: e.testSet.series.map((x) => x.id) }))
   })
-  if (evaluations === null) throw conflict(`submission ${id} is ${(await deps.db.submission.findUniqueOrThrow({ where: { id } })).status}; only queued or running submissions can be cancelled`)
+  if (evaluations === null)
+    throw conflict(
+      `submission ${id} is ${(await deps.db.submission.findUniqueOrThrow({ where: { id } })).status}; only queued or running submissions can be cancelled`,
+    )
   // Every job of the flow that is not running is removed; workers are told, so a running model
   // process is killed, and running jobs see the cancelled status and end (removed on completion).
   for (const e of evaluations) {
-    await stopEvaluation(e.id, e.series).catch((err: unknown) => deps.log.warn({ err, evaluationId: e.id }, 'could not remove the jobs of a cancelled evaluation'))
+    await stopEvaluation(e.id, e.series).catch((err: unknown) =>
+      deps.log.warn({ err, evaluationId: e.id }, 'could not remove the jobs of a cancelled evaluation'),
+    )
   }
   return getSubmission(deps.db, user, id, deps.config.minAggregateSeries)
 }

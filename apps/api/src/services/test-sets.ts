@@ -43,7 +43,9 @@ export function archiveFailure(err: unknown): never {
  */
 export function planTestSet(files: ExtractedFile[]): { series: PlannedSeries[]; overview: ExtractedFile | null; problems: string[] } {
   const problems: string[] = []
-  const marker = files.map((f) => f.path.split('/')).find((parts) => parts.length >= 2 && ['images', 'masks'].includes(parts[parts.length - 2]))
+  const marker = files
+    .map((f) => f.path.split('/'))
+    .find((parts) => parts.length >= 2 && ['images', 'masks'].includes(parts[parts.length - 2]))
   const root = marker ? marker.slice(0, -2).join('/') : ''
   const prefix = root ? `${root}/` : ''
   const images = new Map<string, ExtractedFile>()
@@ -57,7 +59,9 @@ export function planTestSet(files: ExtractedFile[]): { series: PlannedSeries[]; 
     }
     const parts = rel?.split('/') ?? []
     if (parts.length !== 2 || (parts[0] !== 'images' && parts[0] !== 'masks')) {
-      problems.push(`${f.path}: unexpected file (expected ${prefix}images/<series>.mha, ${prefix}masks/<series>.mha and optionally ${prefix}overview.csv)`)
+      problems.push(
+        `${f.path}: unexpected file (expected ${prefix}images/<series>.mha, ${prefix}masks/<series>.mha and optionally ${prefix}overview.csv)`,
+      )
       continue
     }
     const name = imageBaseName(parts[1])
@@ -80,7 +84,8 @@ export function planTestSet(files: ExtractedFile[]): { series: PlannedSeries[]; 
     if (!image) problems.push(`${mask.path}: no image ${prefix}images/${name}${extOf(mask.path)} for this mask`)
     else series.push({ name, image, mask })
   }
-  for (const [name, image] of images) if (!masks.has(name)) problems.push(`${image.path}: no mask ${prefix}masks/${name}${extOf(image.path)} for this image`)
+  for (const [name, image] of images)
+    if (!masks.has(name)) problems.push(`${image.path}: no mask ${prefix}masks/${name}${extOf(image.path)} for this image`)
   series.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   return { series, overview, problems }
 }
@@ -111,7 +116,12 @@ async function readOverview(file: ExtractedFile, names: Set<string>, problems: s
 }
 
 /** PUT .../test-set or .../sanity-set, before the body is read: the phase, which `user` must manage. */
-export async function testSetPhase(db: PrismaClient, user: AuthUser, challengeSlug: string, phaseSlug: string): Promise<PhaseWithChallenge> {
+export async function testSetPhase(
+  db: PrismaClient,
+  user: AuthUser,
+  challengeSlug: string,
+  phaseSlug: string,
+): Promise<PhaseWithChallenge> {
   const phase = await findPhase(db, challengeSlug, phaseSlug)
   assertCanManage(user, phase.challenge)
   return phase
@@ -145,12 +155,19 @@ export async function storeTestSet(
   try {
     const archive = upload.files.archive
     if (!archive) throw badRequest('missing file field "archive" (a .zip or .tar.gz of images/ and masks/)')
-    const files = await extractArchive(archive.path, join(upload.dir, 'x'), { maxEntries: deps.config.maxArchiveEntries, maxBytes: deps.config.maxArchiveBytes }).catch(archiveFailure)
+    const files = await extractArchive(archive.path, join(upload.dir, 'x'), {
+      maxEntries: deps.config.maxArchiveEntries,
+      maxBytes: deps.config.maxArchiveBytes,
+    }).catch(archiveFailure)
     const plan = planTestSet(files)
     const problems = [...plan.problems]
     // Decoded and checked in image-validation threads, never on this event loop: headers first
     // (MAX_IMAGE_VOXELS, data length, mask and image on one grid), bounded decompression.
-    const results = await settleAll(plan.series.map((s) => validators.images.run({ kind: 'test-series', image: s.image, mask: s.mask, maxVoxels: deps.config.maxImageVoxels })))
+    const results = await settleAll(
+      plan.series.map((s) =>
+        validators.images.run({ kind: 'test-series', image: s.image, mask: s.mask, maxVoxels: deps.config.maxImageVoxels }),
+      ),
+    )
     const checked: Array<PlannedSeries & { geometry: Geometry; labels: number[] }> = []
     plan.series.forEach((s, i) => {
       const r = results[i]
@@ -159,7 +176,8 @@ export async function storeTestSet(
     })
     const meta = plan.overview ? await readOverview(plan.overview, new Set(plan.series.map((s) => s.name)), problems) : new Map()
     if (checked.length === 0 && problems.length === 0) problems.push('the archive holds no series')
-    if (problems.length > 0) throw unprocessable(`the test set has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, { problems })
+    if (problems.length > 0)
+      throw unprocessable(`the test set has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, { problems })
 
     stored = true
     const rows: Prisma.TestSeriesCreateWithoutTestSetInput[] = []
@@ -185,18 +203,34 @@ export async function storeTestSet(
     const version = await createVersion(deps.db, phase.id, testSetId, user.id, rows, isPublic)
     return { version, count: rows.length, series: rows.map((r) => ({ name: r.name, sequence: r.sequence })) }
   } catch (err) {
-    if (stored) await deps.storage.deletePrefix(prefix).catch((e: unknown) => deps.log.error({ err: e }, 'could not remove the files of a failed test-set import'))
+    if (stored)
+      await deps.storage
+        .deletePrefix(prefix)
+        .catch((e: unknown) => deps.log.error({ err: e }, 'could not remove the files of a failed test-set import'))
     throw err
   }
 }
 
-async function createVersion(db: PrismaClient, phaseId: string, id: string, userId: string, series: Prisma.TestSeriesCreateWithoutTestSetInput[], isPublic: boolean): Promise<number> {
+async function createVersion(
+  db: PrismaClient,
+  phaseId: string,
+  id: string,
+  userId: string,
+  series: Prisma.TestSeriesCreateWithoutTestSetInput[],
+  isPublic: boolean,
+): Promise<number> {
   // Two concurrent imports may pick the same next version; the unique index decides, we retry.
   for (let attempt = 0; ; attempt++) {
-    const last = await db.testSetVersion.findFirst({ where: { phaseId, public: isPublic }, orderBy: { version: 'desc' }, select: { version: true } })
+    const last = await db.testSetVersion.findFirst({
+      where: { phaseId, public: isPublic },
+      orderBy: { version: 'desc' },
+      select: { version: true },
+    })
     const version = (last?.version ?? 0) + 1
     try {
-      await db.testSetVersion.create({ data: { id, phaseId, version, public: isPublic, seriesCount: series.length, createdById: userId, series: { create: series } } })
+      await db.testSetVersion.create({
+        data: { id, phaseId, version, public: isPublic, seriesCount: series.length, createdById: userId, series: { create: series } },
+      })
       return version
     } catch (err) {
       if (attempt < 3 && err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') continue

@@ -72,9 +72,13 @@ export async function writeTarGz(file: string, entries: TestEntry[]): Promise<vo
     const type = e.type ?? 'file'
     if (type === 'file') {
       const data = Buffer.isBuffer(e.data) ? e.data : Buffer.from(e.data ?? '')
-      await new Promise<void>((resolve, reject) => pack.entry({ name: e.name, mode: e.mode ?? 0o644 }, data, (err) => (err ? reject(err) : resolve())))
+      await new Promise<void>((resolve, reject) =>
+        pack.entry({ name: e.name, mode: e.mode ?? 0o644 }, data, (err) => (err ? reject(err) : resolve())),
+      )
     } else {
-      await new Promise<void>((resolve, reject) => pack.entry({ name: e.name, type, linkname: e.linkname ?? '' }, (err) => (err ? reject(err) : resolve())).end(Buffer.alloc(0)))
+      await new Promise<void>((resolve, reject) =>
+        pack.entry({ name: e.name, type, linkname: e.linkname ?? '' }, (err) => (err ? reject(err) : resolve())).end(Buffer.alloc(0)),
+      )
     }
   }
   pack.finalize()

@@ -34,7 +34,11 @@ export interface Harness {
  * that read the server's log lines); without one the app does not log. `options.webDistDir`:
  * the built web pages to serve (default apps/web/dist).
  */
-export async function startHarness(backend: Backend, overrides: Partial<Config> = {}, options: { readonly logger?: FastifyBaseLogger; readonly webDistDir?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  backend: Backend,
+  overrides: Partial<Config> = {},
+  options: { readonly logger?: FastifyBaseLogger; readonly webDistDir?: string } = {},
+): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'spider-api-'))
   const schema = `test_${randomUUID().replace(/-/g, '')}`
   const base = process.env.DATABASE_URL || DEFAULT_DATABASE_URL
@@ -45,7 +49,13 @@ export async function startHarness(backend: Backend, overrides: Partial<Config> 
   )
   const db = await openDatabase({ databaseUrl: databaseUrl ?? undefined, dataDir })
   const storage = new FileStorage(join(dataDir, 'storage'))
-  const app = await buildApp({ config, prisma: db.prisma, storage, ...(options.logger ? { logger: options.logger } : {}), ...(options.webDistDir !== undefined ? { webDistDir: options.webDistDir } : {}) })
+  const app = await buildApp({
+    config,
+    prisma: db.prisma,
+    storage,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.webDistDir !== undefined ? { webDistDir: options.webDistDir } : {}),
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('server has no TCP address')

@@ -10,7 +10,11 @@ export interface TestImageOptions {
   readonly labels?: 'ok' | 'empty' | 'fractional'
 }
 
-function maskImage(size: readonly [number, number, number], spacing: readonly [number, number, number], labels: TestImageOptions['labels']): Image3D {
+function maskImage(
+  size: readonly [number, number, number],
+  spacing: readonly [number, number, number],
+  labels: TestImageOptions['labels'],
+): Image3D {
   const [nx, ny, nz] = size
   const fractional = labels === 'fractional'
   const data = fractional ? new Float32Array(nx * ny * nz) : new Uint8Array(nx * ny * nz)
@@ -33,7 +37,14 @@ export async function mhaBytes(kind: 'image' | 'mask', options: TestImageOptions
   const image: Image3D =
     kind === 'mask'
       ? maskImage(size, spacing, options.labels ?? 'ok')
-      : { size, spacing, origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], componentType: 'int16', data: Int16Array.from({ length: size[0] * size[1] * size[2] }, (_, i) => (i * 37) % 1000) }
+      : {
+          size,
+          spacing,
+          origin: [0, 0, 0],
+          direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+          componentType: 'int16',
+          data: Int16Array.from({ length: size[0] * size[1] * size[2] }, (_, i) => (i * 37) % 1000),
+        }
   const dir = await mkdtemp(join(tmpdir(), 'mha-'))
   try {
     const file = join(dir, 'x.mha')

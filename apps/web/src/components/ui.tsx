@@ -5,7 +5,8 @@ import { fmtBytes } from '../format.ts'
 
 export type Loaded<T> = { state: 'loading' } | { state: 'ok'; data: T } | { state: 'error'; error: ApiProblem }
 
-const asProblem = (err: unknown) => (err instanceof ApiProblem ? err : new ApiProblem(0, { code: 'client_error', message: (err as Error)?.message ?? String(err) }))
+const asProblem = (err: unknown) =>
+  err instanceof ApiProblem ? err : new ApiProblem(0, { code: 'client_error', message: (err as Error)?.message ?? String(err) })
 
 /** Loads with `load` whenever `deps` change; `reload` loads again keeping the shown data. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): [Loaded<T>, () => Promise<void>] {
@@ -95,7 +96,21 @@ export function ProgressBar({ value, label }: { value: number; label: string }) 
  * A file picker that also takes a dropped file: a labelled <input type="file"> (keyboard and
  * screen readers) inside a drop zone.
  */
-export function DropZone({ id, label, accept, file, onFile, hint }: { id: string; label: string; accept?: string; file: File | null; onFile: (f: File | null) => void; hint?: string }) {
+export function DropZone({
+  id,
+  label,
+  accept,
+  file,
+  onFile,
+  hint,
+}: {
+  id: string
+  label: string
+  accept?: string
+  file: File | null
+  onFile: (f: File | null) => void
+  hint?: string
+}) {
   const [over, setOver] = useState(false)
   return (
     <div
@@ -114,7 +129,13 @@ export function DropZone({ id, label, accept, file, onFile, hint }: { id: string
       }}
     >
       <label for={id}>{label}</label>
-      <input id={id} name={id} type="file" accept={accept} onChange={(e) => onFile((e.currentTarget as HTMLInputElement).files?.[0] ?? null)} />
+      <input
+        id={id}
+        name={id}
+        type="file"
+        accept={accept}
+        onChange={(e) => onFile((e.currentTarget as HTMLInputElement).files?.[0] ?? null)}
+      />
       <p class="muted small">{file ? `${file.name} (${fmtBytes(file.size)})` : (hint ?? 'Drop a file here or choose one.')}</p>
     </div>
   )

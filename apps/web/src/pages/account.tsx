@@ -12,8 +12,12 @@ export function AccountPage() {
     if (!me) return []
     const [challenges, profiles] = await Promise.all([get<Challenge[]>('/challenges'), loadProfiles()])
     const phases = challenges.flatMap((c) => c.phases.map((p) => ({ c, p })))
-    const lists = await Promise.all(phases.map(({ c, p }) => get<Submission[]>(`/challenges/${seg(c.slug)}/phases/${seg(p.slug)}/submissions?mine=1`)))
-    return phases.map(({ c, p }, i) => ({ c, p, subs: lists[i], defs: profiles.find((x) => x.name === p.scoringProfile)?.metrics ?? [] })).filter((x) => x.subs.length > 0)
+    const lists = await Promise.all(
+      phases.map(({ c, p }) => get<Submission[]>(`/challenges/${seg(c.slug)}/phases/${seg(p.slug)}/submissions?mine=1`)),
+    )
+    return phases
+      .map(({ c, p }, i) => ({ c, p, subs: lists[i], defs: profiles.find((x) => x.name === p.scoringProfile)?.metrics ?? [] }))
+      .filter((x) => x.subs.length > 0)
   }, [me?.id])
   if (!me) return <SignInFirst what="see your submissions" />
   if (data.state === 'loading') return <Loading what="your submissions" />
@@ -32,7 +36,8 @@ export function AccountPage() {
         return (
           <section key={`${c.slug}/${p.slug}`} id={`${c.slug}-${p.slug}`} aria-labelledby={`h-${c.slug}-${p.slug}`}>
             <h2 id={`h-${c.slug}-${p.slug}`}>
-              <a href={`/challenges/${seg(c.slug)}`}>{c.title}</a> · <a href={`/challenges/${seg(c.slug)}/phases/${seg(p.slug)}`}>{p.title}</a>
+              <a href={`/challenges/${seg(c.slug)}`}>{c.title}</a> ·{' '}
+              <a href={`/challenges/${seg(c.slug)}/phases/${seg(p.slug)}`}>{p.title}</a>
             </h2>
             <Scroll label={`My submissions to ${c.title}, ${p.title}`}>
               <table data-testid="my-submissions">

@@ -20,7 +20,9 @@ function PhaseRules({ challenge, phase, metrics }: { challenge: string; phase: P
         <dd>{state.text}</dd>
         <dt>Submissions</dt>
         <dd>
-          {phase.submissionKinds.map((k) => (k === 'predictions' ? 'predictions (an archive of masks)' : 'algorithms (ONNX model + config)')).join(' or ')}
+          {phase.submissionKinds
+            .map((k) => (k === 'predictions' ? 'predictions (an archive of masks)' : 'algorithms (ONNX model + config)'))
+            .join(' or ')}
           {phase.submissionLimit ? `; at most ${phase.submissionLimit.count} per ${phase.submissionLimit.periodHours} h` : ''}
         </dd>
         <dt>Ranking</dt>
@@ -79,12 +81,21 @@ export function ChallengePage({ challenge }: { challenge: string }) {
           </>
         )}
       </p>
-      {c.description ? <div class="prose" dangerouslySetInnerHTML={{ __html: renderMarkdown(c.description) }} /> : <p class="muted">No description.</p>}
+      {c.description ? (
+        <div class="prose" dangerouslySetInnerHTML={{ __html: renderMarkdown(c.description) }} />
+      ) : (
+        <p class="muted">No description.</p>
+      )}
       <h2>Phases</h2>
       {c.phases.length === 0 && <p>No phase yet.</p>}
       <div class="grid">
         {c.phases.map((p) => (
-          <PhaseRules key={p.slug} challenge={c.slug} phase={p} metrics={profiles.find((x) => x.name === p.scoringProfile)?.metrics ?? []} />
+          <PhaseRules
+            key={p.slug}
+            challenge={c.slug}
+            phase={p}
+            metrics={profiles.find((x) => x.name === p.scoringProfile)?.metrics ?? []}
+          />
         ))}
       </div>
       {used.map((name) => (

@@ -8,7 +8,10 @@ export function ChallengesPage() {
   return (
     <section>
       <h1>Challenges</h1>
-      <p class="lead">Lumbar spine MRI segmentation benchmarks with sequestered test sets. Pick a challenge to read its rules, or a phase to see its leaderboard.</p>
+      <p class="lead">
+        Lumbar spine MRI segmentation benchmarks with sequestered test sets. Pick a challenge to read its rules, or a phase to see its
+        leaderboard.
+      </p>
       {challenges.state === 'loading' && <Loading what="challenges" />}
       {challenges.state === 'error' && <LoadError error={challenges.error} what="challenges" />}
       {challenges.state === 'ok' &&
@@ -26,7 +29,8 @@ export function ChallengesPage() {
                   <ul class="phases">
                     {c.phases.map((p) => (
                       <li key={p.slug}>
-                        <a href={`/challenges/${seg(c.slug)}/phases/${seg(p.slug)}`}>{p.title}</a> <span class="muted small">({phaseWindow(p.opensAt, p.closesAt).text})</span>
+                        <a href={`/challenges/${seg(c.slug)}/phases/${seg(p.slug)}`}>{p.title}</a>{' '}
+                        <span class="muted small">({phaseWindow(p.opensAt, p.closesAt).text})</span>
                       </li>
                     ))}
                   </ul>

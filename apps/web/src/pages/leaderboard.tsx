@@ -1,5 +1,15 @@
 import { useMemo, useState } from 'preact/hooks'
-import { get, seg, type Aggregate, type Challenge, type Leaderboard, type LeaderboardAggregates, type LeaderboardHistory, type LeaderboardRow, type MetricDefinition } from '../api.ts'
+import {
+  get,
+  seg,
+  type Aggregate,
+  type Challenge,
+  type Leaderboard,
+  type LeaderboardAggregates,
+  type LeaderboardHistory,
+  type LeaderboardRow,
+  type MetricDefinition,
+} from '../api.ts'
 import { HistoryChart } from '../components/history-chart.tsx'
 import { download, LoadError, Loading, Problems, Scroll, useLoad } from '../components/ui.tsx'
 import { fmtDate, fmtNumber, fromLocalInput, phaseWindow, SEQUENCE_LABELS, toLocalInput } from '../format.ts'
@@ -26,7 +36,13 @@ const SEQUENCE_CHIPS = ['t1', 't2', 't2_SPACE', 'unknown']
 
 function compare(a: ShownRow, b: ShownRow, sort: SortKey): number {
   const pick = (r: ShownRow): number | string | null =>
-    sort.key === 'rank' ? r.rank : sort.key === 'participant' ? r.participant.toLowerCase() : sort.key === 'date' ? r.createdAt : (r.values[sort.key] ?? null)
+    sort.key === 'rank'
+      ? r.rank
+      : sort.key === 'participant'
+        ? r.participant.toLowerCase()
+        : sort.key === 'date'
+          ? r.createdAt
+          : (r.values[sort.key] ?? null)
   const va = pick(a)
   const vb = pick(b)
   // Missing values sort last whichever the direction.
@@ -51,7 +67,10 @@ function RankInterval({ u, n, tied }: { u: LeaderboardRow['uncertainty']; n: num
   const width = n > 1 ? Math.max(2, ((hi - lo) / (n - 1)) * 100) : 100
   const text = lo === hi ? `${lo}` : `${lo}–${hi}`
   return (
-    <span class="interval" title={`95 % rank interval ${text}; median rank ${u.medianRank}; first in ${Math.round(u.pFirst * 100)} % of bootstrap samples`}>
+    <span
+      class="interval"
+      title={`95 % rank interval ${text}; median rank ${u.medianRank}; first in ${Math.round(u.pFirst * 100)} % of bootstrap samples`}
+    >
       <span class="bar" aria-hidden="true">
         {/* Set through the CSSOM (style properties), which the CSP's style-src allows. */}
         <span class="fill" style={{ left: `${left}%`, width: `${Math.min(100 - left, width)}%` }} />
@@ -95,9 +114,16 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
   }, [challenge, phase, at, sequence])
   // Requested once the table is there, so that they do not delay it.
   const tableReady = data.state !== 'loading'
-  const [overall] = useLoad(() => (sequence || !tableReady ? Promise.resolve(null) : get<LeaderboardAggregates>(`${base}/leaderboard/aggregates${q({})}`)), [challenge, phase, at, sequence, tableReady])
-  const [history] = useLoad(() => (tableReady ? get<LeaderboardHistory>(`${base}/leaderboard/history`) : Promise.resolve(null)), [challenge, phase, tableReady])
-  const aggregatesOf = (): LeaderboardAggregates | null => (data.state !== 'ok' ? null : (data.data.perSequence ?? (overall.state === 'ok' ? overall.data : null)))
+  const [overall] = useLoad(
+    () => (sequence || !tableReady ? Promise.resolve(null) : get<LeaderboardAggregates>(`${base}/leaderboard/aggregates${q({})}`)),
+    [challenge, phase, at, sequence, tableReady],
+  )
+  const [history] = useLoad(
+    () => (tableReady ? get<LeaderboardHistory>(`${base}/leaderboard/history`) : Promise.resolve(null)),
+    [challenge, phase, tableReady],
+  )
+  const aggregatesOf = (): LeaderboardAggregates | null =>
+    data.state !== 'ok' ? null : (data.data.perSequence ?? (overall.state === 'ok' ? overall.data : null))
   const [sort, setSort] = useState<SortKey>({ key: 'rank', dir: 'asc' })
   const [atInput, setAtInput] = useState(toLocalInput(at))
 
@@ -144,7 +170,8 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
   const title = ph?.title ?? phase
   const state = ph ? phaseWindow(ph.opensAt, ph.closesAt) : null
 
-  const sortBy = (key: string, natural: 'asc' | 'desc') => setSort((s) => (s.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: natural }))
+  const sortBy = (key: string, natural: 'asc' | 'desc') =>
+    setSort((s) => (s.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: natural }))
   const ariaSort = (key: string) => (sort.key === key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined)
   const header = (key: string, text: string, natural: 'asc' | 'desc', extra?: string) => (
     <th scope="col" aria-sort={ariaSort(key)} class={ranking.has(key) ? 'ranking' : undefined}>
@@ -167,16 +194,50 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
     }))
   const fileBase = `${challenge}-${phase}${sequence ? `-${sequence}` : ''}${at ? `-at-${at.replace(/[:.]/g, '')}` : ''}`
   const downloadCsv = () => {
-    const head = ['rank', 'participant', 'submissionId', 'createdAt', 'rankScore', ...(sequence ? [] : ['rankIntervalLow', 'rankIntervalHigh', 'pFirst']), ...metricKeys]
+    const head = [
+      'rank',
+      'participant',
+      'submissionId',
+      'createdAt',
+      'rankScore',
+      ...(sequence ? [] : ['rankIntervalLow', 'rankIntervalHigh', 'pFirst']),
+      ...metricKeys,
+    ]
     const lines = [head.join(',')]
     for (const r of rows) {
-      const cells = [r.rank, r.participant, r.submissionId, r.createdAt, r.rankScore, ...(sequence ? [] : [r.uncertainty?.rankInterval[0], r.uncertainty?.rankInterval[1], r.uncertainty?.pFirst]), ...metricKeys.map((k) => r.values[k])]
+      const cells = [
+        r.rank,
+        r.participant,
+        r.submissionId,
+        r.createdAt,
+        r.rankScore,
+        ...(sequence ? [] : [r.uncertainty?.rankInterval[0], r.uncertainty?.rankInterval[1], r.uncertainty?.pFirst]),
+        ...metricKeys.map((k) => r.values[k]),
+      ]
       lines.push(cells.map(csvCell).join(','))
     }
     download(`${fileBase}.csv`, 'text/csv', lines.join('\r\n') + '\r\n')
   }
   const downloadJson = () =>
-    download(`${fileBase}.json`, 'application/json', JSON.stringify({ challenge, phase, sequence, at, version: board.version, computedAt: board.computedAt, method: board.method, columns: board.columns, rows: exportRows() }, null, 2))
+    download(
+      `${fileBase}.json`,
+      'application/json',
+      JSON.stringify(
+        {
+          challenge,
+          phase,
+          sequence,
+          at,
+          version: board.version,
+          computedAt: board.computedAt,
+          method: board.method,
+          columns: board.columns,
+          rows: exportRows(),
+        },
+        null,
+        2,
+      ),
+    )
 
   return (
     <section>
@@ -188,7 +249,8 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
       </h1>
       <p class="muted small">
         {board.version === 0 ? 'No entry yet.' : `Snapshot ${board.version}, computed ${fmtDate(board.computedAt)}`}
-        {board.testSetVersion !== null ? ` · test set v${board.testSetVersion}` : ''} · {METHOD_TEXT[board.method] ?? board.method}; {ENTRIES_TEXT[board.entries] ?? board.entries}
+        {board.testSetVersion !== null ? ` · test set v${board.testSetVersion}` : ''} · {METHOD_TEXT[board.method] ?? board.method};{' '}
+        {ENTRIES_TEXT[board.entries] ?? board.entries}
         {state ? ` · ${state.text}` : ''}
         {me && state?.open && (
           <>
@@ -201,8 +263,13 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
       <div class="toolbar">
         <div role="group" aria-label="Sequence">
           {[null, ...SEQUENCE_CHIPS.filter((s) => s !== 'unknown' || aggregates?.sequences.includes('unknown'))].map((s) => (
-            <a key={s ?? 'all'} class="chip" href={`${base}${q({ sequence: s })}`} aria-current={(s ?? null) === (sequence ?? null) ? 'true' : undefined}>
-              {s ? SEQUENCE_LABELS[s] ?? s : 'All series'}
+            <a
+              key={s ?? 'all'}
+              class="chip"
+              href={`${base}${q({ sequence: s })}`}
+              aria-current={(s ?? null) === (sequence ?? null) ? 'true' : undefined}
+            >
+              {s ? (SEQUENCE_LABELS[s] ?? s) : 'All series'}
             </a>
           ))}
         </div>
@@ -256,7 +323,12 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
                 {metricKeys.map((k) => {
                   const d = defOf(k)
                   const o = orderOf(k)
-                  return header(k, `${d?.label ?? k} ${arrow(o)}`, o, `${d?.description ?? k} (${betterText(o)}${d?.unit ? `, ${d.unit}` : ''})`)
+                  return header(
+                    k,
+                    `${d?.label ?? k} ${arrow(o)}`,
+                    o,
+                    `${d?.description ?? k} (${betterText(o)}${d?.unit ? `, ${d.unit}` : ''})`,
+                  )
                 })}
               </tr>
             </thead>
@@ -280,7 +352,13 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
                         ? `${fmtNumber(s.mean)}${s.std !== null ? ` ± ${fmtNumber(s.std)}` : ''} (mean${s.std !== null ? ' ± sd' : ''} over ${s.count} series)`
                         : undefined
                     return (
-                      <td key={k} class={`num${ranking.has(k) ? ' ranking' : ''}`} title={hover} data-metric={k} data-value={r.values[k] === null || r.values[k] === undefined ? '' : String(r.values[k])}>
+                      <td
+                        key={k}
+                        class={`num${ranking.has(k) ? ' ranking' : ''}`}
+                        title={hover}
+                        data-metric={k}
+                        data-value={r.values[k] === null || r.values[k] === undefined ? '' : String(r.values[k])}
+                      >
                         {withheld ? <span class="muted">withheld</span> : fmtNumber(r.values[k])}
                       </td>
                     )
@@ -293,7 +371,8 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
       )}
       <p class="muted small">
         Hover a value for mean ± standard deviation over the series. ↑ higher is better, ↓ lower is better; ranking metrics are highlighted.
-        {tied.size > 0 && ` "Tied for first": not significantly worse than the leader on ${defOf(board.columns[0]?.key ?? '')?.label ?? 'the primary metric'} (Holm-adjusted Wilcoxon, α = ${aggregates?.alpha}).`}
+        {tied.size > 0 &&
+          ` "Tied for first": not significantly worse than the leader on ${defOf(board.columns[0]?.key ?? '')?.label ?? 'the primary metric'} (Holm-adjusted Wilcoxon, α = ${aggregates?.alpha}).`}
       </p>
       <h2>Leaders over time</h2>
       {history.state === 'ok' && history.data ? (

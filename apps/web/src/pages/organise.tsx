@@ -1,6 +1,28 @@
 import { useState } from 'preact/hooks'
-import { api, ApiProblem, get, seg, upload, type Challenge, type MetricDefinition, type Phase, type ScoringProfile, type Submission } from '../api.ts'
-import { asProblem, DropZone, LoadError, Loading, NotFound, Problems, ProgressBar, Scroll, StatusBadge, useLoad } from '../components/ui.tsx'
+import {
+  api,
+  ApiProblem,
+  get,
+  seg,
+  upload,
+  type Challenge,
+  type MetricDefinition,
+  type Phase,
+  type ScoringProfile,
+  type Submission,
+} from '../api.ts'
+import {
+  asProblem,
+  DropZone,
+  LoadError,
+  Loading,
+  NotFound,
+  Problems,
+  ProgressBar,
+  Scroll,
+  StatusBadge,
+  useLoad,
+} from '../components/ui.tsx'
 import { fmtDate, fromLocalInput, toLocalInput } from '../format.ts'
 import { arrow, loadProfiles } from '../metrics.ts'
 import { navigate } from '../router.ts'
@@ -41,7 +63,8 @@ function FieldError({ id, messages }: { id: string; messages?: string[] }) {
   )
 }
 
-const described = (id: string, errors: Record<string, string[]>) => (errors[id]?.length ? { 'aria-describedby': `${id}-error`, 'aria-invalid': true } : {})
+const described = (id: string, errors: Record<string, string[]>) =>
+  errors[id]?.length ? { 'aria-describedby': `${id}-error`, 'aria-invalid': true } : {}
 
 /** `/organise`: the challenges one may manage, and a form for a new one. */
 export function OrganiseHome() {
@@ -73,17 +96,19 @@ export function OrganiseHome() {
       <form
         class="card"
         noValidate
-        onSubmit={(e) => void (async () => {
-          e.preventDefault()
-          setErrors({ byField: {}, general: [] })
-          try {
-            const c = await api<Challenge>('POST', '/challenges', { slug, title, ...(description ? { description } : {}) })
-            await reload()
-            navigate(`/organise/challenges/${seg(c.slug)}`)
-          } catch (err) {
-            setErrors(fieldProblems(asProblem(err), ['slug', 'title', 'description']))
-          }
-        })()}
+        onSubmit={(e) =>
+          void (async () => {
+            e.preventDefault()
+            setErrors({ byField: {}, general: [] })
+            try {
+              const c = await api<Challenge>('POST', '/challenges', { slug, title, ...(description ? { description } : {}) })
+              await reload()
+              navigate(`/organise/challenges/${seg(c.slug)}`)
+            } catch (err) {
+              setErrors(fieldProblems(asProblem(err), ['slug', 'title', 'description']))
+            }
+          })()
+        }
       >
         {errors.general.length > 0 && (
           <div class="problems" role="alert">
@@ -93,13 +118,29 @@ export function OrganiseHome() {
           </div>
         )}
         <label for="c-slug">Slug (in URLs)</label>
-        <input id="c-slug" value={slug} onInput={(e) => setSlug((e.currentTarget as HTMLInputElement).value)} {...described('slug', errors.byField)} />
+        <input
+          id="c-slug"
+          value={slug}
+          onInput={(e) => setSlug((e.currentTarget as HTMLInputElement).value)}
+          {...described('slug', errors.byField)}
+        />
         <FieldError id="slug" messages={errors.byField.slug} />
         <label for="c-title">Title</label>
-        <input id="c-title" value={title} onInput={(e) => setTitle((e.currentTarget as HTMLInputElement).value)} {...described('title', errors.byField)} />
+        <input
+          id="c-title"
+          value={title}
+          onInput={(e) => setTitle((e.currentTarget as HTMLInputElement).value)}
+          {...described('title', errors.byField)}
+        />
         <FieldError id="title" messages={errors.byField.title} />
         <label for="c-description">Description (Markdown)</label>
-        <textarea id="c-description" rows={6} value={description} onInput={(e) => setDescription((e.currentTarget as HTMLTextAreaElement).value)} {...described('description', errors.byField)} />
+        <textarea
+          id="c-description"
+          rows={6}
+          value={description}
+          onInput={(e) => setDescription((e.currentTarget as HTMLTextAreaElement).value)}
+          {...described('description', errors.byField)}
+        />
         <FieldError id="description" messages={errors.byField.description} />
         <p>
           <button type="submit">Create challenge</button>
@@ -124,7 +165,18 @@ interface PhaseFormValue {
   perSeriesVisibility: string
 }
 
-const PHASE_FIELDS = ['slug', 'title', 'scoringProfile', 'submissionKinds', 'ranking', 'entries', 'submissionLimit', 'opensAt', 'closesAt', 'perSeriesVisibility']
+const PHASE_FIELDS = [
+  'slug',
+  'title',
+  'scoringProfile',
+  'submissionKinds',
+  'ranking',
+  'entries',
+  'submissionLimit',
+  'opensAt',
+  'closesAt',
+  'perSeriesVisibility',
+]
 
 function initialPhase(p: Phase | null, profiles: ScoringProfile[]): PhaseFormValue {
   const profile = p?.scoringProfile ?? profiles[0]?.name ?? 'spider'
@@ -155,7 +207,13 @@ function phaseBody(v: PhaseFormValue) {
     ranking: { method: v.method, metrics: v.metrics },
     entries: v.entries,
     // Sent as typed: the API names a count or period that is not a whole number.
-    submissionLimit: count === '' ? null : { count: /^\d+$/.test(count) ? Number(count) : count, periodHours: /^\d+$/.test(v.limitHours.trim()) ? Number(v.limitHours.trim()) : v.limitHours },
+    submissionLimit:
+      count === ''
+        ? null
+        : {
+            count: /^\d+$/.test(count) ? Number(count) : count,
+            periodHours: /^\d+$/.test(v.limitHours.trim()) ? Number(v.limitHours.trim()) : v.limitHours,
+          },
     opensAt: fromLocalInput(v.opensAt),
     closesAt: fromLocalInput(v.closesAt),
     perSeriesVisibility: v.perSeriesVisibility,
@@ -163,7 +221,17 @@ function phaseBody(v: PhaseFormValue) {
 }
 
 /** Create or edit a phase; the API's validation messages appear next to their fields. */
-function PhaseForm({ challenge, phase, profiles, onSaved }: { challenge: string; phase: Phase | null; profiles: ScoringProfile[]; onSaved: (p: Phase) => void }) {
+function PhaseForm({
+  challenge,
+  phase,
+  profiles,
+  onSaved,
+}: {
+  challenge: string
+  phase: Phase | null
+  profiles: ScoringProfile[]
+  onSaved: (p: Phase) => void
+}) {
   const [v, setV] = useState<PhaseFormValue>(() => initialPhase(phase, profiles))
   const [errors, setErrors] = useState<{ byField: Record<string, string[]>; general: string[] }>({ byField: {}, general: [] })
   const [saved, setSaved] = useState(false)
@@ -178,24 +246,27 @@ function PhaseForm({ challenge, phase, profiles, onSaved }: { challenge: string;
     value: v[field] as string,
     onInput: (e: Event) => set({ [field]: (e.currentTarget as HTMLInputElement).value } as Partial<PhaseFormValue>),
   })
-  const err = (field: string) => described(`${p}-${field}`, Object.fromEntries(Object.entries(errors.byField).map(([k, m]) => [`${p}-${k}`, m])))
+  const err = (field: string) =>
+    described(`${p}-${field}`, Object.fromEntries(Object.entries(errors.byField).map(([k, m]) => [`${p}-${k}`, m])))
   return (
     <form
       class="card phase-form"
       noValidate
-      onSubmit={(e) => void (async () => {
-        e.preventDefault()
-        setErrors({ byField: {}, general: [] })
-        try {
-          const saved = phase
-            ? await api<Phase>('PATCH', `/challenges/${seg(challenge)}/phases/${seg(phase.slug)}`, phaseBody(v))
-            : await api<Phase>('POST', `/challenges/${seg(challenge)}/phases`, phaseBody(v))
-          setSaved(true)
-          onSaved(saved)
-        } catch (caught) {
-          setErrors(fieldProblems(asProblem(caught), PHASE_FIELDS))
-        }
-      })()}
+      onSubmit={(e) =>
+        void (async () => {
+          e.preventDefault()
+          setErrors({ byField: {}, general: [] })
+          try {
+            const saved = phase
+              ? await api<Phase>('PATCH', `/challenges/${seg(challenge)}/phases/${seg(phase.slug)}`, phaseBody(v))
+              : await api<Phase>('POST', `/challenges/${seg(challenge)}/phases`, phaseBody(v))
+            setSaved(true)
+            onSaved(saved)
+          } catch (caught) {
+            setErrors(fieldProblems(asProblem(caught), PHASE_FIELDS))
+          }
+        })()
+      }
     >
       {errors.general.length > 0 && (
         <div class="problems" role="alert">
@@ -217,7 +288,11 @@ function PhaseForm({ challenge, phase, profiles, onSaved }: { challenge: string;
         </div>
         <div>
           <label for={`${p}-scoringProfile`}>Scoring profile</label>
-          <select {...input('scoringProfile')} onChange={(e) => set({ scoringProfile: (e.currentTarget as HTMLSelectElement).value, metrics: [] })} {...err('scoringProfile')}>
+          <select
+            {...input('scoringProfile')}
+            onChange={(e) => set({ scoringProfile: (e.currentTarget as HTMLSelectElement).value, metrics: [] })}
+            {...err('scoringProfile')}
+          >
             {profiles.map((x) => (
               <option key={x.name} value={x.name}>
                 {x.name}
@@ -235,7 +310,13 @@ function PhaseForm({ challenge, phase, profiles, onSaved }: { challenge: string;
                 name={`${p}-kind`}
                 value={k}
                 checked={v.submissionKinds.includes(k)}
-                onChange={(e) => set({ submissionKinds: (e.currentTarget as HTMLInputElement).checked ? [...v.submissionKinds, k] : v.submissionKinds.filter((x) => x !== k) })}
+                onChange={(e) =>
+                  set({
+                    submissionKinds: (e.currentTarget as HTMLInputElement).checked
+                      ? [...v.submissionKinds, k]
+                      : v.submissionKinds.filter((x) => x !== k),
+                  })
+                }
               />{' '}
               {k}
             </label>
@@ -252,7 +333,11 @@ function PhaseForm({ challenge, phase, profiles, onSaved }: { challenge: string;
         </div>
         <div>
           <label for={`${p}-entries`}>Entries on the board</label>
-          <select {...input('entries')} onChange={(e) => set({ entries: (e.currentTarget as HTMLSelectElement).value })} {...err('entries')}>
+          <select
+            {...input('entries')}
+            onChange={(e) => set({ entries: (e.currentTarget as HTMLSelectElement).value })}
+            {...err('entries')}
+          >
             <option value="best">best per participant</option>
             <option value="latest">latest per participant</option>
             <option value="all">all</option>
@@ -269,7 +354,13 @@ function PhaseForm({ challenge, phase, profiles, onSaved }: { challenge: string;
                 <input
                   type="checkbox"
                   checked={i >= 0}
-                  onChange={(e) => set({ metrics: (e.currentTarget as HTMLInputElement).checked ? [...v.metrics, { key: d.key, order: d.order }] : v.metrics.filter((m) => m.key !== d.key) })}
+                  onChange={(e) =>
+                    set({
+                      metrics: (e.currentTarget as HTMLInputElement).checked
+                        ? [...v.metrics, { key: d.key, order: d.order }]
+                        : v.metrics.filter((m) => m.key !== d.key),
+                    })
+                  }
                 />{' '}
                 {i >= 0 ? `${i + 1}. ` : ''}
                 {d.label} {arrow(d.order)}
@@ -301,7 +392,10 @@ function PhaseForm({ challenge, phase, profiles, onSaved }: { challenge: string;
         </div>
         <div>
           <label for={`${p}-perSeriesVisibility`}>Per-series results visible to</label>
-          <select {...input('perSeriesVisibility')} onChange={(e) => set({ perSeriesVisibility: (e.currentTarget as HTMLSelectElement).value })}>
+          <select
+            {...input('perSeriesVisibility')}
+            onChange={(e) => set({ perSeriesVisibility: (e.currentTarget as HTMLSelectElement).value })}
+          >
             <option value="owner">the participant who submitted</option>
             <option value="organisers">the organisers only</option>
           </select>
@@ -341,23 +435,30 @@ export function OrganiseChallenge({ challenge }: { challenge: string }) {
       <h2>Details</h2>
       <form
         class="card"
-        onSubmit={(e) => void (async () => {
-          e.preventDefault()
-          setEditError(null)
-          setEditSaved(false)
-          try {
-            await api('PATCH', `/challenges/${seg(c.slug)}`, { title: title ?? c.title, description: description ?? c.description })
-            setEditSaved(true)
-            await reload()
-          } catch (err) {
-            setEditError(asProblem(err))
-          }
-        })()}
+        onSubmit={(e) =>
+          void (async () => {
+            e.preventDefault()
+            setEditError(null)
+            setEditSaved(false)
+            try {
+              await api('PATCH', `/challenges/${seg(c.slug)}`, { title: title ?? c.title, description: description ?? c.description })
+              setEditSaved(true)
+              await reload()
+            } catch (err) {
+              setEditError(asProblem(err))
+            }
+          })()
+        }
       >
         <label for="edit-title">Title</label>
         <input id="edit-title" value={title ?? c.title} onInput={(e) => setTitle((e.currentTarget as HTMLInputElement).value)} />
         <label for="edit-description">Description (Markdown)</label>
-        <textarea id="edit-description" rows={8} value={description ?? c.description ?? ''} onInput={(e) => setDescription((e.currentTarget as HTMLTextAreaElement).value)} />
+        <textarea
+          id="edit-description"
+          rows={8}
+          value={description ?? c.description ?? ''}
+          onInput={(e) => setDescription((e.currentTarget as HTMLTextAreaElement).value)}
+        />
         <p>
           <button type="submit">Save</button> {editSaved && <span role="status">Saved.</span>}
         </p>
@@ -374,12 +475,27 @@ export function OrganiseChallenge({ challenge }: { challenge: string }) {
         {c.phases.length === 0 && <li>No phase yet.</li>}
       </ul>
       <h2>New phase</h2>
-      <PhaseForm challenge={c.slug} phase={null} profiles={profiles} onSaved={(p) => navigate(`/organise/challenges/${seg(c.slug)}/phases/${seg(p.slug)}`)} />
+      <PhaseForm
+        challenge={c.slug}
+        phase={null}
+        profiles={profiles}
+        onSaved={(p) => navigate(`/organise/challenges/${seg(c.slug)}/phases/${seg(p.slug)}`)}
+      />
     </section>
   )
 }
 
-function SetUpload({ challenge, phase, which, onDone }: { challenge: string; phase: string; which: 'test-set' | 'sanity-set'; onDone: () => void }) {
+function SetUpload({
+  challenge,
+  phase,
+  which,
+  onDone,
+}: {
+  challenge: string
+  phase: string
+  which: 'test-set' | 'sanity-set'
+  onDone: () => void
+}) {
   const [file, setFile] = useState<File | null>(null)
   const [progress, setProgress] = useState<number | null>(null)
   const [error, setError] = useState<ApiProblem | null>(null)
@@ -388,25 +504,40 @@ function SetUpload({ challenge, phase, which, onDone }: { challenge: string; pha
   return (
     <form
       class="card"
-      onSubmit={(e) => void (async () => {
-        e.preventDefault()
-        if (!file) return
-        setError(null)
-        setResult(null)
-        setProgress(0)
-        const form = new FormData()
-        form.append('archive', file, file.name)
-        try {
-          setResult(await upload<{ version: number; count: number }>('PUT', `/challenges/${seg(challenge)}/phases/${seg(phase)}/${which}`, form, setProgress))
-          onDone()
-        } catch (err) {
-          setError(asProblem(err))
-        } finally {
-          setProgress(null)
-        }
-      })()}
+      onSubmit={(e) =>
+        void (async () => {
+          e.preventDefault()
+          if (!file) return
+          setError(null)
+          setResult(null)
+          setProgress(0)
+          const form = new FormData()
+          form.append('archive', file, file.name)
+          try {
+            setResult(
+              await upload<{ version: number; count: number }>(
+                'PUT',
+                `/challenges/${seg(challenge)}/phases/${seg(phase)}/${which}`,
+                form,
+                setProgress,
+              ),
+            )
+            onDone()
+          } catch (err) {
+            setError(asProblem(err))
+          } finally {
+            setProgress(null)
+          }
+        })()
+      }
     >
-      <DropZone id={which} label={`${label} archive (.zip or .tar.gz with images/ and masks/)`} accept=".zip,.tar.gz,.tgz" file={file} onFile={setFile} />
+      <DropZone
+        id={which}
+        label={`${label} archive (.zip or .tar.gz with images/ and masks/)`}
+        accept=".zip,.tar.gz,.tgz"
+        file={file}
+        onFile={setFile}
+      />
       {progress !== null && <ProgressBar value={progress} label={`${label} upload progress`} />}
       <p>
         <button type="submit" disabled={!file || progress !== null}>
@@ -444,7 +575,10 @@ export function OrganisePhase({ challenge, phase }: { challenge: string; phase: 
   const reevaluateAll = async () => {
     setActionError(null)
     try {
-      const r = await api<{ created: unknown[]; skipped: unknown[] }>('POST', `/challenges/${seg(challenge)}/phases/${seg(phase)}/reevaluate`)
+      const r = await api<{ created: unknown[]; skipped: unknown[] }>(
+        'POST',
+        `/challenges/${seg(challenge)}/phases/${seg(phase)}/reevaluate`,
+      )
       setMessage(`${r.created.length} evaluations queued, ${r.skipped.length} skipped.`)
       await reload()
     } catch (err) {
@@ -458,7 +592,8 @@ export function OrganisePhase({ challenge, phase }: { challenge: string; phase: 
       </p>
       <h1>{ph.title}</h1>
       <p class="small">
-        <a href={`/challenges/${seg(c.slug)}/phases/${seg(ph.slug)}`}>Leaderboard</a> · test set: {ph.testSet ? `v${ph.testSet.version}, ${ph.testSet.count} series (${fmtDate(ph.testSet.createdAt)})` : 'none yet'}
+        <a href={`/challenges/${seg(c.slug)}/phases/${seg(ph.slug)}`}>Leaderboard</a> · test set:{' '}
+        {ph.testSet ? `v${ph.testSet.version}, ${ph.testSet.count} series (${fmtDate(ph.testSet.createdAt)})` : 'none yet'}
       </p>
       <h2>Test data</h2>
       <div class="grid">
@@ -466,7 +601,13 @@ export function OrganisePhase({ challenge, phase }: { challenge: string; phase: 
         <SetUpload challenge={c.slug} phase={ph.slug} which="sanity-set" onDone={() => void reload()} />
       </div>
       <h2>Settings</h2>
-      <PhaseForm key={ph.updatedAt} challenge={c.slug} phase={ph} profiles={profiles} onSaved={(p) => (p.slug !== ph.slug ? navigate(`/organise/challenges/${seg(c.slug)}/phases/${seg(p.slug)}`, true) : void reload())} />
+      <PhaseForm
+        key={ph.updatedAt}
+        challenge={c.slug}
+        phase={ph}
+        profiles={profiles}
+        onSaved={(p) => (p.slug !== ph.slug ? navigate(`/organise/challenges/${seg(c.slug)}/phases/${seg(p.slug)}`, true) : void reload())}
+      />
       <h2>Submissions</h2>
       <p class="actions">
         <button type="button" class="secondary" onClick={() => void reevaluateAll()}>

@@ -24,29 +24,40 @@ export function SignInPage() {
     <section class="narrow">
       <h1>Sign in</h1>
       <p>
-        Paste your API token (the <code>sbk_…</code> token an admin gave you, the one the <code>spider-bench</code> command uses). The page exchanges it for a session cookie
-        that scripts cannot read, and forgets the token.
+        Paste your API token (the <code>sbk_…</code> token an admin gave you, the one the <code>spider-bench</code> command uses). The page
+        exchanges it for a session cookie that scripts cannot read, and forgets the token.
       </p>
       <form
-        onSubmit={(e) => void (async () => {
-          e.preventDefault()
-          setBusy(true)
-          setError(null)
-          try {
-            await api<{ user: Me }>('POST', '/session', { token: token.trim() })
-            setToken('')
-            await refresh()
-            const next = new URLSearchParams(window.location.search).get('next')
-            navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/account')
-          } catch (err) {
-            setError(asProblem(err))
-          } finally {
-            setBusy(false)
-          }
-        })()}
+        onSubmit={(e) =>
+          void (async () => {
+            e.preventDefault()
+            setBusy(true)
+            setError(null)
+            try {
+              await api<{ user: Me }>('POST', '/session', { token: token.trim() })
+              setToken('')
+              await refresh()
+              const next = new URLSearchParams(window.location.search).get('next')
+              navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/account')
+            } catch (err) {
+              setError(asProblem(err))
+            } finally {
+              setBusy(false)
+            }
+          })()
+        }
       >
         <label for="token">API token</label>
-        <input id="token" name="token" type="password" autocomplete="off" required value={token} onInput={(e) => setToken((e.currentTarget as HTMLInputElement).value)} aria-describedby={error ? 'signin-error' : undefined} />
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autocomplete="off"
+          required
+          value={token}
+          onInput={(e) => setToken((e.currentTarget as HTMLInputElement).value)}
+          aria-describedby={error ? 'signin-error' : undefined}
+        />
         <p>
           <button type="submit" disabled={busy}>
             {busy ? 'Signing in…' : 'Sign in'}
@@ -55,7 +66,10 @@ export function SignInPage() {
       </form>
       {error && (
         <div id="signin-error">
-          <Problems error={error} title={error.status === 401 ? 'That token was not accepted: check it and paste it again.' : error.body.message} />
+          <Problems
+            error={error}
+            title={error.status === 401 ? 'That token was not accepted: check it and paste it again.' : error.body.message}
+          />
         </div>
       )}
     </section>

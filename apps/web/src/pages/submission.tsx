@@ -1,5 +1,15 @@
 import { useEffect, useState } from 'preact/hooks'
-import { api, get, seg, type Canary, type EvaluationLog, type MetricDefinition, type ProgressEvent, type Submission, type SubmissionSeries } from '../api.ts'
+import {
+  api,
+  get,
+  seg,
+  type Canary,
+  type EvaluationLog,
+  type MetricDefinition,
+  type ProgressEvent,
+  type Submission,
+  type SubmissionSeries,
+} from '../api.ts'
 import { asProblem, LoadError, Loading, Problems, ProgressBar, Scroll, StatusBadge, useLoad } from '../components/ui.tsx'
 import { fmtDate, fmtNumber, SEQUENCE_LABELS } from '../format.ts'
 import { arrow, loadProfiles } from '../metrics.ts'
@@ -46,7 +56,12 @@ function Aggregates({ s, defs }: { s: Submission; defs: MetricDefinition[] }) {
 function SeriesTable({ id, defs, label }: { id: string; defs: MetricDefinition[]; label: string }) {
   const [series] = useLoad(() => get<SubmissionSeries>(`/submissions/${seg(id)}/series`), [id])
   if (series.state === 'loading') return <Loading what="per-series results" />
-  if (series.state === 'error') return <p class="muted">{series.error.status === 403 ? 'Per-series results of this phase are visible to its organisers only.' : series.error.body.message}</p>
+  if (series.state === 'error')
+    return (
+      <p class="muted">
+        {series.error.status === 403 ? 'Per-series results of this phase are visible to its organisers only.' : series.error.body.message}
+      </p>
+    )
   const rows = series.data.series
   if (rows.length === 0) return <p class="muted">No per-series result yet.</p>
   const keys = defs.map((d) => d.key)
@@ -104,9 +119,15 @@ function CanaryView({ id, defs, version }: { id: string; defs: MetricDefinition[
               {s.name} <span class="muted small">{SEQUENCE_LABELS[s.sequence] ?? s.sequence}</span>
             </h3>
             {s.preview ? (
-              <img src={s.preview} alt={`Mid-sagittal slice of sanity case ${s.name}: reference outlined in green, the model's prediction in magenta`} loading="lazy" />
+              <img
+                src={s.preview}
+                alt={`Mid-sagittal slice of sanity case ${s.name}: reference outlined in green, the model's prediction in magenta`}
+                loading="lazy"
+              />
             ) : (
-              <p class="muted small">No picture: the model has produced no mask for this case {c.status && ACTIVE.includes(c.status) ? 'yet' : ''}.</p>
+              <p class="muted small">
+                No picture: the model has produced no mask for this case {c.status && ACTIVE.includes(c.status) ? 'yet' : ''}.
+              </p>
             )}
             <p class="small">
               {s.status}
@@ -114,13 +135,18 @@ function CanaryView({ id, defs, version }: { id: string; defs: MetricDefinition[
             </p>
             {s.status === 'scored' && (
               <dl class="facts small">
-                {shown.flatMap((d) => [<dt key={`${d.key}-t`}>{d.label}</dt>, <dd key={`${d.key}-d`}>{fmtNumber(s.metrics[d.key] ?? null)}</dd>])}
+                {shown.flatMap((d) => [
+                  <dt key={`${d.key}-t`}>{d.label}</dt>,
+                  <dd key={`${d.key}-d`}>{fmtNumber(s.metrics[d.key] ?? null)}</dd>,
+                ])}
               </dl>
             )}
           </li>
         ))}
       </ul>
-      <p class="muted small">Green: reference outlines; magenta: the model's prediction. Public sanity cases only; the hidden test set is never shown.</p>
+      <p class="muted small">
+        Green: reference outlines; magenta: the model's prediction. Public sanity cases only; the hidden test set is never shown.
+      </p>
     </>
   )
 }
@@ -128,14 +154,21 @@ function CanaryView({ id, defs, version }: { id: string; defs: MetricDefinition[
 function EvaluationLogView({ id, version }: { id: string; version: number }) {
   const [log] = useLoad(() => get<EvaluationLog[]>(`/submissions/${seg(id)}/evaluations`), [id, version])
   if (log.state === 'loading') return <Loading what="evaluation log" />
-  if (log.state === 'error') return log.error.status === 403 ? <p class="muted">The evaluation log is for the challenge's organisers.</p> : <Problems error={log.error} />
+  if (log.state === 'error')
+    return log.error.status === 403 ? (
+      <p class="muted">The evaluation log is for the challenge's organisers.</p>
+    ) : (
+      <Problems error={log.error} />
+    )
   return (
     <ol class="log-list" data-testid="evaluation-log">
       {log.data.map((e) => (
         <li key={e.id}>
           <p>
-            {fmtDate(e.createdAt)} · {e.sanityCases ? 'sanity cases' : 'hidden test set'} v{e.testSetVersion} · <StatusBadge status={e.status} /> · {e.progress.done}/{e.progress.total} series
-            {e.finishedAt && e.startedAt ? ` · ${Math.round((Date.parse(e.finishedAt) - Date.parse(e.startedAt)) / 1000)} s` : ''} · scorer {e.scorerVersion}
+            {fmtDate(e.createdAt)} · {e.sanityCases ? 'sanity cases' : 'hidden test set'} v{e.testSetVersion} ·{' '}
+            <StatusBadge status={e.status} /> · {e.progress.done}/{e.progress.total} series
+            {e.finishedAt && e.startedAt ? ` · ${Math.round((Date.parse(e.finishedAt) - Date.parse(e.startedAt)) / 1000)} s` : ''} · scorer{' '}
+            {e.scorerVersion}
           </p>
           {e.error && (
             <pre class="log">
@@ -165,7 +198,10 @@ export function SubmissionPage({ id }: { id: string }) {
   const [sub, reload] = useLoad(async () => {
     const s = await get<Submission>(`/submissions/${seg(id)}`)
     const profiles = await loadProfiles()
-    const c = await get<{ title: string; phases: Array<{ slug: string; title: string; scoringProfile: string; perSeriesVisibility: string }> }>(`/challenges/${seg(s.challenge)}`)
+    const c = await get<{
+      title: string
+      phases: Array<{ slug: string; title: string; scoringProfile: string; perSeriesVisibility: string }>
+    }>(`/challenges/${seg(s.challenge)}`)
     const ph = c.phases.find((p) => p.slug === s.phase)
     return { s, c, ph, defs: profiles.find((p) => p.name === ph?.scoringProfile)?.metrics ?? [] }
   }, [id, me?.id])

@@ -13,7 +13,8 @@ export function QuotaBox({ quota, challenge, phase }: { quota: Quota; challenge:
       <p>
         {quota.limit ? (
           <>
-            <strong>{quota.remaining}</strong> of {quota.limit.count} submissions left in the last {quota.limit.periodHours} h ({quota.used} used).
+            <strong>{quota.remaining}</strong> of {quota.limit.count} submissions left in the last {quota.limit.periodHours} h ({quota.used}{' '}
+            used).
           </>
         ) : (
           <>No submission limit ({quota.used} counted so far).</>
@@ -92,7 +93,13 @@ export function SubmitPage({ challenge, phase }: { challenge: string; phase: str
             <legend>What do you submit?</legend>
             {ph.submissionKinds.map((k) => (
               <label key={k} class="radio">
-                <input type="radio" name="kind" value={k} checked={chosen === k} onChange={() => setKind(k as 'predictions' | 'algorithm')} />{' '}
+                <input
+                  type="radio"
+                  name="kind"
+                  value={k}
+                  checked={chosen === k}
+                  onChange={() => setKind(k as 'predictions' | 'algorithm')}
+                />{' '}
                 {k === 'predictions' ? 'Predictions: an archive of masks' : 'Algorithm: an ONNX model and its config'}
               </label>
             ))}
@@ -100,7 +107,14 @@ export function SubmitPage({ challenge, phase }: { challenge: string; phase: str
         )}
         {chosen === 'predictions' ? (
           <>
-            <DropZone id="predictions" label="Predictions archive (.zip or .tar.gz)" accept=".zip,.tar.gz,.tgz,application/zip,application/gzip" file={archive} onFile={setArchive} hint="One mask per test series, named like the series (e.g. 1_t1.mha)." />
+            <DropZone
+              id="predictions"
+              label="Predictions archive (.zip or .tar.gz)"
+              accept=".zip,.tar.gz,.tgz,application/zip,application/gzip"
+              file={archive}
+              onFile={setArchive}
+              hint="One mask per test series, named like the series (e.g. 1_t1.mha)."
+            />
             {ph.testSet?.series && (
               <details>
                 <summary>The {ph.testSet.series.length} test series a prediction must cover</summary>
@@ -116,11 +130,25 @@ export function SubmitPage({ challenge, phase }: { challenge: string; phase: str
           </>
         ) : (
           <>
-            <DropZone id="model" label="Model (ONNX)" accept=".onnx" file={model} onFile={setModel} hint={`At most ${fmtBytes(ph.resources.maxModelBytes)}.`} />
-            <DropZone id="config" label="Config (JSON)" accept=".json,application/json" file={config} onFile={setConfig} hint="See the algorithm config schema at /api/v1/schemas/algorithm-config." />
+            <DropZone
+              id="model"
+              label="Model (ONNX)"
+              accept=".onnx"
+              file={model}
+              onFile={setModel}
+              hint={`At most ${fmtBytes(ph.resources.maxModelBytes)}.`}
+            />
+            <DropZone
+              id="config"
+              label="Config (JSON)"
+              accept=".json,application/json"
+              file={config}
+              onFile={setConfig}
+              hint="See the algorithm config schema at /api/v1/schemas/algorithm-config."
+            />
             <p class="muted small">
-              Each series gets {Math.round(ph.resources.inferenceTimePerSeriesMs / 1000)} s and {ph.resources.memoryLimitMb} MiB ({ph.resources.executionProviders.join(', ')}). The model first runs on the public sanity
-              cases, where you see its full output.
+              Each series gets {Math.round(ph.resources.inferenceTimePerSeriesMs / 1000)} s and {ph.resources.memoryLimitMb} MiB (
+              {ph.resources.executionProviders.join(', ')}). The model first runs on the public sanity cases, where you see its full output.
             </p>
           </>
         )}

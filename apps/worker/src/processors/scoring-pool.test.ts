@@ -48,14 +48,18 @@ describe('ScoringPool', () => {
       await pool.warm()
       const err = await pool.score(task('oom')).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(ThreadMemoryError)
-      expect(err).toMatchObject({ series: 'oom', limitMb: 64, message: "scoring thread stopped: series oom exceeded the thread's 64 MB memory limit" })
+      expect(err).toMatchObject({
+        series: 'oom',
+        limitMb: 64,
+        message: "scoring thread stopped: series oom exceeded the thread's 64 MB memory limit",
+      })
       expect((await pool.score(task('next'))).name).toBe('next')
     } finally {
       await pool.close()
     }
   })
 
-  it('reports a heap limit too small to load the scorer as a setting, never as the series\' fault', async () => {
+  it("reports a heap limit too small to load the scorer as a setting, never as the series' fault", async () => {
     const pool = new ScoringPool(1, { threadModule: OOM_ON_LOAD, memoryMb: 32 })
     try {
       await expect(pool.warm()).rejects.toThrow('a scoring thread ran out of memory while loading the scorer: its 32 MB limit is too small')

@@ -74,9 +74,11 @@ export class ScoringPool {
 
   private explain(err: unknown, input: ScoreInput | null): unknown {
     if (err instanceof ThreadTaskError) return err
-    if (!(err instanceof ThreadExitError)) return err instanceof Error && /closed/.test(err.message) ? new Error('scoring pool is closed') : err
+    if (!(err instanceof ThreadExitError))
+      return err instanceof Error && /closed/.test(err.message) ? new Error('scoring pool is closed') : err
     if (err.outOfMemory && this.memoryMb !== undefined) {
-      if (!err.loaded) return new Error(`a scoring thread ran out of memory while loading the scorer: its ${this.memoryMb} MB limit is too small`)
+      if (!err.loaded)
+        return new Error(`a scoring thread ran out of memory while loading the scorer: its ${this.memoryMb} MB limit is too small`)
       if (input) return new ThreadMemoryError(input.name, this.memoryMb)
     }
     return new Error(`scoring thread stopped: ${err.reason}`)

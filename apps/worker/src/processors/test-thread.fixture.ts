@@ -17,6 +17,10 @@ port?.on('message', ({ id, task }: { id: number; task: ScoreInput }) => {
   // Busy-wait a little so that several tasks overlap in time.
   const until = Date.now() + 50
   while (Date.now() < until);
-  port.postMessage({ id, ok: true, result: { name: task.name, sequence: 'unknown', status: 'scored', metrics: { thread: threadId }, structures: [] } })
+  port.postMessage({
+    id,
+    ok: true,
+    result: { name: task.name, sequence: 'unknown', status: 'scored', metrics: { thread: threadId }, structures: [] },
+  })
 })
 port?.postMessage({ ready: true })

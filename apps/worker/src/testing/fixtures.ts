@@ -24,7 +24,14 @@ export function makeMask(seed: number, [nx, ny, nz]: [number, number, number] = 
     if (i < 2) put(5, 3 + w, y0 + 8, y0 + 11, 2, nz - 2, 201 + i)
   }
   put(4 + w + 2, 4 + w + 5, 1, ny - 1, 2, nz - 2, 100)
-  return { size: [nx, ny, nz], spacing: [0.6, 0.6, 3.3], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], componentType: 'uint16', data }
+  return {
+    size: [nx, ny, nz],
+    spacing: [0.6, 0.6, 3.3],
+    origin: [0, 0, 0],
+    direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+    componentType: 'uint16',
+    data,
+  }
 }
 
 /** A prediction of the mask with a known defect: shifted along x, or vertebra 1 missing. */
@@ -51,7 +58,8 @@ export function upsample(image: Image3D, f: number): Image3D {
   const data = new Uint16Array(nx * f * ny * f * nz)
   for (let z = 0; z < nz; z++)
     for (let y = 0; y < ny * f; y++)
-      for (let x = 0; x < nx * f; x++) data[x + nx * f * (y + ny * f * z)] = Number(image.data[Math.floor(x / f) + nx * (Math.floor(y / f) + ny * z)])
+      for (let x = 0; x < nx * f; x++)
+        data[x + nx * f * (y + ny * f * z)] = Number(image.data[Math.floor(x / f) + nx * (Math.floor(y / f) + ny * z)])
   return { ...image, size: [nx * f, ny * f, nz], spacing: [image.spacing[0] / f, image.spacing[1] / f, image.spacing[2]], data }
 }
 
@@ -133,13 +141,18 @@ export async function seedSubmission(
   quality: Quality,
   createdAt = new Date(),
 ): Promise<{ submissionId: string; evaluationId: string }> {
-  const user = (await prisma.user.findUnique({ where: { name: participant } })) ?? (await prisma.user.create({ data: { name: participant, role: 'participant' } }))
+  const user =
+    (await prisma.user.findUnique({ where: { name: participant } })) ??
+    (await prisma.user.create({ data: { name: participant, role: 'participant' } }))
   const submission = await prisma.submission.create({
     data: { phaseId: phase.phaseId, participantId: user.id, kind: 'predictions', storagePrefix: 'pending', createdAt },
   })
   const files: Record<string, string> = {}
   for (const s of phase.series) {
-    const stored = await storage.put(`submissions/${submission.id}/predictions/${s.name}.mha`, await readBytes(join(dir, `pred-${quality}`, `${s.name}.mha`)))
+    const stored = await storage.put(
+      `submissions/${submission.id}/predictions/${s.name}.mha`,
+      await readBytes(join(dir, `pred-${quality}`, `${s.name}.mha`)),
+    )
     files[s.name] = stored.key
   }
   await prisma.submission.update({ where: { id: submission.id }, data: { storagePrefix: `submissions/${submission.id}`, files } })

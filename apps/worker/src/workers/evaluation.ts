@@ -23,7 +23,8 @@ export async function execEvaluationJob(ctx: WorkerContext, job: Job<EvaluationJ
   // Largest series first (as scoreDirectories does), so no big one starts last on an idle farm.
   const voxels = (size: unknown) => (Array.isArray(size) ? size.reduce((p: number, v) => p * Number(v), 1) : 0)
   const series = [...evaluation.testSet.series].sort((a, b) => voxels(b.size) - voxels(a.size))
-  if (series.length === 0) throw new InputFault(`test set version ${evaluation.testSet.version} has no series; the organisers must upload one`)
+  if (series.length === 0)
+    throw new InputFault(`test set version ${evaluation.testSet.version} has no series; the organisers must upload one`)
   const algorithm = evaluation.submission.kind === 'algorithm'
   if (!algorithm && (evaluation.submission.files === null || typeof evaluation.submission.files !== 'object')) {
     throw new InputFault('the submission has no prediction files; upload a folder or archive of predicted masks')
@@ -39,11 +40,20 @@ export async function execEvaluationJob(ctx: WorkerContext, job: Job<EvaluationJ
     await existing.remove({ removeChildren: true })
   }
   const { traceId } = job.data
-  await addEvaluationFlow(ctx.flows, ctx.names, { evaluationId, ...(traceId ? { traceId } : {}), seriesIds: series.map((s) => s.id), algorithm })
+  await addEvaluationFlow(ctx.flows, ctx.names, {
+    evaluationId,
+    ...(traceId ? { traceId } : {}),
+    seriesIds: series.map((s) => s.id),
+    algorithm,
+  })
   ctx.log.info({ evaluationId, series: series.length, queuedMs: Date.now() - job.timestamp }, 'evaluation flow added')
   return `flow added (${series.length} series)`
 }
 
 export function startEvaluationWorker(ctx: WorkerContext, connection: Redis): Worker<EvaluationJobData> {
-  return new Worker<EvaluationJobData>(ctx.names.evaluation, (job) => execEvaluationJob(ctx, job), workerOptions(ctx, connection, 'scoring', 2))
+  return new Worker<EvaluationJobData>(
+    ctx.names.evaluation,
+    (job) => execEvaluationJob(ctx, job),
+    workerOptions(ctx, connection, 'scoring', 2),
+  )
 }

@@ -29,7 +29,10 @@ export async function execFinalizeJob(ctx: WorkerContext, job: Job<FinalizeJobDa
     const missing = expected.filter((n) => !have.has(n))
     // Children completed means their rows were written; a gap is a system fault, retried.
     if (missing.length > 0) throw new Error(`evaluation ${evaluationId}: no stored result for series ${missing.slice(0, 5).join(', ')}`)
-    const document = buildResultDocument(evaluation.profile, series.filter((s) => expected.includes(s.name)))
+    const document = buildResultDocument(
+      evaluation.profile,
+      series.filter((s) => expected.includes(s.name)),
+    )
     // A canary (public sanity cases) first creates the hidden evaluation, so that the canary
     // is not the submission's newest evaluation and never marks the submission succeeded.
     if (evaluation.testSet.public) hiddenId = await promoteCanary(ctx, evaluation)
@@ -45,7 +48,15 @@ export async function execFinalizeJob(ctx: WorkerContext, job: Job<FinalizeJobDa
   try {
     const snapshot = await recomputeLeaderboard(ctx.prisma, evaluation.submission.phaseId)
     ctx.onLeaderboard?.(evaluation.submission.phaseId)
-    ctx.log.info({ evaluationId, phaseId: evaluation.submission.phaseId, version: snapshot.version, executionMs: Date.now() - (job.processedOn ?? Date.now()) }, 'evaluation finalized')
+    ctx.log.info(
+      {
+        evaluationId,
+        phaseId: evaluation.submission.phaseId,
+        version: snapshot.version,
+        executionMs: Date.now() - (job.processedOn ?? Date.now()),
+      },
+      'evaluation finalized',
+    )
     return `leaderboard version ${snapshot.version}`
   } catch (err) {
     // Invalid ranking settings are the organisers' to fix; the evaluation itself stands.

@@ -18,11 +18,19 @@ export function loadInferenceConfig(env: NodeJS.ProcessEnv = process.env): Infer
   const limits = loadInferenceLimits(env)
   const raw = env.INFERENCE_THREADS?.trim()
   if (raw !== undefined && raw !== '' && !/^\d+$/.test(raw)) throw new Error(`INFERENCE_THREADS must be a whole number >= 0, got "${raw}"`)
-  return { timeLimitMs: limits.timeLimitMs, memoryLimitMb: limits.memoryLimitMb, providers: [...limits.providers], threads: raw ? Number(raw) : 0 }
+  return {
+    timeLimitMs: limits.timeLimitMs,
+    memoryLimitMb: limits.memoryLimitMb,
+    providers: [...limits.providers],
+    threads: raw ? Number(raw) : 0,
+  }
 }
 
 /** The config's preference order, restricted to what this machine offers; never empty (CPU last resort). */
-export function providersFor(preferred: readonly ExecutionProvider[] | undefined, offered: readonly ExecutionProvider[]): ExecutionProvider[] {
+export function providersFor(
+  preferred: readonly ExecutionProvider[] | undefined,
+  offered: readonly ExecutionProvider[],
+): ExecutionProvider[] {
   const wanted = (preferred ?? ['cuda', 'cpu']).filter((p) => offered.includes(p))
   return wanted.length > 0 ? wanted : offered.includes('cpu') ? ['cpu'] : [...offered]
 }

@@ -41,7 +41,9 @@ describe('inference worker (postgres, realistic synthetic test set)', () => {
     const synth = await synthesize({ out: join(env.dir, 'synth'), studies: 2, seed: 1, size: 'realistic' })
     const prisma = env.db.prisma
     const owner = await prisma.user.create({ data: { name: `org-${Date.now()}`, role: 'organiser' } })
-    const challenge = await prisma.challenge.create({ data: { slug: `inf-${Date.now().toString(36)}`, title: 'Inference', ownerId: owner.id } })
+    const challenge = await prisma.challenge.create({
+      data: { slug: `inf-${Date.now().toString(36)}`, title: 'Inference', ownerId: owner.id },
+    })
     const phase = await prisma.phase.create({
       data: {
         challengeId: challenge.id,
@@ -59,11 +61,19 @@ describe('inference worker (postgres, realistic synthetic test set)', () => {
     for (const visibility of ['hidden', 'public'] as const) {
       // The public (canary) set holds one series, the hidden set all of them.
       const series = visibility === 'public' ? synth.series.slice(0, 1) : synth.series
-      const testSet = await prisma.testSetVersion.create({ data: { phaseId, version: 1, public: visibility === 'public', seriesCount: series.length } })
+      const testSet = await prisma.testSetVersion.create({
+        data: { phaseId, version: 1, public: visibility === 'public', seriesCount: series.length },
+      })
       testSets[visibility] = testSet.id
       for (const s of series) {
-        const image = await env.storage.put(`testsets/${testSet.id}/images/${s.name}.mha`, await readFile(join(env.dir, 'synth', 'images', `${s.name}.mha`)))
-        const mask = await env.storage.put(`testsets/${testSet.id}/masks/${s.name}.mha`, await readFile(join(env.dir, 'synth', 'masks', `${s.name}.mha`)))
+        const image = await env.storage.put(
+          `testsets/${testSet.id}/images/${s.name}.mha`,
+          await readFile(join(env.dir, 'synth', 'images', `${s.name}.mha`)),
+        )
+        const mask = await env.storage.put(
+          `testsets/${testSet.id}/masks/${s.name}.mha`,
+          await readFile(join(env.dir, 'synth', 'masks', `${s.name}.mha`)),
+        )
         await prisma.testSeries.create({
           data: {
             testSetId: testSet.id,
@@ -118,7 +128,9 @@ describe('inference worker (postgres, realistic synthetic test set)', () => {
         config: config as Prisma.InputJsonValue,
       },
     })
-    const evaluation = await prisma.evaluation.create({ data: { submissionId: submission.id, testSetId: testSets[on], profile: 'spider', scorerVersion: 'test' } })
+    const evaluation = await prisma.evaluation.create({
+      data: { submissionId: submission.id, testSetId: testSets[on], profile: 'spider', scorerVersion: 'test' },
+    })
     await addEvaluationJob(evaluationQueue, evaluation.id)
     return evaluation.id
   }
@@ -142,7 +154,12 @@ describe('inference worker (postgres, realistic synthetic test set)', () => {
     const results = await env.db.prisma.seriesResult.findMany({ where: { evaluationId } })
     expect(results.length).toBe(row.progressTotal)
     expect(results.every((r) => r.status === 'scored')).toBe(true)
-    const figures = Object.fromEntries(['DiceVertebrae', 'DiceDiscs', 'DiceSpinalCanal', 'DetectionVertebrae', 'DetectionDiscs', 'FalsePositiveStructures'].map((k) => [k, aggregates[k]?.mean]))
+    const figures = Object.fromEntries(
+      ['DiceVertebrae', 'DiceDiscs', 'DiceSpinalCanal', 'DetectionVertebrae', 'DetectionDiscs', 'FalsePositiveStructures'].map((k) => [
+        k,
+        aggregates[k]?.mean,
+      ]),
+    )
     console.log(`example algorithm on ${results.length} hidden synthetic series: ${JSON.stringify(figures)}`)
     expect(aggregates.DiceVertebrae.mean).toBeGreaterThan(0.75)
     expect(aggregates.DiceDiscs.mean).toBeGreaterThan(0.8)
@@ -157,13 +174,20 @@ describe('inference worker (postgres, realistic synthetic test set)', () => {
     const hidden = await waitFinished(await submit('nan', NAN_CONFIG, 'hidden'))
     expect(hidden.status).toBe('failed')
     expect(hidden.errorKind).toBe('input')
-    expect(hidden.error).toBe('algorithm failed on a hidden test series: non-finite-output: the model output contains NaN or infinite values')
+    expect(hidden.error).toBe(
+      'algorithm failed on a hidden test series: non-finite-output: the model output contains NaN or infinite values',
+    )
     const canary = await waitFinished(await submit('nan', NAN_CONFIG, 'public'))
     expect(canary.status).toBe('failed')
-    expect(canary.error).toMatch(/^algorithm failed on public series \S+: non-finite-output: model output value NaN at flat index \d+ of a patch$/)
+    expect(canary.error).toMatch(
+      /^algorithm failed on public series \S+: non-finite-output: model output value NaN at flat index \d+ of a patch$/,
+    )
     // A failed canary stops there: the hidden test set is never touched, and the participant
     // reads the full message on the submission.
-    const submission = await env.db.prisma.submission.findFirstOrThrow({ where: { evaluations: { some: { id: canary.id } } }, include: { evaluations: true } })
+    const submission = await env.db.prisma.submission.findFirstOrThrow({
+      where: { evaluations: { some: { id: canary.id } } },
+      include: { evaluations: true },
+    })
     expect(submission.evaluations.map((e) => e.id)).toEqual([canary.id])
     expect([submission.status, submission.error]).toEqual(['failed', canary.error])
   }, 600_000)
@@ -175,7 +199,7 @@ describe('inference worker (postgres, realistic synthetic test set)', () => {
     expect([canary.status, canary.error]).toEqual(['succeeded', null])
     const submissionId = canary.submissionId
     let hidden = null
-    for (const until = Date.now() + 900_000; Date.now() < until && !hidden; ) {
+    for (const until = Date.now() + 900_000; Date.now() < until && !hidden;) {
       hidden = await env.db.prisma.evaluation.findFirst({ where: { submissionId, testSetId: testSets.hidden } })
       if (!hidden) await new Promise((r) => setTimeout(r, 250))
     }
@@ -187,9 +211,11 @@ describe('inference worker (postgres, realistic synthetic test set)', () => {
     expect(submission.status).toBe('succeeded')
     // The newest snapshot ranks the hidden run's aggregates, never the canary's.
     let row: { submissionId: string; metrics: Record<string, number | null> } | undefined
-    for (const until = Date.now() + 60_000; Date.now() < until && !row; ) {
+    for (const until = Date.now() + 60_000; Date.now() < until && !row;) {
       const snapshot = await env.db.prisma.leaderboardSnapshot.findFirst({ where: { phaseId }, orderBy: { version: 'desc' } })
-      row = (snapshot?.rows as Array<{ submissionId: string; metrics: Record<string, number | null> }> | undefined)?.find((r) => r.submissionId === submissionId)
+      row = (snapshot?.rows as Array<{ submissionId: string; metrics: Record<string, number | null> }> | undefined)?.find(
+        (r) => r.submissionId === submissionId,
+      )
       if (!row) await new Promise((r) => setTimeout(r, 250))
     }
     const hiddenAggregates = done.aggregates as Record<string, { mean: number | null }>

@@ -71,7 +71,11 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
   const [evaluation, series] = await Promise.all([
     ctx.prisma.evaluation.findUnique({
       where: { id: evaluationId },
-      select: { status: true, testSet: { select: { public: true } }, submission: { select: { id: true, kind: true, storagePrefix: true, files: true, config: true } } },
+      select: {
+        status: true,
+        testSet: { select: { public: true } },
+        submission: { select: { id: true, kind: true, storagePrefix: true, files: true, config: true } },
+      },
     }),
     ctx.prisma.testSeries.findUnique({ where: { id: seriesId }, select: { name: true, imageKey: true, sequence: true } }),
   ])
@@ -102,15 +106,29 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
       if (!now || isTerminal(now.status)) return { skipped: `evaluation ${now?.status ?? 'deleted'}` }
       if (err instanceof InferenceError) {
         // The full message (onnxruntime's text, server paths) is for the organisers' log only; participants get reportFor.
-        ctx.log.warn({ evaluationId, series: visibility === 'public' ? series.name : seriesId, code: err.code, detail: err.message }, 'model failed on a series')
-        throw new InputFault(`algorithm failed on ${visibility === 'public' ? `public series ${series.name}` : 'a hidden test series'}: ${err.reportFor(visibility)}`)
+        ctx.log.warn(
+          { evaluationId, series: visibility === 'public' ? series.name : seriesId, code: err.code, detail: err.message },
+          'model failed on a series',
+        )
+        throw new InputFault(
+          `algorithm failed on ${visibility === 'public' ? `public series ${series.name}` : 'a hidden test series'}: ${err.reportFor(visibility)}`,
+        )
       }
       throw err
     } finally {
       runners.running = null
     }
     await ctx.storage.put(predictionKey, createReadStream(outPath))
-    ctx.log.info({ evaluationId, seriesId, provider: result.provider, totalMs: Math.round(result.timings.total), onnxMs: Math.round(result.timings.onnx) }, 'series inferred')
+    ctx.log.info(
+      {
+        evaluationId,
+        seriesId,
+        provider: result.provider,
+        totalMs: Math.round(result.timings.total),
+        onnxMs: Math.round(result.timings.onnx),
+      },
+      'series inferred',
+    )
     return { predictionKey, provider: result.provider, timings: result.timings }
   } finally {
     await rm(workDir, { recursive: true, force: true })
@@ -137,7 +155,11 @@ export async function startInferenceWorker(
   })
   await subscriber.subscribe(stopEvaluationChannel(prefix))
   // One model per GPU at a time: parallelism comes from more inference workers.
-  const worker = new Worker<InferenceJobData>(ctx.names.inference, (job) => execInferenceJob(ctx, runners, job), workerOptions(ctx, connection, 'inference', 1))
+  const worker = new Worker<InferenceJobData>(
+    ctx.names.inference,
+    (job) => execInferenceJob(ctx, runners, job),
+    workerOptions(ctx, connection, 'inference', 1),
+  )
   return {
     worker,
     runners,

@@ -16,7 +16,10 @@ export async function execLeaderboardJob(ctx: WorkerContext, job: Job<Leaderboar
   try {
     const snapshot = await recomputeLeaderboard(ctx.prisma, phaseId)
     ctx.onLeaderboard?.(phaseId)
-    ctx.log.info({ phaseId, version: snapshot.version, executionMs: Date.now() - (job.processedOn ?? Date.now()) }, 'leaderboard recomputed')
+    ctx.log.info(
+      { phaseId, version: snapshot.version, executionMs: Date.now() - (job.processedOn ?? Date.now()) },
+      'leaderboard recomputed',
+    )
     return `leaderboard version ${snapshot.version}`
   } catch (err) {
     // Settings the API accepted but the ranking refuses (e.g. a profile changed since): the
@@ -30,5 +33,9 @@ export async function execLeaderboardJob(ctx: WorkerContext, job: Job<Leaderboar
 }
 
 export function startLeaderboardWorker(ctx: WorkerContext, connection: Redis): Worker<LeaderboardJobData> {
-  return new Worker<LeaderboardJobData>(ctx.names.leaderboard, (job) => execLeaderboardJob(ctx, job), workerOptions(ctx, connection, 'scoring', 1))
+  return new Worker<LeaderboardJobData>(
+    ctx.names.leaderboard,
+    (job) => execLeaderboardJob(ctx, job),
+    workerOptions(ctx, connection, 'scoring', 1),
+  )
 }

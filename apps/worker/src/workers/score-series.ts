@@ -80,7 +80,9 @@ export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSerie
   // A prediction that was uploaded but cannot be scored is the participant's to fix; a series
   // without an uploaded prediction (accepted by the API) is scored as empty, as `score` does.
   if (result.status === 'error' && predKey !== null) {
-    throw new InputFault(`prediction for series ${series.name} could not be scored: ${result.error ?? 'unknown error'}; fix the file and submit again`)
+    throw new InputFault(
+      `prediction for series ${series.name} could not be scored: ${result.error ?? 'unknown error'}; fix the file and submit again`,
+    )
   }
   return { series: series.name, status: result.status }
 }
@@ -88,5 +90,9 @@ export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSerie
 export function startScoreSeriesWorker(ctx: WorkerContext, connection: Redis): Worker<ScoreSeriesJobData> {
   // One job more than scoring threads: the next series is fetched and prepared (database
   // reads, file paths) while the threads are busy, so no thread waits between series.
-  return new Worker<ScoreSeriesJobData>(ctx.names.scoreSeries, (job) => execScoreSeriesJob(ctx, job), workerOptions(ctx, connection, 'scoring', ctx.config.concurrency, 1))
+  return new Worker<ScoreSeriesJobData>(
+    ctx.names.scoreSeries,
+    (job) => execScoreSeriesJob(ctx, job),
+    workerOptions(ctx, connection, 'scoring', ctx.config.concurrency, 1),
+  )
 }

@@ -9,7 +9,13 @@ import type { WorkerContext } from '../context.ts'
  * times) failed. `prefetch`: jobs taken beyond `concurrency` (prepared while the others run);
  * the advertised concurrency stays `concurrency`.
  */
-export function workerOptions(ctx: Pick<WorkerContext, 'config' | 'workerName'>, connection: Redis, role: WorkerRole, concurrency: number, prefetch = 0): WorkerOptions {
+export function workerOptions(
+  ctx: Pick<WorkerContext, 'config' | 'workerName'>,
+  connection: Redis,
+  role: WorkerRole,
+  concurrency: number,
+  prefetch = 0,
+): WorkerOptions {
   return {
     connection,
     name: ctx.workerName(role, concurrency),

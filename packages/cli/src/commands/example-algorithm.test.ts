@@ -20,7 +20,10 @@ describe('spider-bench example-algorithm', () => {
 
   it('refuses missing or bad options with exit code 1', async () => {
     expect(await run([])).toMatchObject({ code: 1, err: 'spider-bench example-algorithm: --out DIR is required' })
-    expect(await run(['--out', dir, '--epochs', 'x'])).toMatchObject({ code: 1, err: 'spider-bench example-algorithm: --epochs expects a positive integer, got "x"' })
+    expect(await run(['--out', dir, '--epochs', 'x'])).toMatchObject({
+      code: 1,
+      err: 'spider-bench example-algorithm: --epochs expects a positive integer, got "x"',
+    })
     expect((await run(['--out', dir, '--bogus'])).code).toBe(1)
   })
 

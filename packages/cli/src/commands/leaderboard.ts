@@ -19,7 +19,8 @@ export const command: Command = {
     const { values, positionals } = args
     if (positionals.length !== 2) throw new UsageError('expected CHALLENGE PHASE (see --help)')
     const [challenge, phase] = positionals
-    if (values.at !== undefined && Number.isNaN(new Date(values.at).getTime())) throw new UsageError(`--at expects an ISO 8601 time such as 2026-11-30T12:00:00Z, got "${values.at}"`)
+    if (values.at !== undefined && Number.isNaN(new Date(values.at).getTime()))
+      throw new UsageError(`--at expects an ISO 8601 time such as 2026-11-30T12:00:00Z, got "${values.at}"`)
     return participantCommand('leaderboard', async () => {
       const client = await connect({ anonymous: true })
       const board = await client.leaderboard(challenge, phase, values.at)

@@ -10,7 +10,7 @@ on the server: ask the organisers to revoke it if it leaked.`
 export const command: Command = {
   summary: 'remove the stored server URL and API token',
   async run(argv) {
-    const args = parseCommandArgs(argv, HELP, { }, { positionals: true })
+    const args = parseCommandArgs(argv, HELP, {}, { positionals: true })
     if (!args) return 0
     const { positionals } = args
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)

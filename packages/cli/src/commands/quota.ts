@@ -31,7 +31,10 @@ export const command: Command = {
         lines.push(`  used:  ${quota.used} in the last ${quota.limit.periodHours} h; ${quota.remaining ?? 0} left`)
         if (quota.nextAt) lines.push(`  next submission allowed at ${describeTime(quota.nextAt)}`)
       }
-      if (quota.activeSubmissionId) lines.push(`  submission ${quota.activeSubmissionId} is queued or running: the next one waits for it (spider-bench status ${quota.activeSubmissionId} --wait)`)
+      if (quota.activeSubmissionId)
+        lines.push(
+          `  submission ${quota.activeSubmissionId} is queued or running: the next one waits for it (spider-bench status ${quota.activeSubmissionId} --wait)`,
+        )
       console.log(lines.join('\n'))
       return 0
     })

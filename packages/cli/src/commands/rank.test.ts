@@ -24,7 +24,10 @@ function document(quality: number, seed: number, offset = 0) {
     metrics: Object.fromEntries(
       profileMetrics('spider').map(({ key, order }) => {
         const hard = Math.sin(s) * 0.05
-        const v = order === 'desc' ? Math.min(1, quality + hard + rng.normal(0, 0.03)) + offset : Math.max(0, 2 - quality - hard + rng.normal(0, 0.1))
+        const v =
+          order === 'desc'
+            ? Math.min(1, quality + hard + rng.normal(0, 0.03)) + offset
+            : Math.max(0, 2 - quality - hard + rng.normal(0, 0.1))
         return [key, key === 'DiceSpinalCanal' && s === 3 ? null : v]
       }),
     ),
@@ -46,7 +49,17 @@ describe('spider-bench rank', () => {
 
   it('ranks like the leaderboard and prints intervals, whom each entry beats and who is tied for first', async () => {
     const json = join(dir, 'out.json')
-    const r = await run([...files, '--metrics', 'DiceVertebrae,ASDVertebrae,DiceSpinalCanal:desc', '--samples', '300', '--seed', '7', '--json', json])
+    const r = await run([
+      ...files,
+      '--metrics',
+      'DiceVertebrae,ASDVertebrae,DiceSpinalCanal:desc',
+      '--samples',
+      '300',
+      '--seed',
+      '7',
+      '--json',
+      json,
+    ])
     expect(r.code, r.err).toBe(0)
     const out = JSON.parse(readFileSync(json, 'utf8')) as RankOutput
     const columns = [
@@ -81,11 +94,16 @@ describe('spider-bench rank', () => {
         submissionId: row.submissionId,
         rank: row.rank,
         values: Object.fromEntries(
-          columns.map((c) => [c.key, sorted.map((name) => docs[row.submissionId as keyof typeof docs].series.find((s) => s.name === name)?.metrics[c.key] ?? null)]),
+          columns.map((c) => [
+            c.key,
+            sorted.map((name) => docs[row.submissionId as keyof typeof docs].series.find((s) => s.name === name)?.metrics[c.key] ?? null),
+          ]),
         ),
       })),
     }
-    expect(out.stability).toEqual(JSON.parse(JSON.stringify(computeStability(table, { method: 'mean-position', columns }, { samples: 300, seed: 7, alpha: 0.05 }))))
+    expect(out.stability).toEqual(
+      JSON.parse(JSON.stringify(computeStability(table, { method: 'mean-position', columns }, { samples: 300, seed: 7, alpha: 0.05 }))),
+    )
     // Identical documents share everything; neither beats the other.
     expect(out.stability.entries[0]).toEqual({ ...out.stability.entries[1], submissionId: 'good' })
     expect(out.stability.tiedForFirst).toEqual(expect.arrayContaining(['good', 'good-twin']))
@@ -130,7 +148,10 @@ describe('spider-bench rank', () => {
       [[write('broken', '{"profile": ')], /broken\.json: not JSON/],
       [[write('other', { profile: 'nnunet', aggregates: {}, series: [] })], /other\.json: no known "profile"/],
       [[write('noseries', { profile: 'spider', aggregates: {} })], /noseries\.json: expected "aggregates" and a "series" list/],
-      [[files[0], write('official', { ...good, profile: 'spider-official' })], /official: profile "spider-official" differs from ok's "spider"/],
+      [
+        [files[0], write('official', { ...good, profile: 'spider-official' })],
+        /official: profile "spider-official" differs from ok's "spider"/,
+      ],
       [[files[0], files[0]], /two documents are named "ok"/],
     ]
     for (const [args, message] of cases) {

@@ -69,12 +69,19 @@ export interface RankOutput {
  */
 export function rankResultDocuments(
   inputs: readonly RankInput[],
-  options: { readonly method: RankingMethod; readonly columns?: readonly RankingColumn[]; readonly samples: number; readonly seed: number; readonly alpha: number },
+  options: {
+    readonly method: RankingMethod
+    readonly columns?: readonly RankingColumn[]
+    readonly samples: number
+    readonly seed: number
+    readonly alpha: number
+  },
 ): RankOutput {
   if (inputs.length === 0) throw new UsageError('no result documents given (see --help)')
   const profile = inputs[0].document.profile
   const mismatch = inputs.find((i) => i.document.profile !== profile)
-  if (mismatch) throw new UsageError(`${mismatch.name}: profile "${mismatch.document.profile}" differs from ${inputs[0].name}'s "${profile}"`)
+  if (mismatch)
+    throw new UsageError(`${mismatch.name}: profile "${mismatch.document.profile}" differs from ${inputs[0].name}'s "${profile}"`)
   const columns = options.columns ?? profileMetrics(profile).map(({ key, order }) => ({ key, order }))
   const seen = new Set<string>()
   for (const i of inputs) {
@@ -106,7 +113,11 @@ export function rankResultDocuments(
       return { submissionId: row.submissionId, rank: row.rank, values }
     }),
   }
-  const stability = computeStability(table, { method: options.method, columns }, { samples: options.samples, seed: options.seed, alpha: options.alpha })
+  const stability = computeStability(
+    table,
+    { method: options.method, columns },
+    { samples: options.samples, seed: options.seed, alpha: options.alpha },
+  )
   return { profile, method: options.method, columns, rows, stability }
 }
 
@@ -116,8 +127,10 @@ export function parseMetrics(list: string, profile: ProfileName): RankingColumn[
   const columns = list.split(',').map((item) => {
     const [key, order, extra] = item.trim().split(':')
     const spec = specs.find((s) => s.key === key)
-    if (!spec) throw new UsageError(`--metrics: "${key}" is not a metric of profile ${profile} (known: ${specs.map((s) => s.key).join(', ')})`)
-    if (extra !== undefined || (order !== undefined && order !== 'asc' && order !== 'desc')) throw new UsageError(`--metrics: "${item}": expected KEY, KEY:asc or KEY:desc`)
+    if (!spec)
+      throw new UsageError(`--metrics: "${key}" is not a metric of profile ${profile} (known: ${specs.map((s) => s.key).join(', ')})`)
+    if (extra !== undefined || (order !== undefined && order !== 'asc' && order !== 'desc'))
+      throw new UsageError(`--metrics: "${item}": expected KEY, KEY:asc or KEY:desc`)
     return { key, order: (order as 'asc' | 'desc' | undefined) ?? spec.order }
   })
   const dup = columns.find((c, i) => columns.findIndex((d) => d.key === c.key) !== i)
@@ -142,7 +155,12 @@ async function readDocument(file: string): Promise<RankInput> {
   if (!d || typeof d !== 'object' || typeof d.profile !== 'string' || !isProfileName(d.profile)) {
     throw new UsageError(`${file}: no known "profile" (spider or spider-official): not a \`spider-bench score --out\` document`)
   }
-  if (!d.aggregates || typeof d.aggregates !== 'object' || !Array.isArray(d.series) || d.series.some((s) => typeof s?.name !== 'string' || !s.metrics || typeof s.metrics !== 'object')) {
+  if (
+    !d.aggregates ||
+    typeof d.aggregates !== 'object' ||
+    !Array.isArray(d.series) ||
+    d.series.some((s) => typeof s?.name !== 'string' || !s.metrics || typeof s.metrics !== 'object')
+  ) {
     throw new UsageError(`${file}: expected "aggregates" and a "series" list of { name, metrics }, as \`spider-bench score --out\` writes`)
   }
   return { name: basename(file).replace(/\.json$/i, ''), document: d as ScoreDocument }
@@ -151,14 +169,19 @@ async function readDocument(file: string): Promise<RankInput> {
 export const command: Command = {
   summary: 'rank score documents offline with bootstrap rank intervals and pairwise significance',
   async run(argv) {
-    const args = parseCommandArgs(argv, HELP, {
-      method: { type: 'string', default: 'mean-position' },
-      metrics: { type: 'string' },
-      samples: { type: 'string' },
-      seed: { type: 'string' },
-      alpha: { type: 'string' },
-      json: { type: 'string' },
-    }, { positionals: true })
+    const args = parseCommandArgs(
+      argv,
+      HELP,
+      {
+        method: { type: 'string', default: 'mean-position' },
+        metrics: { type: 'string' },
+        samples: { type: 'string' },
+        seed: { type: 'string' },
+        alpha: { type: 'string' },
+        json: { type: 'string' },
+      },
+      { positionals: true },
+    )
     if (!args) return 0
     const { values, positionals } = args
     if (positionals.length === 0) throw new UsageError('give at least one RESULT.json (see --help)')
@@ -187,7 +210,16 @@ const rank = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1))
 export function formatRanking({ method, columns, rows, stability }: RankOutput): string {
   const primary = columns[0]
   const shown = method === 'absolute' ? columns.slice(0, 1) : columns
-  const header = ['rank', 'entry', method === 'absolute' ? 'score' : method === 'mean-position' ? 'mean pos.' : 'median pos.', ...shown.map(arrow), 'median rank', '95% interval', 'P(first)', `beats on ${primary.key}`]
+  const header = [
+    'rank',
+    'entry',
+    method === 'absolute' ? 'score' : method === 'mean-position' ? 'mean pos.' : 'median pos.',
+    ...shown.map(arrow),
+    'median rank',
+    '95% interval',
+    'P(first)',
+    `beats on ${primary.key}`,
+  ]
   const lines = rows.map((r, i) => {
     const e = stability.entries[i]
     return [
@@ -202,7 +234,11 @@ export function formatRanking({ method, columns, rows, stability }: RankOutput):
     ]
   })
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd()
   const tau = stability.kendallTau
   return [
     `ranking: ${method} over ${columns.map(arrow).join(', ')} (↑ higher is better, ↓ lower is better)`,

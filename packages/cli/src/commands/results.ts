@@ -26,7 +26,10 @@ const AGGREGATE_FIELDS = ['mean', 'std', 'median', 'min', 'max', 'count'] as con
 /** Per-series rows: name, sequence, status, error, then every metric the series carry. */
 export function seriesCsv(doc: SeriesDocument): string {
   const keys = [...new Set(doc.series.flatMap((s) => Object.keys(s.metrics)))]
-  return toCsv([['name', 'sequence', 'status', 'error', ...keys], ...doc.series.map((s) => [s.name, s.sequence, s.status, s.error, ...keys.map((k) => s.metrics[k])])])
+  return toCsv([
+    ['name', 'sequence', 'status', 'error', ...keys],
+    ...doc.series.map((s) => [s.name, s.sequence, s.status, s.error, ...keys.map((k) => s.metrics[k])]),
+  ])
 }
 
 /** One row per aggregate metric: metric, mean, std, median, min, max, count (empty when not published). */
@@ -37,18 +40,33 @@ export function aggregatesCsv(doc: SubmissionDocument): string {
 
 function seriesTable(doc: SeriesDocument, keys: string[]): string {
   const header = ['series', 'sequence', 'status', ...keys]
-  const body = doc.series.map((s) => [s.name, s.sequence, s.status, ...keys.map((k) => (s.metrics[k] == null ? '-' : Number(s.metrics[k]).toFixed(3)))])
+  const body = doc.series.map((s) => [
+    s.name,
+    s.sequence,
+    s.status,
+    ...keys.map((k) => (s.metrics[k] == null ? '-' : Number(s.metrics[k]).toFixed(3))),
+  ])
   const errors = doc.series.filter((s) => s.error).map((s) => `  ${s.name}: ${s.error}`)
-  return [`per series (test set v${doc.testSetVersion ?? '-'}):`, ...textTable(header, body, (i) => i >= 3), ...(errors.length ? ['errors:', ...errors] : [])].join('\n')
+  return [
+    `per series (test set v${doc.testSetVersion ?? '-'}):`,
+    ...textTable(header, body, (i) => i >= 3),
+    ...(errors.length ? ['errors:', ...errors] : []),
+  ].join('\n')
 }
 
 export const command: Command = {
   summary: 'show or export the results of a submission (aggregates, --series, --out csv/json)',
   async run(argv) {
-    const args = parseCommandArgs(argv, HELP, { series: { type: 'boolean', default: false }, out: { type: 'string' }, json: { type: 'boolean', default: false } }, { positionals: true })
+    const args = parseCommandArgs(
+      argv,
+      HELP,
+      { series: { type: 'boolean', default: false }, out: { type: 'string' }, json: { type: 'boolean', default: false } },
+      { positionals: true },
+    )
     if (!args) return 0
     const { values, positionals } = args
-    if (positionals.length !== 1) throw new UsageError(`expected one submission id, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`)
+    if (positionals.length !== 1)
+      throw new UsageError(`expected one submission id, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`)
     const out = values.out
     const format = out ? extname(out).toLowerCase() : null
     if (out && format !== '.json' && format !== '.csv') throw new UsageError(`--out must end in .json or .csv, got "${out}"`)
@@ -61,7 +79,8 @@ export const command: Command = {
         for (const r of await failureReasons(client, submission)) console.error(`  - ${r}`)
         return 2
       }
-      if (submission.status !== 'succeeded') throw new ParticipantError(`submission ${id} is ${submission.status}: no results yet (spider-bench status ${id} --wait follows it)`)
+      if (submission.status !== 'succeeded')
+        throw new ParticipantError(`submission ${id} is ${submission.status}: no results yet (spider-bench status ${id} --wait follows it)`)
       const series = values.series ? await client.series(id) : null
       const document = series ? { submission, series } : { submission }
       if (out) {
@@ -74,7 +93,13 @@ export const command: Command = {
       else {
         const phase = await client.phase(submission.challenge, submission.phase)
         console.log(formatSubmissionResults(submission, phase.scoringProfile))
-        if (series) console.log(`\n${seriesTable(series, phase.ranking.metrics.map((m) => m.key))}`)
+        if (series)
+          console.log(
+            `\n${seriesTable(
+              series,
+              phase.ranking.metrics.map((m) => m.key),
+            )}`,
+          )
       }
       if (out) console.error(`${series ? 'per-series results' : 'results'} written to ${out}`)
       return 0

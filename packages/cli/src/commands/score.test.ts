@@ -28,7 +28,15 @@ function mask(componentType: Image3D['componentType'] = 'uint8', patch: Partial<
 
 /** A hand-written .mha header (for what writeImage cannot produce) followed by raw bytes. */
 function rawMha(file: string, fields: string, bytes: number): void {
-  writeFileSync(file, Buffer.concat([Buffer.from(`ObjectType = Image\n${fields}\nBinaryData = True\nBinaryDataByteOrderMSB = False\nCompressedData = False\nElementDataFile = LOCAL\n`), Buffer.alloc(bytes)]))
+  writeFileSync(
+    file,
+    Buffer.concat([
+      Buffer.from(
+        `ObjectType = Image\n${fields}\nBinaryData = True\nBinaryDataByteOrderMSB = False\nCompressedData = False\nElementDataFile = LOCAL\n`,
+      ),
+      Buffer.alloc(bytes),
+    ]),
+  )
 }
 
 const run = (args: string[]) => runCli(['score', ...args])
@@ -113,7 +121,10 @@ describe('spider-bench score', () => {
     expect(r.code).toBe(0)
     const doc = JSON.parse(readFileSync(out, 'utf8')) as ResultDocument
     expect(doc.profile).toBe('spider-official')
-    expect(doc.series.map((s) => [s.name, s.status, s.metrics.OveralDiceScore])).toEqual([['s01_t1', 'scored', 1], ['s12_t2_SPACE', 'error', 0]])
+    expect(doc.series.map((s) => [s.name, s.status, s.metrics.OveralDiceScore])).toEqual([
+      ['s01_t1', 'scored', 1],
+      ['s12_t2_SPACE', 'error', 0],
+    ])
   })
 
   it('exits 1 with one line for an empty or missing reference folder and a corrupt reference', async () => {
@@ -128,7 +139,10 @@ describe('spider-bench score', () => {
     expect(r.err).toMatch(/nope: cannot read the reference folder \(ENOENT\)/)
     const bad = join(dir, 'truth-bad')
     mkdirSync(bad)
-    writeFileSync(join(bad, 's01_t1.mha'), 'ObjectType = Image\nNDims = 3\nDimSize = 8 6 4\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n')
+    writeFileSync(
+      join(bad, 's01_t1.mha'),
+      'ObjectType = Image\nNDims = 3\nDimSize = 8 6 4\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n',
+    )
     r = await run(['--truth', bad, '--pred', pred, '--threads', '1'])
     expect(r.code).toBe(1)
     expect(r.err).toMatch(/s01_t1\.mha: truncated file/)
@@ -151,7 +165,11 @@ describe('spider-bench score', () => {
     await writeImage(mask(), join(t, 's01_t1.mha'))
     await writeImage(mask(), join(t, 's02_t2.mha'))
     const out = join(dir, 'c.json')
-    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'bin/spider-bench.js'), 'score', '--truth', t, '--pred', pred, '--threads', '2', '--out', out], { cwd: tmpdir() })
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(root, 'bin/spider-bench.js'), 'score', '--truth', t, '--pred', pred, '--threads', '2', '--out', out],
+      { cwd: tmpdir() },
+    )
     expect(stdout).toMatch(/profile spider, 2 series, 0 failed/)
     expect((JSON.parse(readFileSync(out, 'utf8')) as ResultDocument).series.map((s) => s.status)).toEqual(['scored', 'scored'])
   })

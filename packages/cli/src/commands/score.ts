@@ -82,7 +82,9 @@ function progressBar(): (done: number, total: number, name: string) => void {
     const width = 30
     const filled = Math.round((done / total) * width)
     const seconds = ((Date.now() - start) / 1000).toFixed(1)
-    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${seconds}s ${name.slice(0, 30).padEnd(30)}`)
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${seconds}s ${name.slice(0, 30).padEnd(30)}`,
+    )
   }
 }
 
@@ -96,9 +98,14 @@ const GROUPS: Array<[string, RegExp]> = [
 
 /** A readable table: mean ± SD (n) per structure class and metric, overall and per sequence. */
 export function formatTable(document: ResultDocument): string {
-  const columns: Array<[string, Aggregates]> = [['all', document.aggregates], ...Object.entries(document.bySequence).map(([k, v]) => [k, v] as [string, Aggregates])]
+  const columns: Array<[string, Aggregates]> = [
+    ['all', document.aggregates],
+    ...Object.entries(document.bySequence).map(([k, v]) => [k, v] as [string, Aggregates]),
+  ]
   const failed = document.series.filter((s) => s.status === 'error').length
-  const counts = columns.map(([name]) => (name === 'all' ? document.series.length : document.series.filter((s) => s.sequence === name).length))
+  const counts = columns.map(([name]) =>
+    name === 'all' ? document.series.length : document.series.filter((s) => s.sequence === name).length,
+  )
   const title = `profile ${document.profile}, ${document.series.length} series, ${failed} failed (scored as empty predictions)`
   const table = formatAggregatesTable(
     document.profile,
@@ -114,7 +121,10 @@ export type AggregatesLike = Record<string, { mean?: number | null; std?: number
  * The table of `formatTable` without its title: one row per metric of the profile grouped
  * by structure class, one column per set of aggregates (e.g. a submission's, from the API).
  */
-export function formatAggregatesTable(profile: ProfileName, columns: ReadonlyArray<{ name: string; series: number; aggregates: AggregatesLike }>): string {
+export function formatAggregatesTable(
+  profile: ProfileName,
+  columns: ReadonlyArray<{ name: string; series: number; aggregates: AggregatesLike }>,
+): string {
   const header = ['structure', 'metric', ...columns.map((c) => `${c.name} (${c.series} series)`)]
   const rows: string[][] = []
   const keys = profileMetrics(profile).map((m) => m.key)

@@ -57,7 +57,9 @@ export const command: Command = {
         } catch (err) {
           throw new UsageError((err as Error).message)
         }
-        logger.info(`no Redis answered at ${defaultUrl}: started a private redis-server at ${redis.url} (data in ${join(dataDir, 'redis')})`)
+        logger.info(
+          `no Redis answered at ${defaultUrl}: started a private redis-server at ${redis.url} (data in ${join(dataDir, 'redis')})`,
+        )
       }
     }
     let server
@@ -79,7 +81,11 @@ export const command: Command = {
     const running = server
     const { writeServerInfo, removeServerInfo } = await import('../server-info.ts')
     if (running.db.kind === 'pglite') await writeServerInfo(running.config.dataDir, running.url)
-    const workers = apiOnly ? 'no workers (--api-only)' : inference ? 'the scoring and inference workers' : 'the scoring workers (--no-inference: algorithms wait for an inference worker)'
+    const workers = apiOnly
+      ? 'no workers (--api-only)'
+      : inference
+        ? 'the scoring and inference workers'
+        : 'the scoring workers (--no-inference: algorithms wait for an inference worker)'
     logger.info(`spider-bench API on ${running.url} (${running.db.kind}, data in ${running.config.dataDir}) with ${workers}`)
     const shutdown = async (signal: string) => {
       logger.info(`${signal}: shutting down`)

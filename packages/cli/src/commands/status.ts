@@ -17,10 +17,16 @@ exit codes: 0 succeeded, queued or running; 2 failed or cancelled; 1 usage or co
 export const command: Command = {
   summary: 'show (or --wait for) the status and results of a submission',
   async run(argv) {
-    const args = parseCommandArgs(argv, HELP, { wait: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, { positionals: true })
+    const args = parseCommandArgs(
+      argv,
+      HELP,
+      { wait: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+      { positionals: true },
+    )
     if (!args) return 0
     const { values, positionals } = args
-    if (positionals.length !== 1) throw new UsageError(`expected one submission id, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`)
+    if (positionals.length !== 1)
+      throw new UsageError(`expected one submission id, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`)
     const id = positionals[0]
     return participantCommand('status', async () => {
       const client = await connect()
@@ -28,7 +34,10 @@ export const command: Command = {
       if (values.wait && !TERMINAL_STATUSES.includes(doc.status)) {
         const progress = evaluationProgress()
         try {
-          doc = await followSubmission(client, id, { onUpdate: (s) => progress.update(s), onFallback: (why) => progress.note(`${why}; polling the status instead`) })
+          doc = await followSubmission(client, id, {
+            onUpdate: (s) => progress.update(s),
+            onFallback: (why) => progress.note(`${why}; polling the status instead`),
+          })
         } finally {
           progress.end()
         }

@@ -15,21 +15,36 @@ and error. Without --challenge and --phase: in every phase of every challenge.
 export function formatSubmissions(rows: readonly SubmissionDocument[]): string {
   if (rows.length === 0) return 'no submissions'
   const header = ['id', 'phase', 'kind', 'status', 'created', 'error']
-  const body = rows.map((s) => [s.id, `${s.challenge}/${s.phase}`, s.kind, describeState(s), s.createdAt, (s.error ?? '').replace(/\s+/g, ' ').slice(0, 80)])
+  const body = rows.map((s) => [
+    s.id,
+    `${s.challenge}/${s.phase}`,
+    s.kind,
+    describeState(s),
+    s.createdAt,
+    (s.error ?? '').replace(/\s+/g, ' ').slice(0, 80),
+  ])
   return textTable(header, body).join('\n')
 }
 
 export const command: Command = {
   summary: 'list your submissions (in one phase or everywhere)',
   async run(argv) {
-    const args = parseCommandArgs(argv, HELP, { challenge: { type: 'string' }, phase: { type: 'string' }, json: { type: 'boolean', default: false } }, { positionals: true })
+    const args = parseCommandArgs(
+      argv,
+      HELP,
+      { challenge: { type: 'string' }, phase: { type: 'string' }, json: { type: 'boolean', default: false } },
+      { positionals: true },
+    )
     if (!args) return 0
     const { values, positionals } = args
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (see --help)`)
-    if ((values.challenge === undefined) !== (values.phase === undefined)) throw new UsageError('give both --challenge and --phase, or neither')
+    if ((values.challenge === undefined) !== (values.phase === undefined))
+      throw new UsageError('give both --challenge and --phase, or neither')
     return participantCommand('submissions', async () => {
       const client = await connect()
-      const phases = values.challenge ? [[values.challenge, values.phase as string]] : (await client.challenges()).flatMap((c) => c.phases.map((p) => [c.slug, p.slug]))
+      const phases = values.challenge
+        ? [[values.challenge, values.phase as string]]
+        : (await client.challenges()).flatMap((c) => c.phases.map((p) => [c.slug, p.slug]))
       const rows: SubmissionDocument[] = []
       for (const [c, p] of phases) rows.push(...(await client.submissions(c, p)))
       rows.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))

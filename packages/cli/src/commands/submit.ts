@@ -39,24 +39,37 @@ evaluation failed (every reason printed); 1 usage, local check, refusal or conne
 const CLOCK_SLACK_MS = 5 * 60_000
 
 /** Refusals the phase document and the quota tell before anything is packed or sent. */
-async function admission(client: ParticipantClient, challenge: string, phaseSlug: string, kind: 'predictions' | 'algorithm', skip: boolean): Promise<PhaseDocument> {
+async function admission(
+  client: ParticipantClient,
+  challenge: string,
+  phaseSlug: string,
+  kind: 'predictions' | 'algorithm',
+  skip: boolean,
+): Promise<PhaseDocument> {
   const phase = await client.phase(challenge, phaseSlug)
   if (skip) return phase
   const where = `phase "${phaseSlug}" of challenge "${challenge}"`
-  if (!phase.submissionKinds.includes(kind)) throw new ParticipantError(`${where} accepts ${phase.submissionKinds.join(' and ')} submissions, not ${kind}`)
+  if (!phase.submissionKinds.includes(kind))
+    throw new ParticipantError(`${where} accepts ${phase.submissionKinds.join(' and ')} submissions, not ${kind}`)
   // The server's clock decides; refused here only when this clock is well past the window.
   const now = Date.now()
-  if (phase.opensAt && now < new Date(phase.opensAt).getTime() - CLOCK_SLACK_MS) throw new ParticipantError(`${where} is not open yet: it opens at ${describeTime(phase.opensAt, now)}`)
-  if (phase.closesAt && now >= new Date(phase.closesAt).getTime() + CLOCK_SLACK_MS) throw new ParticipantError(`${where} is closed: it closed at ${describeTime(phase.closesAt, now)}; it accepts no more submissions`)
+  if (phase.opensAt && now < new Date(phase.opensAt).getTime() - CLOCK_SLACK_MS)
+    throw new ParticipantError(`${where} is not open yet: it opens at ${describeTime(phase.opensAt, now)}`)
+  if (phase.closesAt && now >= new Date(phase.closesAt).getTime() + CLOCK_SLACK_MS)
+    throw new ParticipantError(`${where} is closed: it closed at ${describeTime(phase.closesAt, now)}; it accepts no more submissions`)
   if (!phase.testSet) throw new ParticipantError(`${where} has no test set yet; submissions open once the organisers upload one`)
   // Also checks the token before any work.
   const quota = await client.quotaIfServed(challenge, phaseSlug)
   if (quota?.activeSubmissionId) {
-    throw new ParticipantError(`you already have submission ${quota.activeSubmissionId} queued or running in ${where}; wait for it to finish (spider-bench status ${quota.activeSubmissionId} --wait)`)
+    throw new ParticipantError(
+      `you already have submission ${quota.activeSubmissionId} queued or running in ${where}; wait for it to finish (spider-bench status ${quota.activeSubmissionId} --wait)`,
+    )
   }
   if (quota && quota.remaining === 0 && quota.limit) {
     const next = quota.nextAt ? `; the next submission is allowed at ${describeTime(quota.nextAt, now)}` : ''
-    throw new ParticipantError(`submission limit reached in ${where}: ${quota.used} of ${quota.limit.count} per ${quota.limit.periodHours} h used${next}`)
+    throw new ParticipantError(
+      `submission limit reached in ${where}: ${quota.used} of ${quota.limit.count} per ${quota.limit.periodHours} h used${next}`,
+    )
   }
   if (!quota) await client.me()
   return phase
@@ -65,15 +78,20 @@ async function admission(client: ParticipantClient, challenge: string, phaseSlug
 export const command: Command = {
   summary: 'check, upload and follow a submission (predictions folder or ONNX algorithm)',
   async run(argv) {
-    const args = parseCommandArgs(argv, HELP, {
-      challenge: { type: 'string' },
-      phase: { type: 'string' },
-      model: { type: 'string' },
-      config: { type: 'string' },
-      'no-wait': { type: 'boolean', default: false },
-      'skip-checks': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    }, { positionals: true })
+    const args = parseCommandArgs(
+      argv,
+      HELP,
+      {
+        challenge: { type: 'string' },
+        phase: { type: 'string' },
+        model: { type: 'string' },
+        config: { type: 'string' },
+        'no-wait': { type: 'boolean', default: false },
+        'skip-checks': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      { positionals: true },
+    )
     if (!args) return 0
     const { values, positionals } = args
     const challenge = values.challenge
@@ -83,7 +101,10 @@ export const command: Command = {
     const algorithm = values.model !== undefined || values.config !== undefined
     if (algorithm && (!values.model || !values.config)) throw new UsageError('an algorithm needs both --model FILE and --config FILE')
     if (algorithm && positionals.length > 0) throw new UsageError('give either a predictions folder or --model/--config, not both')
-    if (!algorithm && positionals.length !== 1) throw new UsageError(`expected one predictions folder (or --model and --config), got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`)
+    if (!algorithm && positionals.length !== 1)
+      throw new UsageError(
+        `expected one predictions folder (or --model and --config), got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
+      )
     const json = values.json
     // With --json stdout carries only the document; the rest goes to stderr.
     const say = json ? (line: string) => console.error(line) : (line: string) => console.log(line)
@@ -99,8 +120,15 @@ export const command: Command = {
           const model = values.model as string
           const config = values.config as string
           const problems = values['skip-checks'] ? [] : await checkAlgorithm(model, config)
-          if (problems.length > 0) throw new ParticipantError([`the algorithm has ${problems.length} problem${problems.length === 1 ? '' : 's'} (nothing was uploaded):`, ...problems.map((p) => `  - ${p}`)].join('\n'))
-          if (!values['skip-checks']) say(`checked locally: ${basename(config)} is a valid config; ${basename(model)} loads in onnxruntime and runs on one patch`)
+          if (problems.length > 0)
+            throw new ParticipantError(
+              [
+                `the algorithm has ${problems.length} problem${problems.length === 1 ? '' : 's'} (nothing was uploaded):`,
+                ...problems.map((p) => `  - ${p}`),
+              ].join('\n'),
+            )
+          if (!values['skip-checks'])
+            say(`checked locally: ${basename(config)} is a valid config; ${basename(model)} loads in onnxruntime and runs on one patch`)
           parts = [
             { name: 'kind', value: 'algorithm' },
             { name: 'model', file: model, filename: basename(model) },
@@ -110,14 +138,27 @@ export const command: Command = {
           const dir = positionals[0]
           const skip = values['skip-checks']
           const expected = phase.testSet?.series ?? null
-          const reading = process.stderr.isTTY ? (done: number, total: number) => process.stderr.write(`\rchecking ${done}/${total} files`) : undefined
+          const reading = process.stderr.isTTY
+            ? (done: number, total: number) => process.stderr.write(`\rchecking ${done}/${total} files`)
+            : undefined
           const checked = await checkPredictions(dir, skip ? null : expected, reading, skip)
           if (reading) process.stderr.write('\n')
-          if (checked.ignored.length > 0) console.error(`ignoring ${checked.ignored.length} file${checked.ignored.length === 1 ? '' : 's'} that ${checked.ignored.length === 1 ? 'is' : 'are'} not an image: ${checked.ignored.join(', ')}`)
+          if (checked.ignored.length > 0)
+            console.error(
+              `ignoring ${checked.ignored.length} file${checked.ignored.length === 1 ? '' : 's'} that ${checked.ignored.length === 1 ? 'is' : 'are'} not an image: ${checked.ignored.join(', ')}`,
+            )
           if (checked.problems.length > 0) {
-            throw new ParticipantError([`the predictions have ${checked.problems.length} problem${checked.problems.length === 1 ? '' : 's'} (nothing was uploaded):`, ...checked.problems.map((p) => `  - ${p}`)].join('\n'))
+            throw new ParticipantError(
+              [
+                `the predictions have ${checked.problems.length} problem${checked.problems.length === 1 ? '' : 's'} (nothing was uploaded):`,
+                ...checked.problems.map((p) => `  - ${p}`),
+              ].join('\n'),
+            )
           }
-          if (!skip) say(`checked locally: ${checked.files.length} label images${expected ? `, one per test series with its size (${expected.length} series)` : ' (the phase publishes no series list: names and sizes are checked by the server)'}`)
+          if (!skip)
+            say(
+              `checked locally: ${checked.files.length} label images${expected ? `, one per test series with its size (${expected.length} series)` : ' (the phase publishes no series list: names and sizes are checked by the server)'}`,
+            )
           const archive = join(work, 'predictions.tar.gz')
           await packTarGz(dir, checked.files, archive)
           parts = [
@@ -127,11 +168,19 @@ export const command: Command = {
         }
         const total = (await Promise.all(parts.map(async (p) => ('file' in p ? (await stat(p.file)).size : 0)))).reduce((a, b) => a + b, 0)
         let bar = byteProgress('uploading', total)
-        const { id, retried } = await client.submit(challenge, phaseSlug, parts, (sent) => bar.update(sent), (note) => {
-          bar.end()
-          console.error(note)
-          bar = byteProgress('uploading', total)
-        }).finally(() => bar.end())
+        const { id, retried } = await client
+          .submit(
+            challenge,
+            phaseSlug,
+            parts,
+            (sent) => bar.update(sent),
+            (note) => {
+              bar.end()
+              console.error(note)
+              bar = byteProgress('uploading', total)
+            },
+          )
+          .finally(() => bar.end())
         say(`submitted ${kind}${retried ? ' (second attempt)' : ''}: ${id}`)
         if (values['no-wait']) {
           if (json) console.log(JSON.stringify(await client.submission(id), null, 2))
@@ -141,7 +190,10 @@ export const command: Command = {
         const progress = evaluationProgress()
         let final
         try {
-          final = await followSubmission(client, id, { onUpdate: (s) => progress.update(s), onFallback: (why) => progress.note(`${why}; polling the status instead`) })
+          final = await followSubmission(client, id, {
+            onUpdate: (s) => progress.update(s),
+            onFallback: (why) => progress.note(`${why}; polling the status instead`),
+          })
         } finally {
           progress.end()
         }

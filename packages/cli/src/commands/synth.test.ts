@@ -13,14 +13,47 @@ describe('spider-bench synth', () => {
   it('--help documents the options and every perturbation OP', async () => {
     const r = await run(['--help'])
     expect(r.code).toBe(0)
-    for (const word of ['--out', '--studies', '--seed', '--size', '--sequences', '--predictions', '--preview', 'relabel', 'dilate:K', 'erode:K', 'shift:K', 'drop:vertebra', 'merge', 'split', 'fp:N', 'noise:P']) {
+    for (const word of [
+      '--out',
+      '--studies',
+      '--seed',
+      '--size',
+      '--sequences',
+      '--predictions',
+      '--preview',
+      'relabel',
+      'dilate:K',
+      'erode:K',
+      'shift:K',
+      'drop:vertebra',
+      'merge',
+      'split',
+      'fp:N',
+      'noise:P',
+    ]) {
       expect(r.out).toContain(word)
     }
   })
 
   it('generates small studies with predictions and previews', async () => {
     const out = join(dir, 'set')
-    const r = await run(['--out', out, '--studies', '2', '--size', 'small', '--sequences', 't1,t2', '--predictions', 'a=dilate:1', '--predictions', 'b=fp:2,relabel', '--preview', '--seed', '3'])
+    const r = await run([
+      '--out',
+      out,
+      '--studies',
+      '2',
+      '--size',
+      'small',
+      '--sequences',
+      't1,t2',
+      '--predictions',
+      'a=dilate:1',
+      '--predictions',
+      'b=fp:2,relabel',
+      '--preview',
+      '--seed',
+      '3',
+    ])
     expect(r.err).toContain('synth: 4/4 ')
     expect(r.code).toBe(0)
     expect(r.out).toMatch(/wrote 4 series to .*set in [\d.]+ s \(predictions: a, b\)/)

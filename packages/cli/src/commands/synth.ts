@@ -50,7 +50,8 @@ export const command: Command = {
     if (!(SIZES as readonly string[]).includes(size)) throw new UsageError(`--size expects ${SIZES.join(' or ')}, got "${size}"`)
     const sequences = values.sequences === undefined ? [...SEQUENCES] : values.sequences.split(',').map((s) => s.trim())
     for (const s of sequences) {
-      if (!(SEQUENCES as readonly string[]).includes(s)) throw new UsageError(`--sequences: unknown sequence "${s}" (expected a comma-separated subset of ${SEQUENCES.join(',')})`)
+      if (!(SEQUENCES as readonly string[]).includes(s))
+        throw new UsageError(`--sequences: unknown sequence "${s}" (expected a comma-separated subset of ${SEQUENCES.join(',')})`)
     }
     const predictions: Record<string, string> = {}
     for (const p of values.predictions ?? []) {
@@ -75,7 +76,10 @@ export const command: Command = {
         onProgress: values.quiet ? undefined : ({ done, total, series }) => console.error(`synth: ${done}/${total} ${series}`),
       })
       const seconds = ((performance.now() - started) / 1000).toFixed(1)
-      console.log(`wrote ${result.series.length} series to ${result.out} in ${seconds} s` + (result.predictions.length ? ` (predictions: ${result.predictions.join(', ')})` : ''))
+      console.log(
+        `wrote ${result.series.length} series to ${result.out} in ${seconds} s` +
+          (result.predictions.length ? ` (predictions: ${result.predictions.join(', ')})` : ''),
+      )
       return 0
     } catch (err) {
       if (err instanceof SynthOptionError) throw new UsageError(err.message)

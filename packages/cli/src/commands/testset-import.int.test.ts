@@ -63,6 +63,8 @@ describe('spider-bench testset import', () => {
   it('refuses bad usage with clear messages', async () => {
     await expect(command.run(['--phase', 'final', dir])).rejects.toThrow('--challenge is required')
     await expect(command.run(['--challenge', 'c', '--phase', 'p', '--token', 't', join(dir, 'nope')])).rejects.toThrow(/nope/)
-    await expect(command.run(['--challenge', 'c', '--phase', 'p', '--token', 't', '--url', 'ftp://x', dir])).rejects.toThrow('--url must be an http(s) URL, got "ftp://x"')
+    await expect(command.run(['--challenge', 'c', '--phase', 'p', '--token', 't', '--url', 'ftp://x', dir])).rejects.toThrow(
+      '--url must be an http(s) URL, got "ftp://x"',
+    )
   })
 })

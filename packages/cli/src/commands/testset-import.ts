@@ -23,12 +23,18 @@ interface ImportBody {
 export const command: Command = {
   summary: 'upload a SPIDER-layout folder as the hidden test set of a phase',
   async run(argv) {
-    const args = parseCommandArgs(argv, HELP, { challenge: { type: 'string' }, phase: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' } }, { positionals: true })
+    const args = parseCommandArgs(
+      argv,
+      HELP,
+      { challenge: { type: 'string' }, phase: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' } },
+      { positionals: true },
+    )
     if (!args) return 0
     const { values, positionals } = args
     if (!values.challenge) throw new UsageError('--challenge is required')
     if (!values.phase) throw new UsageError('--phase is required')
-    if (positionals.length !== 1) throw new UsageError(`expected one folder, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`)
+    if (positionals.length !== 1)
+      throw new UsageError(`expected one folder, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`)
     const dir = positionals[0]
     const token = values.token ?? process.env.SPIDER_TOKEN
     if (!token) throw new UsageError('an API token is needed: --token T or SPIDER_TOKEN')
@@ -48,7 +54,9 @@ export const command: Command = {
     const work = await mkdtemp(join(tmpdir(), 'spider-testset-'))
     try {
       const archive = join(work, 'testset.tar.gz')
-      const packing = process.stderr.isTTY ? (done: number, total: number) => process.stderr.write(`\rpacking ${done}/${total} files`) : undefined
+      const packing = process.stderr.isTTY
+        ? (done: number, total: number) => process.stderr.write(`\rpacking ${done}/${total} files`)
+        : undefined
       await packTarGz(dir, files, archive, packing)
       if (packing) process.stderr.write('\n')
       const url = `${base}/api/v1/challenges/${encodeURIComponent(values.challenge)}/phases/${encodeURIComponent(values.phase)}/test-set`
@@ -66,7 +74,9 @@ export const command: Command = {
         console.log(`imported test set version ${body.version} of ${values.challenge}/${values.phase}: ${body.count} series`)
         return 0
       }
-      console.error(`spider-bench testset import: the server refused the test set (HTTP ${result.status}): ${body.error?.message ?? JSON.stringify(result.body)}`)
+      console.error(
+        `spider-bench testset import: the server refused the test set (HTTP ${result.status}): ${body.error?.message ?? JSON.stringify(result.body)}`,
+      )
       for (const p of body.error?.details?.problems ?? []) console.error(`  ${p}`)
       return 1
     } finally {

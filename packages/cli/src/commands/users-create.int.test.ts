@@ -61,7 +61,9 @@ describe('db migrate and users create', () => {
       await db.close()
     }
     await expect(usersCreate.run(['--name', 'carol', '--role', 'admin'])).rejects.toThrow('a user named "carol" already exists')
-    await expect(usersCreate.run(['--name', 'dave', '--role', 'root'])).rejects.toThrow('--role must be admin, organiser or participant, got "root"')
+    await expect(usersCreate.run(['--name', 'dave', '--role', 'root'])).rejects.toThrow(
+      '--role must be admin, organiser or participant, got "root"',
+    )
     await expect(usersCreate.run(['--role', 'admin'])).rejects.toThrow('--name is required')
   })
 
@@ -75,7 +77,9 @@ describe('db migrate and users create', () => {
     expect(created.out[created.out.length - 1]).toMatch(/^sbk_/)
     const held = await openDatabase({ dataDir })
     try {
-      await expect(usersCreate.run(['--name', 'other', '--role', 'admin'])).rejects.toThrow(/is already open in this process|is in use by process/)
+      await expect(usersCreate.run(['--name', 'other', '--role', 'admin'])).rejects.toThrow(
+        /is already open in this process|is in use by process/,
+      )
     } finally {
       await held.close()
     }
@@ -92,7 +96,11 @@ describe('db migrate and users create', () => {
     const participant = (await capture(() => usersCreate.run(['--name', 'pat', '--role', 'participant']))).out.at(-1) ?? ''
     // What `serve` does: hold the database, listen, and say where in DATA_DIR/server.json.
     const held = await openDatabase({ dataDir })
-    const app = await buildApp({ config: loadConfig({ DATA_DIR: dataDir }, { queuePrefix: `test-${randomUUID()}` }), prisma: held.prisma, storage: new FileStorage(join(dataDir, 'storage')) })
+    const app = await buildApp({
+      config: loadConfig({ DATA_DIR: dataDir }, { queuePrefix: `test-${randomUUID()}` }),
+      prisma: held.prisma,
+      storage: new FileStorage(join(dataDir, 'storage')),
+    })
     try {
       await app.listen({ port: 0, host: '127.0.0.1' })
       const address = app.server.address()
@@ -116,8 +124,12 @@ describe('db migrate and users create', () => {
       expect(row.tokenHash).toBe(createHash('sha256').update(token).digest('hex'))
 
       process.env.SPIDER_TOKEN = participant
-      await expect(usersCreate.run(['--name', 'eve', '--role', 'admin'])).rejects.toThrow(`the server at ${url} refused: this action needs the role admin; you are participant (the token is not an admin's)`)
-      await expect(usersCreate.run(['--name', 'bob', '--role', 'participant', '--token', admin])).rejects.toThrow('a user named "bob" already exists')
+      await expect(usersCreate.run(['--name', 'eve', '--role', 'admin'])).rejects.toThrow(
+        `the server at ${url} refused: this action needs the role admin; you are participant (the token is not an admin's)`,
+      )
+      await expect(usersCreate.run(['--name', 'bob', '--role', 'participant', '--token', admin])).rejects.toThrow(
+        'a user named "bob" already exists',
+      )
     } finally {
       delete process.env.SPIDER_TOKEN
       await app.close()

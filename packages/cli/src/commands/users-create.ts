@@ -32,11 +32,17 @@ function printCreated(user: Created): number {
 async function createThroughApi(url: string, token: string, name: string, role: string): Promise<Created> {
   const { RestClient, ApiCallError } = await import('../demo/rest-client.ts')
   try {
-    const answer = await new RestClient(url.replace(/\/+$/, '')).call<{ user: { id: string; name: string; role: string }; token: string }>('POST', '/api/v1/users', token, { name, role })
+    const answer = await new RestClient(url.replace(/\/+$/, '')).call<{ user: { id: string; name: string; role: string }; token: string }>(
+      'POST',
+      '/api/v1/users',
+      token,
+      { name, role },
+    )
     return { ...answer.user, token: answer.token }
   } catch (err) {
     if (err instanceof ApiCallError) {
-      const hint = err.status === 401 ? ' (the token is not valid on this server)' : err.status === 403 ? ' (the token is not an admin\'s)' : ''
+      const hint =
+        err.status === 401 ? ' (the token is not valid on this server)' : err.status === 403 ? " (the token is not an admin's)" : ''
       throw new UsageError(`the server at ${url} refused: ${err.answer.message ?? err.message}${hint}`)
     }
     throw new UsageError(`cannot reach the server at ${url}: ${(err as Error).message}`)
@@ -48,7 +54,9 @@ function howTo(name: string, role: string, locked: string, url: string | null): 
   const where = url ?? '<server URL>'
   return [
     locked,
-    url ? `The server there listens on ${url}; create the user through its API with an admin's token:` : 'Create the user through the running server\'s API with an admin\'s token:',
+    url
+      ? `The server there listens on ${url}; create the user through its API with an admin's token:`
+      : "Create the user through the running server's API with an admin's token:",
     `  spider-bench users create --name ${name} --role ${role} ${url ? '' : `--url ${where} `}--token ADMIN_TOKEN      (or set SPIDER_TOKEN)`,
     `  curl -sS --fail-with-body -X POST ${where}/api/v1/users -H "Authorization: Bearer ADMIN_TOKEN" \\`,
     `    -H 'Content-Type: application/json' -d '{"name":"${name}","role":"${role}"}'`,
@@ -57,9 +65,14 @@ function howTo(name: string, role: string, locked: string, url: string | null): 
 }
 
 export const command: Command = {
-  summary: 'create a user and print a new API token (offline, or through a running server\'s API)',
+  summary: "create a user and print a new API token (offline, or through a running server's API)",
   async run(argv) {
-    const args = parseCommandArgs(argv, HELP, { name: { type: 'string' }, role: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' } })
+    const args = parseCommandArgs(argv, HELP, {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+    })
     if (!args) return 0
     const { values } = args
     if (!values.name) throw new UsageError('--name is required')
@@ -68,7 +81,7 @@ export const command: Command = {
     if (!isRole(values.role)) throw new UsageError(`--role must be admin, organiser or participant, got "${values.role}"`)
     const token = values.token ?? process.env.SPIDER_TOKEN
     if (values.url !== undefined) {
-      if (!token) throw new UsageError('--url needs an admin\'s API token: --token T or SPIDER_TOKEN')
+      if (!token) throw new UsageError("--url needs an admin's API token: --token T or SPIDER_TOKEN")
       return printCreated(await createThroughApi(values.url, token, values.name, values.role))
     }
     let env

@@ -7,7 +7,12 @@ export class ApiCallError extends Error {
     readonly code: string,
     message: string,
     /** The server's own parts of the answer: its message, `details`, Retry-After. */
-    readonly answer: { readonly message?: string; readonly details?: unknown; readonly retryAfter?: string | null; readonly contentType?: string | null } = {},
+    readonly answer: {
+      readonly message?: string
+      readonly details?: unknown
+      readonly retryAfter?: string | null
+      readonly contentType?: string | null
+    } = {},
   ) {
     super(message)
     this.name = 'ApiCallError'
@@ -49,7 +54,12 @@ export class RestClient {
     try {
       json = text ? (JSON.parse(text) as unknown) : null
     } catch {
-      throw new ApiCallError(res.status, NOT_SPIDER_BENCH, `${method} ${path} → ${res.status}: the answer is not JSON (${contentType ?? 'no content type'})`, { contentType })
+      throw new ApiCallError(
+        res.status,
+        NOT_SPIDER_BENCH,
+        `${method} ${path} → ${res.status}: the answer is not JSON (${contentType ?? 'no content type'})`,
+        { contentType },
+      )
     }
     if (!res.ok) {
       const err = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error

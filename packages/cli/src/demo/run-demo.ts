@@ -88,7 +88,14 @@ async function ensureUsers(server: RunningServer, state: DemoState, say: (line: 
   if (created === 0) say(`  reusing ${wanted.length} users`)
 }
 
-async function ensureChallenge(api: RestClient, organiser: string, synthDir: string, sanityDir: string, workDir: string, say: (line: string) => void): Promise<void> {
+async function ensureChallenge(
+  api: RestClient,
+  organiser: string,
+  synthDir: string,
+  sanityDir: string,
+  workDir: string,
+  say: (line: string) => void,
+): Promise<void> {
   try {
     await api.call('GET', `/api/v1/challenges/${DEMO_CHALLENGE}`)
   } catch (err) {
@@ -127,7 +134,13 @@ async function ensureChallenge(api: RestClient, organiser: string, synthDir: str
   } else say(`  reusing ${DEMO_CHALLENGE}/${DEMO_PHASE} and its test set`)
 }
 
-async function submitPredictions(api: RestClient, state: DemoState, synthDir: string, workDir: string, say: (line: string) => void): Promise<void> {
+async function submitPredictions(
+  api: RestClient,
+  state: DemoState,
+  synthDir: string,
+  workDir: string,
+  say: (line: string) => void,
+): Promise<void> {
   for (const p of DEMO_PARTICIPANTS) {
     if (state.submissions[p.name]) {
       say(`  ${p.name}: reusing submission ${state.submissions[p.name]}`)
@@ -136,7 +149,13 @@ async function submitPredictions(api: RestClient, state: DemoState, synthDir: st
     const dir = join(synthDir, 'predictions', p.name)
     const archive = join(workDir, `${p.name}.tar.gz`)
     await packTarGz(dir, await seriesFiles(dir), archive)
-    const res = await api.upload<{ id: string }>('POST', `/api/v1/challenges/${DEMO_CHALLENGE}/phases/${DEMO_PHASE}/submissions`, state.users[p.name].token, { kind: 'predictions' }, { predictions: archive })
+    const res = await api.upload<{ id: string }>(
+      'POST',
+      `/api/v1/challenges/${DEMO_CHALLENGE}/phases/${DEMO_PHASE}/submissions`,
+      state.users[p.name].token,
+      { kind: 'predictions' },
+      { predictions: archive },
+    )
     await rm(archive, { force: true })
     state.submissions[p.name] = res.id
     say(`  ${p.name} submitted predictions (${p.blurb}): ${res.id}`)
@@ -203,7 +222,11 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
   await mkdir(workDir, { recursive: true })
 
   const redis = await ensureRedis(options.redisUrl, join(options.dataDir, 'redis'))
-  say(redis.started ? `Redis: started a private redis-server at ${redis.url} (data in ${join(options.dataDir, 'redis')})` : `Redis: using ${redis.url}`)
+  say(
+    redis.started
+      ? `Redis: started a private redis-server at ${redis.url} (data in ${join(options.dataDir, 'redis')})`
+      : `Redis: using ${redis.url}`,
+  )
   let server: RunningServer
   try {
     server = await startServer({
@@ -263,7 +286,9 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     say('')
     // No token in a printed URL: it would end up in terminal scrollback, browser history and logs.
     say('Browse:')
-    say(`  web pages     ${server.url}/challenges/${DEMO_CHALLENGE}/phases/${DEMO_PHASE}   (sign in at ${server.url}/signin with a token from the file below)`)
+    say(
+      `  web pages     ${server.url}/challenges/${DEMO_CHALLENGE}/phases/${DEMO_PHASE}   (sign in at ${server.url}/signin with a token from the file below)`,
+    )
     say(`  leaderboard   ${server.url}/api/v1/challenges/${DEMO_CHALLENGE}/phases/${DEMO_PHASE}/leaderboard`)
     say(`  challenges    ${server.url}/api/v1/challenges`)
     say(`  API docs      ${server.url}/docs`)

@@ -56,7 +56,10 @@ export class ParticipantClient {
   async phase(challenge: string, phase: string): Promise<PhaseDocument> {
     const doc = await this.call<{ phases: PhaseDocument[] }>('GET', `/api/v1/challenges/${enc(challenge)}`, `read challenge "${challenge}"`)
     const found = doc.phases.find((p) => p.slug === phase)
-    if (!found) throw new ParticipantError(`challenge "${challenge}" has no phase "${phase}" (its phases: ${doc.phases.map((p) => p.slug).join(', ') || 'none'})`)
+    if (!found)
+      throw new ParticipantError(
+        `challenge "${challenge}" has no phase "${phase}" (its phases: ${doc.phases.map((p) => p.slug).join(', ') || 'none'})`,
+      )
     return found
   }
 
@@ -88,19 +91,30 @@ export class ParticipantClient {
   }
 
   submissions(challenge: string, phase: string): Promise<SubmissionDocument[]> {
-    return this.call('GET', `/api/v1/challenges/${enc(challenge)}/phases/${enc(phase)}/submissions?mine=1`, `list your submissions in ${challenge}/${phase}`)
+    return this.call(
+      'GET',
+      `/api/v1/challenges/${enc(challenge)}/phases/${enc(phase)}/submissions?mine=1`,
+      `list your submissions in ${challenge}/${phase}`,
+    )
   }
 
   leaderboard(challenge: string, phase: string, at?: string): Promise<LeaderboardDocument> {
     const query = at ? `?at=${enc(at)}` : ''
-    return this.call('GET', `/api/v1/challenges/${enc(challenge)}/phases/${enc(phase)}/leaderboard${query}`, `read the leaderboard of ${challenge}/${phase}`)
+    return this.call(
+      'GET',
+      `/api/v1/challenges/${enc(challenge)}/phases/${enc(phase)}/leaderboard${query}`,
+      `read the leaderboard of ${challenge}/${phase}`,
+    )
   }
 
   /** The event stream of a submission (a fetch Response; the caller reads and aborts it). */
   async events(id: string, signal: AbortSignal): Promise<Response> {
     const path = `/api/v1/submissions/${enc(id)}/events`
     try {
-      return await fetch(`${this.login.url}${path}`, { headers: { authorization: `Bearer ${this.login.token}`, accept: 'text/event-stream' }, signal })
+      return await fetch(`${this.login.url}${path}`, {
+        headers: { authorization: `Bearer ${this.login.token}`, accept: 'text/event-stream' },
+        signal,
+      })
     } catch (err) {
       throw this.explain(err, `follow submission ${id}`, `GET ${path}`)
     }
@@ -110,7 +124,13 @@ export class ParticipantClient {
    * Uploads a submission (multipart, streamed from disk with byte progress). A connection
    * lost during the upload is retried once; `onRetry` is told why.
    */
-  async submit(challenge: string, phase: string, parts: UploadPart[], onProgress: (sent: number, total: number) => void, onRetry: (note: string) => void): Promise<{ id: string; retried: boolean }> {
+  async submit(
+    challenge: string,
+    phase: string,
+    parts: UploadPart[],
+    onProgress: (sent: number, total: number) => void,
+    onRetry: (note: string) => void,
+  ): Promise<{ id: string; retried: boolean }> {
     const path = `/api/v1/challenges/${enc(challenge)}/phases/${enc(phase)}/submissions`
     const what = `submit to ${challenge}/${phase}`
     const started = Date.now()
@@ -138,7 +158,8 @@ export class ParticipantClient {
       // upload in flight per participant and phase): its refusal comes before the body is read,
       // so asking again a little later costs nothing.
       if (attempt > 1 && result.status === 409 && error?.code === 'upload_in_progress' && waitedForSlot < SLOT_WAIT_MS) {
-        if (waitedForSlot === 0) onRetry(`the server still holds the lost upload; waiting for it to let go (up to ${SLOT_WAIT_MS / 1000} s)`)
+        if (waitedForSlot === 0)
+          onRetry(`the server still holds the lost upload; waiting for it to let go (up to ${SLOT_WAIT_MS / 1000} s)`)
         const pause = Math.min(1000, SLOT_WAIT_MS - waitedForSlot)
         waitedForSlot += pause
         await new Promise((r) => setTimeout(r, pause))
@@ -153,8 +174,14 @@ export class ParticipantClient {
       }
       const apiError =
         typeof body === 'object' && error && typeof error.code === 'string' && typeof error.message === 'string'
-          ? new ApiCallError(result.status, error.code, error.message, { message: error.message, details: error.details, retryAfter: result.headers['retry-after'] ?? null })
-          : new ApiCallError(result.status, NOT_SPIDER_BENCH, `POST ${path} → ${result.status}`, { contentType: result.headers['content-type'] ?? null })
+          ? new ApiCallError(result.status, error.code, error.message, {
+              message: error.message,
+              details: error.details,
+              retryAfter: result.headers['retry-after'] ?? null,
+            })
+          : new ApiCallError(result.status, NOT_SPIDER_BENCH, `POST ${path} → ${result.status}`, {
+              contentType: result.headers['content-type'] ?? null,
+            })
       throw this.explain(apiError, what, `POST ${path}`)
     }
   }
@@ -164,7 +191,11 @@ export class ParticipantClient {
     if (err instanceof ParticipantError) return err
     const url = this.login.url
     if (!(err instanceof ApiCallError)) {
-      if (isNetworkError(err)) return new ConnectionError(`cannot ${what}: cannot reach ${url} (${describeNetworkError(err)}). Check the URL and your network, and that the server is running.`, undefined)
+      if (isNetworkError(err))
+        return new ConnectionError(
+          `cannot ${what}: cannot reach ${url} (${describeNetworkError(err)}). Check the URL and your network, and that the server is running.`,
+          undefined,
+        )
       return new ParticipantError(`cannot ${what}: ${(err as Error).message}`)
     }
     const message = err.answer.message ?? err.message
@@ -179,7 +210,9 @@ export class ParticipantClient {
       )
     }
     if (err.status === 404 && /^no route /.test(message)) {
-      return new ParticipantError(`${url} is a spider-bench server without the route ${request} (${message}): the URL may carry an extra path (give the server's address without /api/v1), or the server is older than this command.`)
+      return new ParticipantError(
+        `${url} is a spider-bench server without the route ${request} (${message}): the URL may carry an extra path (give the server's address without /api/v1), or the server is older than this command.`,
+      )
     }
     if (err.status === 422) {
       const problems = (err.answer.details as { problems?: unknown } | undefined)?.problems
@@ -188,7 +221,10 @@ export class ParticipantClient {
     }
     if (err.status === 429) {
       const next = (err.answer.details as { nextAllowedAt?: unknown } | undefined)?.nextAllowedAt
-      if (typeof next === 'string') return new ParticipantError(`cannot ${what}: ${message}\nthe next submission is allowed at ${describeTime(next)}; "spider-bench quota" shows your limit`)
+      if (typeof next === 'string')
+        return new ParticipantError(
+          `cannot ${what}: ${message}\nthe next submission is allowed at ${describeTime(next)}; "spider-bench quota" shows your limit`,
+        )
       const wait = err.answer.retryAfter ? `; retry in ${err.answer.retryAfter} s` : ''
       return new ParticipantError(`cannot ${what}: ${message}${wait}`)
     }
@@ -197,7 +233,10 @@ export class ParticipantClient {
       const hint = typeof active === 'string' ? `\nfollow it with "spider-bench status ${active} --wait"` : ''
       return new ParticipantError(`cannot ${what}: ${message}${hint}`)
     }
-    if (err.status >= 500) return new ParticipantError(`cannot ${what}: the server failed (HTTP ${err.status}: ${message}); try again later, and tell the organisers if it persists`)
+    if (err.status >= 500)
+      return new ParticipantError(
+        `cannot ${what}: the server failed (HTTP ${err.status}: ${message}); try again later, and tell the organisers if it persists`,
+      )
     return new ParticipantError(`cannot ${what}: ${message}`)
   }
 }

@@ -16,5 +16,9 @@ export async function participantCommand(name: string, run: () => Promise<number
 /** A client for the stored login (SPIDER_BENCH_URL / SPIDER_BENCH_TOKEN override it); `anonymous`: the URL suffices. */
 export async function connect(options: { anonymous?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<ParticipantClient> {
   const login = await resolveLogin(env, options.anonymous)
-  return new ParticipantClient({ url: login.url, token: login.token, tokenFrom: login.tokenFrom === 'config file' ? 'your login (spider-bench login)' : 'SPIDER_BENCH_TOKEN' })
+  return new ParticipantClient({
+    url: login.url,
+    token: login.token,
+    tokenFrom: login.tokenFrom === 'config file' ? 'your login (spider-bench login)' : 'SPIDER_BENCH_TOKEN',
+  })
 }

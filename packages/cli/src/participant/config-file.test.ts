@@ -36,20 +36,39 @@ describe('participant config file', () => {
   it('SPIDER_BENCH_URL and SPIDER_BENCH_TOKEN override the stored login, each on its own', async () => {
     const env = { XDG_CONFIG_HOME: home }
     await saveLogin({ url: 'https://stored.example.org/', token: 'stored' }, configPath(env))
-    expect(await resolveLogin(env)).toEqual({ url: 'https://stored.example.org', token: 'stored', urlFrom: 'config file', tokenFrom: 'config file' })
-    expect(await resolveLogin({ ...env, SPIDER_BENCH_TOKEN: 'env' })).toMatchObject({ url: 'https://stored.example.org', token: 'env', tokenFrom: 'SPIDER_BENCH_TOKEN' })
-    expect(await resolveLogin({ ...env, SPIDER_BENCH_URL: 'http://other:3000' })).toMatchObject({ url: 'http://other:3000', token: 'stored', urlFrom: 'SPIDER_BENCH_URL' })
+    expect(await resolveLogin(env)).toEqual({
+      url: 'https://stored.example.org',
+      token: 'stored',
+      urlFrom: 'config file',
+      tokenFrom: 'config file',
+    })
+    expect(await resolveLogin({ ...env, SPIDER_BENCH_TOKEN: 'env' })).toMatchObject({
+      url: 'https://stored.example.org',
+      token: 'env',
+      tokenFrom: 'SPIDER_BENCH_TOKEN',
+    })
+    expect(await resolveLogin({ ...env, SPIDER_BENCH_URL: 'http://other:3000' })).toMatchObject({
+      url: 'http://other:3000',
+      token: 'stored',
+      urlFrom: 'SPIDER_BENCH_URL',
+    })
   })
 
   it('says how to log in when nothing is stored, and names a damaged file', async () => {
     const env = { XDG_CONFIG_HOME: home }
-    await expect(resolveLogin(env)).rejects.toThrow('not logged in (no server URL and API token): run "spider-bench login --url URL --token TOKEN", or set SPIDER_BENCH_URL and SPIDER_BENCH_TOKEN')
+    await expect(resolveLogin(env)).rejects.toThrow(
+      'not logged in (no server URL and API token): run "spider-bench login --url URL --token TOKEN", or set SPIDER_BENCH_URL and SPIDER_BENCH_TOKEN',
+    )
     await expect(resolveLogin({ ...env, SPIDER_BENCH_URL: 'http://x' })).rejects.toThrow('not logged in (no API token)')
     expect(await resolveLogin({ ...env, SPIDER_BENCH_URL: 'http://x' }, true)).toMatchObject({ url: 'http://x', token: '' })
-    await expect(resolveLogin({ ...env, SPIDER_BENCH_URL: 'ftp://x', SPIDER_BENCH_TOKEN: 't' })).rejects.toThrow('SPIDER_BENCH_URL must be an http(s) URL, got "ftp://x"')
+    await expect(resolveLogin({ ...env, SPIDER_BENCH_URL: 'ftp://x', SPIDER_BENCH_TOKEN: 't' })).rejects.toThrow(
+      'SPIDER_BENCH_URL must be an http(s) URL, got "ftp://x"',
+    )
     const file = configPath(env)
     await mkdir(dirname(file), { recursive: true })
     await writeFile(file, '{"url": ')
-    await expect(resolveLogin(env)).rejects.toThrow(new ParticipantError(`${file} is not valid JSON; run "spider-bench login --url URL --token TOKEN" again`))
+    await expect(resolveLogin(env)).rejects.toThrow(
+      new ParticipantError(`${file} is not valid JSON; run "spider-bench login --url URL --token TOKEN" again`),
+    )
   })
 })

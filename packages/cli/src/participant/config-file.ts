@@ -30,7 +30,8 @@ export function normalizeUrl(value: string, source: string): string {
   } catch {
     throw new ParticipantError(`${source} must be an http(s) URL such as https://bench.example.org, got "${value}"`)
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ParticipantError(`${source} must be an http(s) URL, got "${value}"`)
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ParticipantError(`${source} must be an http(s) URL, got "${value}"`)
   return url
 }
 
@@ -50,7 +51,8 @@ export async function readStoredLogin(file = configPath()): Promise<StoredLogin 
     throw new ParticipantError(`${file} is not valid JSON; run "spider-bench login --url URL --token TOKEN" again`)
   }
   const { url, token } = (value ?? {}) as Partial<StoredLogin>
-  if (typeof url !== 'string' || typeof token !== 'string') throw new ParticipantError(`${file} has no "url" and "token"; run "spider-bench login --url URL --token TOKEN" again`)
+  if (typeof url !== 'string' || typeof token !== 'string')
+    throw new ParticipantError(`${file} has no "url" and "token"; run "spider-bench login --url URL --token TOKEN" again`)
   return { url, token }
 }
 
@@ -85,7 +87,9 @@ export async function resolveLogin(env: NodeJS.ProcessEnv = process.env, anonymo
   const token = env.SPIDER_BENCH_TOKEN || stored?.token || ''
   if (!url || (!token && !anonymous)) {
     const missing = [!url && 'server URL', !token && 'API token'].filter(Boolean).join(' and ')
-    throw new ParticipantError(`not logged in (no ${missing}): run "spider-bench login --url URL --token TOKEN", or set SPIDER_BENCH_URL and SPIDER_BENCH_TOKEN`)
+    throw new ParticipantError(
+      `not logged in (no ${missing}): run "spider-bench login --url URL --token TOKEN", or set SPIDER_BENCH_URL and SPIDER_BENCH_TOKEN`,
+    )
   }
   return {
     url: normalizeUrl(url, env.SPIDER_BENCH_URL ? 'SPIDER_BENCH_URL' : `the url in ${file}`),

@@ -62,7 +62,10 @@ export interface SubmissionDocument extends QueueState {
   readonly progress: { done: number; total: number }
   readonly error?: string
   readonly createdAt: string
-  readonly aggregates?: Record<string, { mean?: number | null; std?: number | null; median?: number | null; min?: number | null; max?: number | null; count?: number }>
+  readonly aggregates?: Record<
+    string,
+    { mean?: number | null; std?: number | null; median?: number | null; min?: number | null; max?: number | null; count?: number }
+  >
 }
 
 /** A `progress` or `end` event of GET /submissions/:id/events */
@@ -80,7 +83,14 @@ export interface SeriesDocument {
   readonly submissionId: string
   readonly evaluationId: string | null
   readonly testSetVersion: number | null
-  readonly series: Array<{ name: string; sequence: string; status: string; error: string | null; metrics: Record<string, number | null>; structures: unknown[] }>
+  readonly series: Array<{
+    name: string
+    sequence: string
+    status: string
+    error: string | null
+    metrics: Record<string, number | null>
+    structures: unknown[]
+  }>
 }
 
 /** GET /api/v1/challenges/:c/phases/:p/leaderboard */

@@ -61,5 +61,10 @@ export function describeNetworkError(err: unknown): string {
 /** True for errors of fetch or node:http that carry no HTTP answer. */
 export function isNetworkError(err: unknown): boolean {
   if (err instanceof ParticipantError) return err instanceof ConnectionError
-  return err instanceof TypeError || systemErrorCode(err) !== undefined || (err as Error)?.name === 'AbortError' || (err as Error)?.name === 'TimeoutError'
+  return (
+    err instanceof TypeError ||
+    systemErrorCode(err) !== undefined ||
+    (err as Error)?.name === 'AbortError' ||
+    (err as Error)?.name === 'TimeoutError'
+  )
 }

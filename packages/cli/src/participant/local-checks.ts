@@ -28,13 +28,22 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
  * label image (integers >= 0), one file per series name; when the phase publishes its series,
  * no unknown name, none missing, and each with the series' voxel grid size.
  */
-export async function checkPredictions(dir: string, expected: readonly PublicSeries[] | null, onFile?: (done: number, total: number) => void, listOnly = false): Promise<PredictionsCheck> {
+export async function checkPredictions(
+  dir: string,
+  expected: readonly PublicSeries[] | null,
+  onFile?: (done: number, total: number) => void,
+  listOnly = false,
+): Promise<PredictionsCheck> {
   let all: string[]
   try {
     if (!(await stat(dir)).isDirectory()) return { files: [], ignored: [], problems: [`${dir}: not a folder`] }
     all = await walk(dir)
   } catch (err) {
-    return { files: [], ignored: [], problems: [`${dir}: cannot read the folder (${(err as { code?: string }).code ?? (err as Error).message})`] }
+    return {
+      files: [],
+      ignored: [],
+      problems: [`${dir}: cannot read the folder (${(err as { code?: string }).code ?? (err as Error).message})`],
+    }
   }
   const ignored = all.filter((path) => !imageBaseName(basename(path)))
   const images = all.filter((path) => imageBaseName(basename(path)))
@@ -56,7 +65,8 @@ export async function checkPredictions(dir: string, expected: readonly PublicSer
   if (files.length === 0) problems.push(`${dir}: no image files (expected one mask per test series: ${IMAGE_EXTENSIONS.join(', ')})`)
   const sizes = expected ? new Map(expected.map((s) => [s.name, s.size])) : null
   if (sizes) {
-    for (const [name, path] of byName) if (!sizes.has(name)) problems.push(`${path}: unexpected file (the test set has no series "${name}")`)
+    for (const [name, path] of byName)
+      if (!sizes.has(name)) problems.push(`${path}: unexpected file (the test set has no series "${name}")`)
     for (const name of sizes.keys()) if (!byName.has(name)) problems.push(`missing prediction for series "${name}"`)
   }
   for (const [i, path] of files.entries()) {
@@ -65,7 +75,9 @@ export async function checkPredictions(dir: string, expected: readonly PublicSer
       validateLabelImage(image, path)
       const size = sizes?.get(imageBaseName(basename(path)) ?? '')
       if (size && image.size.some((v, a) => v !== size[a])) {
-        problems.push(`${path}: size ${image.size.join('x')} differs from the size of test series "${imageBaseName(basename(path))}" (${size.join('x')})`)
+        problems.push(
+          `${path}: size ${image.size.join('x')} differs from the size of test series "${imageBaseName(basename(path))}" (${size.join('x')})`,
+        )
       }
     } catch (err) {
       if (!(err instanceof ImageError)) throw err

@@ -29,7 +29,11 @@ function shortTime(iso: string): string {
  * Shows a submission's evaluation as it goes: on a terminal, one line redrawn with a bar; when
  * stderr is not a terminal (logs, CI), a line per change of status or queue position.
  */
-export function evaluationProgress(stream: NodeJS.WriteStream = process.stderr): { update(state: ProgressEvent): void; note(line: string): void; end(): void } {
+export function evaluationProgress(stream: NodeJS.WriteStream = process.stderr): {
+  update(state: ProgressEvent): void
+  note(line: string): void
+  end(): void
+} {
   const tty = stream.isTTY === true
   let lastLine = ''
   let lastKey = ''

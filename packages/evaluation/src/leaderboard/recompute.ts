@@ -56,7 +56,10 @@ export async function recomputeLeaderboard(prisma: PrismaClient, phaseId: string
       }))
       // Each row also records over how many series each value was computed, so that the API can
       // withhold values over too few series where per-series results are for the organisers.
-      const rows = rankLeaderboard(candidates, settings).map((row) => ({ ...row, counts: candidateCounts(specs, newest.get(row.submissionId)?.aggregates) }))
+      const rows = rankLeaderboard(candidates, settings).map((row) => ({
+        ...row,
+        counts: candidateCounts(specs, newest.get(row.submissionId)?.aggregates),
+      }))
       const used = [...newest.values()].filter((e) => rows.some((r) => r.submissionId === e.submissionId))
       const scorerVersions = [...new Set(used.map((e) => e.scorerVersion))].sort()
       const testSetVersions = used.map((e) => e.testSet.version)

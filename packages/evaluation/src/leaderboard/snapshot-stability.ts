@@ -3,7 +3,15 @@
  * rows, from the per-series results of the evaluations the rows show.
  */
 import type { Prisma } from '@spider-bench/db'
-import { computeStability, seriesValue, stabilitySeed, type BootstrapRanking, type SeriesTable, type Stability, type StabilitySettings } from '@spider-bench/leaderboard'
+import {
+  computeStability,
+  seriesValue,
+  stabilitySeed,
+  type BootstrapRanking,
+  type SeriesTable,
+  type Stability,
+  type StabilitySettings,
+} from '@spider-bench/leaderboard'
 
 export interface RankedRow {
   readonly submissionId: string
@@ -26,7 +34,10 @@ export async function loadSeriesTable(
     if (!id) throw new Error(`leaderboard stability: no evaluation for the row of submission ${r.submissionId}`)
     return id
   })
-  const results = await tx.seriesResult.findMany({ where: { evaluationId: { in: evaluationIds } }, select: { evaluationId: true, seriesName: true, metrics: true } })
+  const results = await tx.seriesResult.findMany({
+    where: { evaluationId: { in: evaluationIds } },
+    select: { evaluationId: true, seriesName: true, metrics: true },
+  })
   const series = [...new Set(results.map((r) => r.seriesName))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   const index = new Map(series.map((name, i) => [name, i]))
   const byEvaluation = new Map<string, typeof results>()
@@ -66,5 +77,9 @@ export async function snapshotStability(
     input.evaluationOf,
     input.ranking.columns.map((c) => c.key),
   )
-  return computeStability(table, input.ranking, { samples: input.settings.samples, alpha: input.settings.alpha, seed: stabilitySeed(input.phaseId, input.version) })
+  return computeStability(table, input.ranking, {
+    samples: input.settings.samples,
+    alpha: input.settings.alpha,
+    seed: stabilitySeed(input.phaseId, input.version),
+  })
 }

@@ -25,12 +25,25 @@ export const EXECUTION_PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const
 /** What one output channel (or one label-map value) means: a SPIDER label, or a class to be split into instances. */
 export const ChannelTargetSchema = Type.Union(
   [
-    Type.Object({ label: Type.Integer({ minimum: 0, maximum: 65535, description: 'SPIDER label value written as is (0 background, 1-99 vertebrae, 100 canal, 201- discs)' }) }, { additionalProperties: false }),
     Type.Object(
       {
-        class: Type.Union(STRUCTURE_CLASSES.map((c) => Type.Literal(c)), {
-          description: 'semantic class; vertebra and disc voxels are split into connected components numbered from the bottom (vertebrae 1.., discs 201..), canal becomes 100',
+        label: Type.Integer({
+          minimum: 0,
+          maximum: 65535,
+          description: 'SPIDER label value written as is (0 background, 1-99 vertebrae, 100 canal, 201- discs)',
         }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        class: Type.Union(
+          STRUCTURE_CLASSES.map((c) => Type.Literal(c)),
+          {
+            description:
+              'semantic class; vertebra and disc voxels are split into connected components numbered from the bottom (vertebrae 1.., discs 201..), canal becomes 100',
+          },
+        ),
       },
       { additionalProperties: false },
     ),
@@ -44,7 +57,7 @@ export const AlgorithmConfigSchema = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 200 })),
     input: Type.Object(
       {
-        name: Type.Optional(Type.String({ description: 'ONNX input name; default: the model\'s only input' })),
+        name: Type.Optional(Type.String({ description: "ONNX input name; default: the model's only input" })),
         channels: Type.Array(Type.Union(INPUT_CHANNELS.map((c) => Type.Literal(c))), {
           minItems: 1,
           maxItems: 8,
@@ -74,16 +87,30 @@ export const AlgorithmConfigSchema = Type.Object(
     slidingWindow: Type.Object(
       {
         patchSize: integer3('patch size in voxels (x, y, z) at the model spacing', 1),
-        overlap: Type.Number({ minimum: 0, maximum: 0.9, description: 'fraction of the patch shared by neighbouring patches (nnU-Net: 0.5)' }),
-        blending: Type.Union([Type.Literal('gaussian'), Type.Literal('constant')], { description: 'gaussian: nnU-Net importance weighting' }),
-        sigmaScale: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Gaussian sigma as a fraction of the patch size (default 0.125)' })),
+        overlap: Type.Number({
+          minimum: 0,
+          maximum: 0.9,
+          description: 'fraction of the patch shared by neighbouring patches (nnU-Net: 0.5)',
+        }),
+        blending: Type.Union([Type.Literal('gaussian'), Type.Literal('constant')], {
+          description: 'gaussian: nnU-Net importance weighting',
+        }),
+        sigmaScale: Type.Optional(
+          Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Gaussian sigma as a fraction of the patch size (default 0.125)' }),
+        ),
         border: Type.Optional(integer3('voxels at inner patch faces that get zero weight (x, y, z); default 0', 0)),
       },
       { additionalProperties: false },
     ),
     mirroring: Type.Optional(
       Type.Object(
-        { axes: Type.Array(Type.Union([Type.Literal('x'), Type.Literal('y'), Type.Literal('z')]), { uniqueItems: true, maxItems: 3, description: 'test-time mirroring: outputs are averaged over all flips of these axes' }) },
+        {
+          axes: Type.Array(Type.Union([Type.Literal('x'), Type.Literal('y'), Type.Literal('z')]), {
+            uniqueItems: true,
+            maxItems: 3,
+            description: 'test-time mirroring: outputs are averaged over all flips of these axes',
+          }),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -91,8 +118,12 @@ export const AlgorithmConfigSchema = Type.Object(
       Type.Object(
         {
           kind: Type.Union([Type.Literal('logits'), Type.Literal('probabilities')]),
-          name: Type.Optional(Type.String({ description: 'ONNX output name; default: the model\'s first output' })),
-          channels: Type.Array(ChannelTargetSchema, { minItems: 2, maxItems: 512, description: 'output channel i → target; the voxel gets the target of its arg-max channel' }),
+          name: Type.Optional(Type.String({ description: "ONNX output name; default: the model's first output" })),
+          channels: Type.Array(ChannelTargetSchema, {
+            minItems: 2,
+            maxItems: 512,
+            description: 'output channel i → target; the voxel gets the target of its arg-max channel',
+          }),
         },
         { additionalProperties: false },
       ),
@@ -112,15 +143,29 @@ export const AlgorithmConfigSchema = Type.Object(
     postprocessing: Type.Optional(
       Type.Object(
         {
-          connectivity: Type.Optional(Type.Union([Type.Literal(6), Type.Literal(26)], { description: 'neighbourhood of the connected components (default 6)' })),
-          minComponentVoxels: Type.Optional(Type.Integer({ minimum: 0, description: 'vertebra and disc components smaller than this (voxels at the model spacing) are dropped (default 0)' })),
+          connectivity: Type.Optional(
+            Type.Union([Type.Literal(6), Type.Literal(26)], { description: 'neighbourhood of the connected components (default 6)' }),
+          ),
+          minComponentVoxels: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              description: 'vertebra and disc components smaller than this (voxels at the model spacing) are dropped (default 0)',
+            }),
+          ),
           vertebraSplitRadius: Type.Optional(
-            integer3('erosion radius in voxels (x, y, z) at the model spacing: vertebrae that touch are split at the narrowest bridge between the cores that survive erosion (default 0: plain connected components)', 0),
+            integer3(
+              'erosion radius in voxels (x, y, z) at the model spacing: vertebrae that touch are split at the narrowest bridge between the cores that survive erosion (default 0: plain connected components)',
+              0,
+            ),
           ),
           superior: Type.Optional(
-            Type.Union(SUPERIOR_AXES.map((a) => Type.Literal(a)), {
-              description: 'the patient-space axis pointing up, used to number instances from the bottom (default "+z": superior in LPS, as in DICOM/ITK)',
-            }),
+            Type.Union(
+              SUPERIOR_AXES.map((a) => Type.Literal(a)),
+              {
+                description:
+                  'the patient-space axis pointing up, used to number instances from the bottom (default "+z": superior in LPS, as in DICOM/ITK)',
+              },
+            ),
           ),
         },
         { additionalProperties: false },

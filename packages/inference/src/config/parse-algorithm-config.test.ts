@@ -36,13 +36,21 @@ describe('algorithm config', () => {
     expect(reason({ ...valid, slidingWindow: { ...valid.slidingWindow, overlap: 0.95 } })).toContain('/slidingWindow/overlap')
     expect(reason({ ...valid, extra: 1 })).toContain('/extra')
     expect(reason({ ...valid, output: { kind: 'logits', channels: [{ class: 'vertebra' }] } })).toContain('/output')
-    expect(reason({ ...valid, normalization: { kind: 'minmax' } })).toBe('config.json: /normalization/kind: must be one of "none", "z-score", "percentile-z-score" (got "minmax")')
-    expect(reason({ ...valid, output: { ...valid.output, channels: [{ class: 'bone' }, { label: 1 }] } })).toBe('config.json: /output/channels/0/class: must be one of "background", "vertebra", "disc", "canal" (got "bone")')
+    expect(reason({ ...valid, normalization: { kind: 'minmax' } })).toBe(
+      'config.json: /normalization/kind: must be one of "none", "z-score", "percentile-z-score" (got "minmax")',
+    )
+    expect(reason({ ...valid, output: { ...valid.output, channels: [{ class: 'bone' }, { label: 1 }] } })).toBe(
+      'config.json: /output/channels/0/class: must be one of "background", "vertebra", "disc", "canal" (got "bone")',
+    )
   })
 
   it('checks the rules the schema cannot express', () => {
-    expect(reason({ ...valid, input: { ...valid.input, channels: ['t1', 't2'] } })).toBe('config.json: /input/channels must include "image" (got ["t1","t2"])')
-    expect(reason({ ...valid, normalization: { kind: 'percentile-z-score', lower: 99, upper: 1 } })).toBe('config.json: /normalization: lower percentile 99 must be below upper percentile 1')
+    expect(reason({ ...valid, input: { ...valid.input, channels: ['t1', 't2'] } })).toBe(
+      'config.json: /input/channels must include "image" (got ["t1","t2"])',
+    )
+    expect(reason({ ...valid, normalization: { kind: 'percentile-z-score', lower: 99, upper: 1 } })).toBe(
+      'config.json: /normalization: lower percentile 99 must be below upper percentile 1',
+    )
     expect(reason({ ...valid, slidingWindow: { ...valid.slidingWindow, border: [0, 30, 0] } })).toBe(
       'config.json: /slidingWindow: along y the step 48 (patch 96, overlap 0.5) exceeds patch minus both borders (96 - 2 x 30), so some voxels would get no weight',
     )

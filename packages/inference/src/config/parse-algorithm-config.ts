@@ -18,7 +18,9 @@ function show(value: unknown): string {
 function explain(error: ValueError): string {
   const variants = error.errors.map((it) => [...it])
   if (variants.length === 0) return `${error.path || '(root)'}: ${error.message} (got ${show(error.value)})`
-  const literals = variants.map((errs) => (errs.length === 1 && errs[0].path === error.path && 'const' in errs[0].schema ? errs[0].schema.const : undefined))
+  const literals = variants.map((errs) =>
+    errs.length === 1 && errs[0].path === error.path && 'const' in errs[0].schema ? errs[0].schema.const : undefined,
+  )
   if (literals.every((k) => k !== undefined)) {
     return `${error.path || '(root)'}: must be one of ${literals.map((k) => JSON.stringify(k)).join(', ')} (got ${show(error.value)})`
   }
@@ -27,7 +29,9 @@ function explain(error: ValueError): string {
   if (kinds.every((k) => k !== undefined)) {
     return `${kindPath}: must be one of ${kinds.map((k) => JSON.stringify(k)).join(', ')} (got ${show((error.value as { kind?: unknown })?.kind)})`
   }
-  const closest = variants.filter((errs) => errs.length > 0 && !errs.some((e) => e.path === kindPath)).sort((a, b) => a.length - b.length)[0]
+  const closest = variants
+    .filter((errs) => errs.length > 0 && !errs.some((e) => e.path === kindPath))
+    .sort((a, b) => a.length - b.length)[0]
   return closest ? explain(closest[0]) : `${error.path || '(root)'}: ${error.message} (got ${show(error.value)})`
 }
 
@@ -55,7 +59,9 @@ export function parseAlgorithmConfig(value: unknown, file = 'config.json'): Algo
     const p = sw.patchSize[a]
     const step = Math.max(1, Math.floor(p * (1 - sw.overlap)))
     if (step > p - 2 * border[a]) {
-      fail(`/slidingWindow: along ${'xyz'[a]} the step ${step} (patch ${p}, overlap ${sw.overlap}) exceeds patch minus both borders (${p} - 2 x ${border[a]}), so some voxels would get no weight`)
+      fail(
+        `/slidingWindow: along ${'xyz'[a]} the step ${step} (patch ${p}, overlap ${sw.overlap}) exceeds patch minus both borders (${p} - 2 x ${border[a]}), so some voxels would get no weight`,
+      )
     }
   }
   if (config.output.kind === 'labels' && config.mirroring && config.mirroring.axes.length > 0) {

@@ -18,7 +18,11 @@ export class GraphBuilder {
 
   /** Channels [from, to) of `src`. */
   slice(src: string, out: string, from: number, to: number): string {
-    this.nodes.push({ op: 'Slice', inputs: [src, this.int64(`${out}_starts`, [from]), this.int64(`${out}_ends`, [to]), this.int64(`${out}_axes`, [1])], outputs: [out] })
+    this.nodes.push({
+      op: 'Slice',
+      inputs: [src, this.int64(`${out}_starts`, [from]), this.int64(`${out}_ends`, [to]), this.int64(`${out}_axes`, [1])],
+      outputs: [out],
+    })
     return out
   }
 
@@ -32,7 +36,12 @@ export class GraphBuilder {
       const pads = [0, 0, 0]
       pads[axis] = r
       const next = `${out}_a${axis}`
-      this.nodes.push({ op: 'AveragePool', inputs: [cur], outputs: [next], attributes: { kernel_shape: { ints: kernel }, pads: { ints: [...pads, ...pads] }, count_include_pad: { int: 0 } } })
+      this.nodes.push({
+        op: 'AveragePool',
+        inputs: [cur],
+        outputs: [next],
+        attributes: { kernel_shape: { ints: kernel }, pads: { ints: [...pads, ...pads] }, count_include_pad: { int: 0 } },
+      })
       cur = next
     })
     this.nodes.push({ op: 'Identity', inputs: [cur], outputs: [out] })
@@ -40,7 +49,12 @@ export class GraphBuilder {
   }
 
   maxPool(src: string, out: string, radius: readonly [number, number, number]): string {
-    this.nodes.push({ op: 'MaxPool', inputs: [src], outputs: [out], attributes: { kernel_shape: { ints: radius.map((r) => 2 * r + 1) }, pads: { ints: [...radius, ...radius] } } })
+    this.nodes.push({
+      op: 'MaxPool',
+      inputs: [src],
+      outputs: [out],
+      attributes: { kernel_shape: { ints: radius.map((r) => 2 * r + 1) }, pads: { ints: [...radius, ...radius] } },
+    })
     return out
   }
 
@@ -68,7 +82,12 @@ export class GraphBuilder {
     kernel[axis] = k
     const pads = [0, 0, 0]
     pads[axis] = reach
-    this.nodes.push({ op: 'Conv', inputs: [src, `${out}_w`], outputs: [out], attributes: { kernel_shape: { ints: kernel }, pads: { ints: [...pads, ...pads] }, group: { int: channels } } })
+    this.nodes.push({
+      op: 'Conv',
+      inputs: [src, `${out}_w`],
+      outputs: [out],
+      attributes: { kernel_shape: { ints: kernel }, pads: { ints: [...pads, ...pads] }, group: { int: channels } },
+    })
     return out
   }
 
@@ -82,9 +101,17 @@ export class GraphBuilder {
     let cur = src
     layers.forEach((L, l) => {
       const last = l === layers.length - 1
-      this.initializers.push({ name: `${prefix}_w${l}`, dims: [L.outputs, L.inputs, 1, 1, 1], data: L.weights }, { name: `${prefix}_b${l}`, dims: [L.outputs], data: L.bias })
+      this.initializers.push(
+        { name: `${prefix}_w${l}`, dims: [L.outputs, L.inputs, 1, 1, 1], data: L.weights },
+        { name: `${prefix}_b${l}`, dims: [L.outputs], data: L.bias },
+      )
       const lin = last ? out : `${prefix}_lin${l}`
-      this.nodes.push({ op: 'Conv', inputs: [cur, `${prefix}_w${l}`, `${prefix}_b${l}`], outputs: [lin], attributes: { kernel_shape: { ints: [1, 1, 1] } } })
+      this.nodes.push({
+        op: 'Conv',
+        inputs: [cur, `${prefix}_w${l}`, `${prefix}_b${l}`],
+        outputs: [lin],
+        attributes: { kernel_shape: { ints: [1, 1, 1] } },
+      })
       if (!last) this.nodes.push({ op: 'Relu', inputs: [lin], outputs: [`${prefix}_h${l}`] })
       cur = last ? out : `${prefix}_h${l}`
     })
@@ -133,7 +160,12 @@ export function imageFeatures(b: GraphBuilder, input: string): { name: string; c
  * scales and shifted copies, concatenated with the stage-1 features. They let the second
  * network fill holes and follow the spine's layout (a vertebra lies between two discs).
  */
-export function contextFeatures(b: GraphBuilder, probs: string, classes: number, stage1: { name: string; channels: number }): { name: string; channels: number } {
+export function contextFeatures(
+  b: GraphBuilder,
+  probs: string,
+  classes: number,
+  stage1: { name: string; channels: number },
+): { name: string; channels: number } {
   const parts = [
     stage1.name,
     probs,

@@ -52,9 +52,19 @@ export function trainMlp(set: TrainingSet, opts: TrainOptions): DenseLayer[] {
   const layers = sizes.slice(1).map((out, l) => {
     const inp = sizes[l]
     const scale = Math.sqrt(2 / inp) * Math.sqrt(3) // He initialisation, uniform
-    return { inputs: inp, outputs: out, weights: Float32Array.from({ length: out * inp }, () => rand() * scale), bias: new Float32Array(out) }
+    return {
+      inputs: inp,
+      outputs: out,
+      weights: Float32Array.from({ length: out * inp }, () => rand() * scale),
+      bias: new Float32Array(out),
+    }
   })
-  const adam = layers.map((L) => ({ mw: new Float32Array(L.weights.length), vw: new Float32Array(L.weights.length), mb: new Float32Array(L.outputs), vb: new Float32Array(L.outputs) }))
+  const adam = layers.map((L) => ({
+    mw: new Float32Array(L.weights.length),
+    vw: new Float32Array(L.weights.length),
+    mb: new Float32Array(L.outputs),
+    vb: new Float32Array(L.outputs),
+  }))
   const grads = layers.map((L) => ({ w: new Float32Array(L.weights.length), b: new Float32Array(L.outputs) }))
   const acts = sizes.map((s) => new Float32Array(s * opts.batch))
   const deltas = sizes.map((s) => new Float32Array(s * opts.batch))

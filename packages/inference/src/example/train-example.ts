@@ -76,7 +76,13 @@ function classCounts(volumes: readonly Volume[]): number[] {
  * MLP, then shifts the output biases by log(true prior / sampled prior) so that class-balanced
  * sampling does not inflate the rare classes.
  */
-async function trainStage(graph: Uint8Array, volumes: readonly Volume[], options: Required<Omit<ExampleTrainingOptions, 'onProgress' | 'studies'>>, log: (m: string) => void, stage: number): Promise<DenseLayer[]> {
+async function trainStage(
+  graph: Uint8Array,
+  volumes: readonly Volume[],
+  options: Required<Omit<ExampleTrainingOptions, 'onProgress' | 'studies'>>,
+  log: (m: string) => void,
+  stage: number,
+): Promise<DenseLayer[]> {
   const session = await ort.InferenceSession.create(graph)
   const outputName = session.outputNames[0]
   const rand = seededRandom(options.seed + stage, -1, 1)
@@ -128,7 +134,9 @@ async function trainStage(graph: Uint8Array, volumes: readonly Volume[], options
  * stage 2 (auto-context) from those plus the smoothed and shifted stage-1 probabilities.
  * Deterministic: the same options give the same model bytes.
  */
-export async function trainExampleModel(options: ExampleTrainingOptions = {}): Promise<{ model: Uint8Array; stage1: DenseLayer[]; stage2: DenseLayer[] }> {
+export async function trainExampleModel(
+  options: ExampleTrainingOptions = {},
+): Promise<{ model: Uint8Array; stage1: DenseLayer[]; stage2: DenseLayer[] }> {
   const opts = {
     seed: options.seed ?? DEFAULT_TRAINING.seed,
     samplesPerClass: options.samplesPerClass ?? DEFAULT_TRAINING.samplesPerClass,

@@ -25,8 +25,16 @@ describe('ONNX encoding', () => {
 
   it('softmax output sums to one per voxel', async () => {
     const rand = seededRandom(3, -1, 1)
-    const session = await ort.InferenceSession.create(encodeConvNet({ name: 't', inChannels: 1, layers: [randomLayer(rand, 1, 4, [3, 3, 3], 'none')], softmax: true }))
-    const out = await session.run({ image: new ort.Tensor('float32', Float32Array.from({ length: 64 }, () => rand()), [1, 1, 4, 4, 4]) })
+    const session = await ort.InferenceSession.create(
+      encodeConvNet({ name: 't', inChannels: 1, layers: [randomLayer(rand, 1, 4, [3, 3, 3], 'none')], softmax: true }),
+    )
+    const out = await session.run({
+      image: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: 64 }, () => rand()),
+        [1, 1, 4, 4, 4],
+      ),
+    })
     const p = out.scores.data as Float32Array
     for (let v = 0; v < 64; v++) expect(p[v] + p[64 + v] + p[128 + v] + p[192 + v]).toBeCloseTo(1, 5)
   })
@@ -38,7 +46,12 @@ describe('ONNX encoding', () => {
       inputs: [{ name: 'x', elemType: 'float32', shape: [2, 3] }],
       outputs: [{ name: 'y', elemType: 'float32', shape: [3, 2] }],
       nodes: [
-        { op: 'Constant', inputs: [], outputs: ['two'], attributes: { value: { tensor: { name: 'two', dims: [], data: Float32Array.of(2) } } } },
+        {
+          op: 'Constant',
+          inputs: [],
+          outputs: ['two'],
+          attributes: { value: { tensor: { name: 'two', dims: [], data: Float32Array.of(2) } } },
+        },
         { op: 'LeakyRelu', inputs: ['x'], outputs: ['l'], attributes: { alpha: { float: 0.5 } } },
         { op: 'Mul', inputs: ['l', 'two'], outputs: ['m'] },
         { op: 'Reshape', inputs: ['m', 'shape'], outputs: ['y'] },
@@ -52,8 +65,14 @@ describe('ONNX encoding', () => {
   })
 
   it('rejects a tensor whose data length does not match its dims', () => {
-    expect(() => encodeModel({ name: 'bad', inputs: [], outputs: [], nodes: [], initializers: [{ name: 'w', dims: [2, 2], data: new Float32Array(3) }] })).toThrow(
-      'tensor w: dims [2, 2] hold 4 values but data has 3',
-    )
+    expect(() =>
+      encodeModel({
+        name: 'bad',
+        inputs: [],
+        outputs: [],
+        nodes: [],
+        initializers: [{ name: 'w', dims: [2, 2], data: new Float32Array(3) }],
+      }),
+    ).toThrow('tensor w: dims [2, 2] hold 4 values but data has 3')
   })
 })

@@ -37,7 +37,8 @@ export function encodeConvNet(spec: ConvNetSpec): Uint8Array {
   let current = inputName
   let channels = spec.inChannels
   spec.layers.forEach((layer, i) => {
-    if (layer.inChannels !== channels) throw new RangeError(`layer ${i}: expects ${layer.inChannels} input channels, previous layer gives ${channels}`)
+    if (layer.inChannels !== channels)
+      throw new RangeError(`layer ${i}: expects ${layer.inChannels} input channels, previous layer gives ${channels}`)
     const [kz, ky, kx] = layer.kernel
     if (kz % 2 === 0 || ky % 2 === 0 || kx % 2 === 0) throw new RangeError(`layer ${i}: kernel ${layer.kernel.join('x')} must be odd`)
     const w = { name: `w${i}`, dims: [layer.outChannels, layer.inChannels, kz, ky, kx], data: layer.weights }
@@ -46,7 +47,12 @@ export function encodeConvNet(spec: ConvNetSpec): Uint8Array {
     const last = i === spec.layers.length - 1
     const convOut = last && layer.activation === 'none' && !spec.softmax ? outputName : `conv${i}`
     const pads = [kz >> 1, ky >> 1, kx >> 1]
-    nodes.push({ op: 'Conv', inputs: [current, w.name, b.name], outputs: [convOut], attributes: { kernel_shape: { ints: [kz, ky, kx] }, pads: { ints: [...pads, ...pads] } } })
+    nodes.push({
+      op: 'Conv',
+      inputs: [current, w.name, b.name],
+      outputs: [convOut],
+      attributes: { kernel_shape: { ints: [kz, ky, kx] }, pads: { ints: [...pads, ...pads] } },
+    })
     current = convOut
     if (layer.activation === 'relu') {
       const reluOut = last && !spec.softmax ? outputName : `relu${i}`

@@ -38,7 +38,10 @@ class Walk {
   private child(r: ProtoReader, depth: number, message: string, field: string): ProtoReader {
     if (r.wire !== WIRE.bytes) this.malformed(`${message}.${field} has wire type ${r.wire}, expected a length-delimited message`)
     if (depth > MAX_NESTING) {
-      throw new AlgorithmValidationError('model', `${this.file}: the model nests messages more than ${MAX_NESTING} deep (subgraphs within subgraphs); spider-bench accepts at most ${MAX_NESTING}`)
+      throw new AlgorithmValidationError(
+        'model',
+        `${this.file}: the model nests messages more than ${MAX_NESTING} deep (subgraphs within subgraphs); spider-bench accepts at most ${MAX_NESTING}`,
+      )
     }
     return r.sub()
   }
@@ -47,7 +50,8 @@ class Walk {
   private strings(r: ProtoReader, fields: readonly number[]): Map<number, string> {
     const out = new Map<number, string>()
     const scan = r.again()
-    while (scan.next()) if (scan.wire === WIRE.bytes && fields.includes(scan.field) && !out.has(scan.field)) out.set(scan.field, scan.text())
+    while (scan.next())
+      if (scan.wire === WIRE.bytes && fields.includes(scan.field) && !out.has(scan.field)) out.set(scan.field, scan.text())
     return out
   }
 
@@ -75,7 +79,8 @@ class Walk {
     const where = `function ${quote(`${names.get(10) ? `${names.get(10)}.` : ''}${names.get(1) ?? ''}`)}`
     while (r.next()) {
       if (r.field === 7) this.node(this.child(r, depth + 1, 'FunctionProto', 'node'), depth + 1, where)
-      else if (r.field === 11) this.attribute(this.child(r, depth + 1, 'FunctionProto', 'attribute_proto'), depth + 1, `default attributes of ${where}`)
+      else if (r.field === 11)
+        this.attribute(this.child(r, depth + 1, 'FunctionProto', 'attribute_proto'), depth + 1, `default attributes of ${where}`)
     }
   }
 
@@ -85,7 +90,8 @@ class Walk {
     while (r.next()) {
       if (r.field === 1) this.node(this.child(r, depth + 1, 'GraphProto', 'node'), depth + 1, inside)
       else if (r.field === 5) this.tensor(this.child(r, depth + 1, 'GraphProto', 'initializer'), `initializer of ${inside}`)
-      else if (r.field === 15) this.sparse(this.child(r, depth + 1, 'GraphProto', 'sparse_initializer'), depth + 1, `sparse initializer of ${inside}`)
+      else if (r.field === 15)
+        this.sparse(this.child(r, depth + 1, 'GraphProto', 'sparse_initializer'), depth + 1, `sparse initializer of ${inside}`)
     }
   }
 
@@ -102,8 +108,10 @@ class Walk {
       else if (r.field === 10) this.tensor(this.child(r, depth + 1, 'AttributeProto', 'tensors'), here)
       else if (r.field === 6) this.graph(this.child(r, depth + 1, 'AttributeProto', 'g'), depth + 1, `subgraph of ${here}`)
       else if (r.field === 11) this.graph(this.child(r, depth + 1, 'AttributeProto', 'graphs'), depth + 1, `subgraph of ${here}`)
-      else if (r.field === 22) this.sparse(this.child(r, depth + 1, 'AttributeProto', 'sparse_tensor'), depth + 1, `sparse tensor of ${here}`)
-      else if (r.field === 23) this.sparse(this.child(r, depth + 1, 'AttributeProto', 'sparse_tensors'), depth + 1, `sparse tensor of ${here}`)
+      else if (r.field === 22)
+        this.sparse(this.child(r, depth + 1, 'AttributeProto', 'sparse_tensor'), depth + 1, `sparse tensor of ${here}`)
+      else if (r.field === 23)
+        this.sparse(this.child(r, depth + 1, 'AttributeProto', 'sparse_tensors'), depth + 1, `sparse tensor of ${here}`)
     }
   }
 
@@ -143,7 +151,8 @@ export function assertNoExternalData(bytes: Uint8Array, file = 'model.onnx'): vo
   try {
     new Walk(file).model(new ProtoReader(bytes))
   } catch (err) {
-    if (err instanceof ProtoFormatError) throw new AlgorithmValidationError('model', `${file}: not a valid ONNX model (malformed protobuf: ${err.message})`)
+    if (err instanceof ProtoFormatError)
+      throw new AlgorithmValidationError('model', `${file}: not a valid ONNX model (malformed protobuf: ${err.message})`)
     throw err
   }
 }

@@ -128,7 +128,8 @@ function writeTensor(w: ProtoWriter, t: AnyTensorSpec): void {
     return
   }
   const count = t.dims.reduce((a, b) => a * b, 1)
-  if (count !== t.data.length) throw new RangeError(`tensor ${t.name}: dims [${t.dims.join(', ')}] hold ${count} values but data has ${t.data.length}`)
+  if (count !== t.data.length)
+    throw new RangeError(`tensor ${t.name}: dims [${t.dims.join(', ')}] hold ${count} values but data has ${t.data.length}`)
   for (const d of t.dims) w.int(1, d)
   w.int(2, elemTypeOf(t.data))
   w.string(8, t.name)

@@ -66,7 +66,10 @@ export class ProtoReader {
         break
       case WIRE.bytes: {
         const length = this.varint()
-        if (length > this.until - this.pos) throw new ProtoFormatError(`field ${this.field} at byte ${at} declares ${length} bytes but its message has ${this.until - this.pos} left`)
+        if (length > this.until - this.pos)
+          throw new ProtoFormatError(
+            `field ${this.field} at byte ${at} declares ${length} bytes but its message has ${this.until - this.pos} left`,
+          )
         this.start = this.pos
         this.end = this.pos + length
         this.pos = this.end

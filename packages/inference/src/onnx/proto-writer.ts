@@ -18,7 +18,7 @@ export class ProtoWriter {
   }
 
   private key(field: number, wire: number): void {
-    this.varint(BigInt(field) << 3n | BigInt(wire))
+    this.varint((BigInt(field) << 3n) | BigInt(wire))
   }
 
   /** Unsigned LEB128; negative int64 values are written as their 64-bit two's complement. */
@@ -35,7 +35,8 @@ export class ProtoWriter {
   }
 
   int(field: number, value: number | bigint): this {
-    if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new RangeError(`protobuf field ${field}: ${value} is not an integer`)
+    if (typeof value === 'number' && !Number.isSafeInteger(value))
+      throw new RangeError(`protobuf field ${field}: ${value} is not an integer`)
     this.key(field, WIRE_VARINT)
     this.varint(BigInt(value))
     return this

@@ -40,7 +40,12 @@ function heightOf(g: Geometry, idx: readonly [number, number, number], superior:
  * are numbered from the bottom (lowest centroid along `superior` first): vertebrae 1.., discs
  * 201.., the SPIDER instance scheme. Components below `minComponentVoxels` are dropped.
  */
-export function assignLabels(targetIndex: Int32Array, targets: readonly (ChannelTarget | undefined)[], geometry: Geometry, opts: AssignOptions): Uint16Array {
+export function assignLabels(
+  targetIndex: Int32Array,
+  targets: readonly (ChannelTarget | undefined)[],
+  geometry: Geometry,
+  opts: AssignOptions,
+): Uint16Array {
   const out = new Uint16Array(targetIndex.length)
   // Per target index: the label written directly, and the class code (1 vertebra, 2 disc).
   const direct = new Uint16Array(targets.length)
@@ -61,7 +66,9 @@ export function assignLabels(targetIndex: Int32Array, targets: readonly (Channel
     const mask = new Uint8Array(targetIndex.length)
     for (let v = 0; v < mask.length; v++) mask[v] = code[targetIndex[v]] === cls ? 1 : 0
     const radius: readonly [number, number, number] = cls === 1 ? (opts.vertebraSplitRadius ?? [0, 0, 0]) : [0, 0, 0]
-    const cc = radius.some((r) => r > 0) ? seededSplit(geometry.size, mask, radius, Math.max(1, opts.minComponentVoxels >> 2), opts.connectivity) : connectedComponents(geometry.size, mask, opts.connectivity)
+    const cc = radius.some((r) => r > 0)
+      ? seededSplit(geometry.size, mask, radius, Math.max(1, opts.minComponentVoxels >> 2), opts.connectivity)
+      : connectedComponents(geometry.size, mask, opts.connectivity)
     let kept = Array.from({ length: cc.count }, (_, i) => i).filter((i) => cc.sizes[i] >= opts.minComponentVoxels)
     if (kept.length > max) kept = kept.sort((a, b) => cc.sizes[b] - cc.sizes[a]).slice(0, max)
     kept.sort((a, b) => heightOf(geometry, cc.centroids[a], opts.superior) - heightOf(geometry, cc.centroids[b], opts.superior))

@@ -82,7 +82,12 @@ function nearestIndex(from: number, to: number): Int32Array {
 }
 
 /** Nearest-neighbour resampling of a label array (any integer typed array) to `to` voxels. */
-export function resampleNearest<T extends Uint8Array | Uint16Array | Int32Array>(src: T, size: Size3, to: Size3, make: (n: number) => T): T {
+export function resampleNearest<T extends Uint8Array | Uint16Array | Int32Array>(
+  src: T,
+  size: Size3,
+  to: Size3,
+  make: (n: number) => T,
+): T {
   if (src.length !== size[0] * size[1] * size[2]) throw new RangeError(`resampleNearest: ${src.length} values for size ${size.join('x')}`)
   const ix = nearestIndex(size[0], to[0])
   const iy = nearestIndex(size[1], to[1])

@@ -37,7 +37,8 @@ async function handle(msg: ParentMessage): Promise<void> {
       const v = await validateAlgorithm(msg.modelPath, msg.config, msg.file)
       send({ type: 'validated', config: v.config, inputName: v.inputName, outputName: v.outputName })
     } catch (err) {
-      if (err instanceof AlgorithmValidationError) send({ type: 'invalid', part: err.part, message: err.message, ...(err.detail !== undefined ? { detail: err.detail } : {}) })
+      if (err instanceof AlgorithmValidationError)
+        send({ type: 'invalid', part: err.part, message: err.message, ...(err.detail !== undefined ? { detail: err.detail } : {}) })
       else send({ type: 'failed', ...classify(err) })
     }
     return
@@ -61,7 +62,16 @@ async function handle(msg: ParentMessage): Promise<void> {
   try {
     const t0 = performance.now()
     const image = await readImage(msg.imagePath)
-    const timings: SeriesTimings = { read: performance.now() - t0, resample: 0, normalize: 0, slidingWindow: 0, onnx: 0, postprocess: 0, write: 0, total: 0 }
+    const timings: SeriesTimings = {
+      read: performance.now() - t0,
+      resample: 0,
+      normalize: 0,
+      slidingWindow: 0,
+      onnx: 0,
+      postprocess: 0,
+      write: 0,
+      total: 0,
+    }
     const mask = await predictSeries(image, msg.sequence, config, sessionPatchModel(session, names.inputName, names.outputName), timings)
     const t1 = performance.now()
     await writeImage(mask, msg.outPath, { compress: true })

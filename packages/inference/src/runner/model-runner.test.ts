@@ -38,10 +38,24 @@ beforeAll(async () => {
   const rand = seededRandom(4, -1, 1)
   const size = [40, 36, 34] as const
   await writeImage(
-    { size, spacing: [1, 1, 1], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], componentType: 'int16', data: Int16Array.from({ length: 40 * 36 * 34 }, () => Math.round(rand() * 500)) },
+    {
+      size,
+      spacing: [1, 1, 1],
+      origin: [0, 0, 0],
+      direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+      componentType: 'int16',
+      data: Int16Array.from({ length: 40 * 36 * 34 }, () => Math.round(rand() * 500)),
+    },
     join(dir, 'image.mha'),
   )
-  const builders = { fast: fastModel, slow: () => slowModel(), slower: () => slowModel(24), nan: nanModel, half: halfSizeModel, hog: () => memoryHogModel(12000) }
+  const builders = {
+    fast: fastModel,
+    slow: () => slowModel(),
+    slower: () => slowModel(24),
+    nan: nanModel,
+    half: halfSizeModel,
+    hog: () => memoryHogModel(12000),
+  }
   for (const [name, build] of Object.entries(builders)) {
     models[name] = join(dir, `${name}.onnx`)
     await writeFile(models[name], build())
@@ -134,11 +148,21 @@ describe('ModelRunner (model in a child process)', () => {
     await writeFile(bad, 'garbage')
     const runner = new ModelRunner({ modelPath: bad, config, timeLimitMs: 30_000, memoryLimitMb: 2048 })
     const err = await expectCode(runner.start(), 'model-error')
-    expect(err.message).toBe('model.onnx: not a valid ONNX model (malformed protobuf: field 12 at byte 0 has wire type 7, which ONNX does not use)')
+    expect(err.message).toBe(
+      'model.onnx: not a valid ONNX model (malformed protobuf: field 12 at byte 0 has wire type 7, which ONNX does not use)',
+    )
     await runner.close()
     // Well-formed protobuf that onnxruntime refuses: its reason comes through.
     const unknownOp = join(dir, 'unknown-op.onnx')
-    await writeFile(unknownOp, encodeModel({ name: 'u', inputs: [{ name: 'x', elemType: 'float32', shape: [1] }], outputs: [{ name: 'y', elemType: 'float32', shape: [1] }], nodes: [{ op: 'NoSuchOp', inputs: ['x'], outputs: ['y'] }] }))
+    await writeFile(
+      unknownOp,
+      encodeModel({
+        name: 'u',
+        inputs: [{ name: 'x', elemType: 'float32', shape: [1] }],
+        outputs: [{ name: 'y', elemType: 'float32', shape: [1] }],
+        nodes: [{ op: 'NoSuchOp', inputs: ['x'], outputs: ['y'] }],
+      }),
+    )
     const runner2 = new ModelRunner({ modelPath: unknownOp, config, timeLimitMs: 30_000, memoryLimitMb: 2048 })
     const err2 = await expectCode(runner2.start(), 'model-error')
     expect(err2.message).toMatch(/^no execution provider could load the model \(cpu: .*NoSuchOp/)
@@ -148,22 +172,45 @@ describe('ModelRunner (model in a child process)', () => {
   it('validates an upload in a child process: same verdicts as in-process, a hanging model is stopped', async () => {
     const ok = await ModelRunner.validate(models.fast, config)
     expect(ok).toMatchObject({ inputName: 'x', outputName: 'y' })
-    const wrong = await ModelRunner.validate(models.fast, { ...config, input: { ...config.input, channels: ['image', 't1'] } }).catch((e: unknown) => e)
+    const wrong = await ModelRunner.validate(models.fast, { ...config, input: { ...config.input, channels: ['image', 't1'] } }).catch(
+      (e: unknown) => e,
+    )
     expect(wrong).toBeInstanceOf(AlgorithmValidationError)
-    expect((wrong as Error).message).toBe('model.onnx: input "x" has [1, 1, "z", "y", "x"]: channel dimension 1 but config input.channels lists 2 (image, t1)')
+    expect((wrong as Error).message).toBe(
+      'model.onnx: input "x" has [1, 1, "z", "y", "x"]: channel dimension 1 but config input.channels lists 2 (image, t1)',
+    )
     const badConfig = await ModelRunner.validate(models.fast, { ...config, schemaVersion: 3 }).catch((e: unknown) => e)
     expect((badConfig as AlgorithmValidationError).part).toBe('config')
     // 24 wide layers on a 96³ patch: over 1.3 T multiply-adds, far beyond an 8 s limit.
-    const slow = await ModelRunner.validate(models.slower, { ...config, slidingWindow: { ...config.slidingWindow, patchSize: [96, 96, 96] } }, 'slow.onnx', { timeLimitMs: 8_000 }).catch((e: unknown) => e)
+    const slow = await ModelRunner.validate(
+      models.slower,
+      { ...config, slidingWindow: { ...config.slidingWindow, patchSize: [96, 96, 96] } },
+      'slow.onnx',
+      { timeLimitMs: 8_000 },
+    ).catch((e: unknown) => e)
     expect(slow).toBeInstanceOf(AlgorithmValidationError)
-    expect((slow as Error).message).toBe('slow.onnx: validation failed (timeout: no result within the time limit of 8000 ms (validating the model))')
+    expect((slow as Error).message).toBe(
+      'slow.onnx: validation failed (timeout: no result within the time limit of 8000 ms (validating the model))',
+    )
   }, 120_000)
 
   it('runs the model process in an empty private directory, with a minimal environment, as nobody when the server is root', async () => {
-    const planted = { DATABASE_URL: 'postgresql://u:pw@db/spider', REDIS_URL: 'redis://:pw@redis:6379', DATA_DIR: '/srv/spider/data', SPIDER_ADMIN_TOKEN: 'sb_secret' }
+    const planted = {
+      DATABASE_URL: 'postgresql://u:pw@db/spider',
+      REDIS_URL: 'redis://:pw@redis:6379',
+      DATA_DIR: '/srv/spider/data',
+      SPIDER_ADMIN_TOKEN: 'sb_secret',
+    }
     const saved = Object.fromEntries(Object.keys(planted).map((k) => [k, process.env[k]]))
     Object.assign(process.env, planted)
-    const runner = new ModelRunner({ modelPath: models.fast, config, timeLimitMs: 30_000, memoryLimitMb: 2048, threads: 1, env: { CUDA_VISIBLE_DEVICES: '3' } })
+    const runner = new ModelRunner({
+      modelPath: models.fast,
+      config,
+      timeLimitMs: 30_000,
+      memoryLimitMb: 2048,
+      threads: 1,
+      env: { CUDA_VISIBLE_DEVICES: '3' },
+    })
     try {
       await runner.predict(request('sandboxed'))
       const pid = (runner as unknown as { child: { pid: number } }).child.pid
@@ -173,10 +220,31 @@ describe('ModelRunner (model in a child process)', () => {
       const entries = await readdir(cwd)
       expect(entries).toContain('model.onnx')
       expect(entries.filter((n) => /^(input|output)/.test(n))).toEqual([])
-      const env = Object.fromEntries((await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+      const env = Object.fromEntries(
+        (await readFile(`/proc/${pid}/environ`, 'utf8'))
+          .split('\0')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      )
       for (const name of Object.keys(planted)) expect(env[name]).toBeUndefined()
       expect(Object.keys(env).sort()).toEqual(expect.arrayContaining(['CUDA_VISIBLE_DEVICES', 'HOME', 'PATH', 'TMPDIR']))
-      expect(Object.keys(env).filter((k) => !k.startsWith('NODE_CHANNEL_') && !['PATH', 'LD_LIBRARY_PATH', 'CUDA_VISIBLE_DEVICES', 'CUDA_DEVICE_ORDER', 'NVIDIA_VISIBLE_DEVICES', 'LANG', 'TZ', 'HOME', 'TMPDIR'].includes(k))).toEqual([])
+      expect(
+        Object.keys(env).filter(
+          (k) =>
+            !k.startsWith('NODE_CHANNEL_') &&
+            ![
+              'PATH',
+              'LD_LIBRARY_PATH',
+              'CUDA_VISIBLE_DEVICES',
+              'CUDA_DEVICE_ORDER',
+              'NVIDIA_VISIBLE_DEVICES',
+              'LANG',
+              'TZ',
+              'HOME',
+              'TMPDIR',
+            ].includes(k),
+        ),
+      ).toEqual([])
       expect(env).toMatchObject({ HOME: cwd, TMPDIR: cwd, CUDA_VISIBLE_DEVICES: '3' })
       const who = await modelProcessIdentity()
       const uid = Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1])
@@ -208,10 +276,14 @@ describe('ModelRunner (model in a child process)', () => {
     const sandbox = await Sandbox.create()
     try {
       await symlink(serverFile, join(sandbox.dir, 'out.mha'))
-      await expect(sandbox.collect('out.mha', join(dir, 'taken.mha'))).rejects.toThrow('the model process left a symbolic link as its output out.mha')
+      await expect(sandbox.collect('out.mha', join(dir, 'taken.mha'))).rejects.toThrow(
+        'the model process left a symbolic link as its output out.mha',
+      )
       await rm(join(sandbox.dir, 'out.mha'))
       await link(serverFile, join(sandbox.dir, 'out.mha'))
-      await expect(sandbox.collect('out.mha', join(dir, 'taken.mha'))).rejects.toThrow(/^the model process's output out.mha is not (a regular file|its own file)$/)
+      await expect(sandbox.collect('out.mha', join(dir, 'taken.mha'))).rejects.toThrow(
+        /^the model process's output out.mha is not (a regular file|its own file)$/,
+      )
       await rm(join(sandbox.dir, 'out.mha'))
       await expect(sandbox.collect('out.mha', join(dir, 'taken.mha'))).rejects.toThrow('the model process wrote no output out.mha (ENOENT)')
       const staged = await sandbox.stage(serverFile, 'copy.txt')

@@ -128,7 +128,12 @@ export class ModelRunner {
    * the API down. Throws AlgorithmValidationError; a breach or crash is reported as a model
    * problem with its reason (safeErrorText; the raw text in `detail`).
    */
-  static async validate(modelPath: string, config: unknown, file = 'model.onnx', limits: { timeLimitMs?: number; memoryLimitMb?: number } = {}): Promise<ValidatedAlgorithm> {
+  static async validate(
+    modelPath: string,
+    config: unknown,
+    file = 'model.onnx',
+    limits: { timeLimitMs?: number; memoryLimitMb?: number } = {},
+  ): Promise<ValidatedAlgorithm> {
     const runner = new ModelRunner({
       modelPath,
       // Not used by a validation request; the child parses `config` itself.
@@ -143,7 +148,8 @@ export class ModelRunner {
       if (reply.type !== 'validated') throw new Error(`unexpected reply ${reply.type}`)
       return { config: reply.config, inputName: reply.inputName, outputName: reply.outputName }
     } catch (err) {
-      if (err instanceof InferenceError) throw new AlgorithmValidationError('model', `${file}: validation failed (${err.code}: ${safeErrorText(err.message)})`, err.message)
+      if (err instanceof InferenceError)
+        throw new AlgorithmValidationError('model', `${file}: validation failed (${err.code}: ${safeErrorText(err.message)})`, err.message)
       throw err
     } finally {
       await runner.close()
@@ -217,7 +223,11 @@ export class ModelRunner {
           finish(new InferenceError(reply.code, reply.message))
         } else if (reply.type === 'invalid') {
           finish(new AlgorithmValidationError(reply.part, reply.message, reply.detail))
-        } else if (reply.type === 'loaded' || reply.type === 'validated' || (reply.type === 'done' && msg.type === 'predict' && reply.id === msg.id)) {
+        } else if (
+          reply.type === 'loaded' ||
+          reply.type === 'validated' ||
+          (reply.type === 'done' && msg.type === 'predict' && reply.id === msg.id)
+        ) {
           finish(null, reply)
         }
       }
@@ -226,15 +236,29 @@ export class ModelRunner {
         const heap = /heap out of memory|allocation failed/i.test(this.stderr)
         const tail = this.stderr.trim().split('\n').slice(-5).join('\n')
         if (heap) finish(new InferenceError('out-of-memory', `the model process ran out of memory (exit ${code ?? signal})`))
-        else finish(new InferenceError('model-error', `the model process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${tail ? `: ${tail}` : ''}`))
+        else
+          finish(
+            new InferenceError(
+              'model-error',
+              `the model process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${tail ? `: ${tail}` : ''}`,
+            ),
+          )
       }
       const limit = msg.type === 'predict' ? this.opts.timeLimitMs : (this.opts.loadTimeLimitMs ?? 120_000)
-      const timer = setTimeout(() => fail('timeout', `no result within the time limit of ${limit} ms (${msg.type === 'predict' ? 'one series' : msg.type === 'load' ? 'loading the model' : 'validating the model'})`), limit)
+      const timer = setTimeout(
+        () =>
+          fail(
+            'timeout',
+            `no result within the time limit of ${limit} ms (${msg.type === 'predict' ? 'one series' : msg.type === 'load' ? 'loading the model' : 'validating the model'})`,
+          ),
+        limit,
+      )
       const checkMemory = async () => {
         const pid = child.pid
         if (settled || pid === undefined) return
         const rss = await residentMemoryMb(pid) // null when unreadable; never rejects
-        if (rss !== null && rss > this.opts.memoryLimitMb && !settled) fail('out-of-memory', `resident memory ${Math.round(rss)} MiB exceeded the limit of ${this.opts.memoryLimitMb} MiB`)
+        if (rss !== null && rss > this.opts.memoryLimitMb && !settled)
+          fail('out-of-memory', `resident memory ${Math.round(rss)} MiB exceeded the limit of ${this.opts.memoryLimitMb} MiB`)
       }
       const poll = setInterval(() => void checkMemory(), this.opts.memoryPollMs ?? 100)
       child.on('message', onMessage)

@@ -4,7 +4,13 @@ import type { StageTimings } from '../predict-series.ts'
 
 /** Messages between the worker (parent) and the model process (child), over the IPC channel. Paths only, never pixels. */
 export type ParentMessage =
-  | { readonly type: 'load'; readonly modelPath: string; readonly config: AlgorithmConfig; readonly providers: readonly ExecutionProvider[]; readonly threads?: number }
+  | {
+      readonly type: 'load'
+      readonly modelPath: string
+      readonly config: AlgorithmConfig
+      readonly providers: readonly ExecutionProvider[]
+      readonly threads?: number
+    }
   | { readonly type: 'predict'; readonly id: number; readonly imagePath: string; readonly outPath: string; readonly sequence: string }
   | { readonly type: 'validate'; readonly modelPath: string; readonly config: unknown; readonly file: string }
 

@@ -27,7 +27,15 @@ export const MODEL_PROCESS_USER = 'nobody'
 const NOBODY_ID = 65534
 
 /** Variables a model process inherits from the server (if set); everything else is dropped. */
-export const INHERITED_ENV = ['PATH', 'LD_LIBRARY_PATH', 'CUDA_VISIBLE_DEVICES', 'CUDA_DEVICE_ORDER', 'NVIDIA_VISIBLE_DEVICES', 'LANG', 'TZ'] as const
+export const INHERITED_ENV = [
+  'PATH',
+  'LD_LIBRARY_PATH',
+  'CUDA_VISIBLE_DEVICES',
+  'CUDA_DEVICE_ORDER',
+  'NVIDIA_VISIBLE_DEVICES',
+  'LANG',
+  'TZ',
+] as const
 
 export interface ProcessIdentity {
   readonly uid: number
@@ -129,12 +137,18 @@ export class Sandbox {
   async collect(name: string, dest: string): Promise<void> {
     const source = join(this.dir, name)
     const handle = await open(source, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
-      throw new InferenceError('model-error', err.code === 'ELOOP' ? `the model process left a symbolic link as its output ${name}` : `the model process wrote no output ${name} (${err.code ?? 'unreadable'})`)
+      throw new InferenceError(
+        'model-error',
+        err.code === 'ELOOP'
+          ? `the model process left a symbolic link as its output ${name}`
+          : `the model process wrote no output ${name} (${err.code ?? 'unreadable'})`,
+      )
     })
     try {
       const s = await handle.stat()
       if (!s.isFile() || s.nlink !== 1) throw new InferenceError('model-error', `the model process's output ${name} is not a regular file`)
-      if (this.identity && s.uid !== this.identity.uid) throw new InferenceError('model-error', `the model process's output ${name} is not its own file`)
+      if (this.identity && s.uid !== this.identity.uid)
+        throw new InferenceError('model-error', `the model process's output ${name} is not its own file`)
       await pipeline(handle.createReadStream({ autoClose: false }), createWriteStream(dest))
     } finally {
       await handle.close()

@@ -2,7 +2,12 @@
  * Mirrors a [channels, z, y, x] block (x fastest) along the given array axes; returns a new
  * array. Flipping twice restores the input, which is how mirrored outputs are mapped back.
  */
-export function flipBlock(src: Float32Array, channels: number, dims: readonly [number, number, number], axes: ReadonlySet<'x' | 'y' | 'z'>): Float32Array {
+export function flipBlock(
+  src: Float32Array,
+  channels: number,
+  dims: readonly [number, number, number],
+  axes: ReadonlySet<'x' | 'y' | 'z'>,
+): Float32Array {
   const [dz, dy, dx] = dims
   const fx = axes.has('x')
   const fy = axes.has('y')

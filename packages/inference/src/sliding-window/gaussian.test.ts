@@ -17,7 +17,11 @@ describe('sliding-window helpers', () => {
     expect(patchStarts(10, 10, 5)).toEqual([0])
     expect(patchStarts(20, 10, 5)).toEqual([0, 5, 10])
     expect(patchStarts(21, 10, 5)).toEqual([0, 4, 7, 11])
-    for (const [size, patch, step] of [[100, 32, 16], [33, 32, 1], [77, 13, 6]]) {
+    for (const [size, patch, step] of [
+      [100, 32, 16],
+      [33, 32, 1],
+      [77, 13, 6],
+    ]) {
       const s = patchStarts(size, patch, step)
       expect(s[0]).toBe(0)
       expect(s[s.length - 1]).toBe(size - patch)

@@ -57,7 +57,9 @@ describe('sliding-window inference', () => {
 
   it('pads a volume smaller than the patch with zeros, like a single convolution pads its input', async () => {
     const rand = seededRandom(12, -1, 1)
-    const session = await ort.InferenceSession.create(encodeConvNet({ name: 'rf1', inChannels: 1, layers: [randomLayer(rand, 1, 2, [3, 3, 3], 'none')] }))
+    const session = await ort.InferenceSession.create(
+      encodeConvNet({ name: 'rf1', inChannels: 1, layers: [randomLayer(rand, 1, 2, [3, 3, 3], 'none')] }),
+    )
     const model = sessionPatchModel(session, 'image', 'scores')
     const size = [5, 12, 3] as const
     const input = { size, channels: 1, data: Float32Array.from({ length: 5 * 12 * 3 }, () => rand()) }
@@ -100,7 +102,9 @@ describe('sliding-window inference', () => {
     expect(err).toBeInstanceOf(InferenceError)
     expect((err as InferenceError).code).toBe('output-shape-mismatch')
     expect((err as InferenceError).message).toBe('model output has dims [1, 2, 8, 8, 7], expected [1, 2, 8, 8, 8] for an input patch')
-    expect((err as InferenceError).reportFor('hidden')).toBe('output-shape-mismatch: the model output does not have the shape the config declares')
+    expect((err as InferenceError).reportFor('hidden')).toBe(
+      'output-shape-mismatch: the model output does not have the shape the config declares',
+    )
 
     const nan = jsModel((_i, dims) => ({ data: new Float32Array(512).fill(NaN), dims: [1, 1, dims[2], dims[3], dims[4]] }))
     const err2 = await slidingWindow(input, nan, base).catch((e: unknown) => e)

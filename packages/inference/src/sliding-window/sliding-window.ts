@@ -37,7 +37,12 @@ function padBlock(src: Block, size: readonly [number, number, number], offset: r
   return { size, channels: src.channels, data }
 }
 
-function cropBlock<T extends Float32Array | Int32Array>(src: Block<T>, size: readonly [number, number, number], offset: readonly [number, number, number], make: (n: number) => T): Block<T> {
+function cropBlock<T extends Float32Array | Int32Array>(
+  src: Block<T>,
+  size: readonly [number, number, number],
+  offset: readonly [number, number, number],
+  make: (n: number) => T,
+): Block<T> {
   const [PX, PY, PZ] = src.size
   const [X, Y, Z] = size
   const data = make(src.channels * X * Y * Z)
@@ -56,7 +61,10 @@ function cropBlock<T extends Float32Array | Int32Array>(src: Block<T>, size: rea
 function checkOutput(out: { data: OutputArray; dims: readonly number[] }, expected: readonly number[]): void {
   const same = out.dims.length === expected.length && out.dims.every((d, i) => d === expected[i])
   if (!same) {
-    throw new InferenceError('output-shape-mismatch', `model output has dims [${out.dims.join(', ')}], expected [${expected.join(', ')}] for an input patch`)
+    throw new InferenceError(
+      'output-shape-mismatch',
+      `model output has dims [${out.dims.join(', ')}], expected [${expected.join(', ')}] for an input patch`,
+    )
   }
 }
 
@@ -69,7 +77,8 @@ function toFloat32(data: OutputArray): Float32Array {
 
 function assertFinite(data: Float32Array): void {
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw new InferenceError('non-finite-output', `model output value ${data[i]} at flat index ${i} of a patch`)
+    if (!Number.isFinite(data[i]))
+      throw new InferenceError('non-finite-output', `model output value ${data[i]} at flat index ${i} of a patch`)
   }
 }
 
@@ -80,7 +89,11 @@ function assertFinite(data: Float32Array): void {
  * each voxel keeps the label of the patch that weighs most there. Returns the output block
  * at the input size.
  */
-export async function slidingWindow(input: Block, model: PatchModel, opts: SlidingWindowOptions): Promise<Block<Float32Array> | Block<Int32Array>> {
+export async function slidingWindow(
+  input: Block,
+  model: PatchModel,
+  opts: SlidingWindowOptions,
+): Promise<Block<Float32Array> | Block<Int32Array>> {
   const size = [0, 1, 2].map((a) => Math.max(input.size[a], opts.patchSize[a])) as [number, number, number]
   const offset = [0, 1, 2].map((a) => Math.floor((size[a] - input.size[a]) / 2)) as [number, number, number]
   const padded = size.every((s, a) => s === input.size[a]) ? input : padBlock(input, size, offset)
@@ -91,8 +104,12 @@ export async function slidingWindow(input: Block, model: PatchModel, opts: Slidi
   const vol = X * Y * Z
   const pvol = px * py * pz
 
-  const base = AXIS.map((_, a) => (opts.blending === 'gaussian' ? gaussianProfile(opts.patchSize[a], opts.sigmaScale) : new Float32Array(opts.patchSize[a]).fill(1)))
-  const starts = AXIS.map((_, a) => patchStarts(size[a], opts.patchSize[a], Math.max(1, Math.floor(opts.patchSize[a] * (1 - opts.overlap)))))
+  const base = AXIS.map((_, a) =>
+    opts.blending === 'gaussian' ? gaussianProfile(opts.patchSize[a], opts.sigmaScale) : new Float32Array(opts.patchSize[a]).fill(1),
+  )
+  const starts = AXIS.map((_, a) =>
+    patchStarts(size[a], opts.patchSize[a], Math.max(1, Math.floor(opts.patchSize[a] * (1 - opts.overlap)))),
+  )
   /** The axis profile of a patch at `start`, with zero weight on faces that lie inside the volume. */
   const profile = (a: number, start: number): Float32Array => {
     const w = base[a].slice()

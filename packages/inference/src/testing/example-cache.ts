@@ -18,7 +18,9 @@ async function sourceHash(): Promise<string> {
     .sort()
   for (const f of files) hash.update(f).update(await readFile(join(SRC, f)))
   // The initial weights' random numbers.
-  hash.update('@spider-bench/random').update(await readFile(join(dirname(fileURLToPath(import.meta.resolve('@spider-bench/random'))), 'prng.ts')))
+  hash
+    .update('@spider-bench/random')
+    .update(await readFile(join(dirname(fileURLToPath(import.meta.resolve('@spider-bench/random'))), 'prng.ts')))
   return hash.digest('hex').slice(0, 16)
 }
 

@@ -9,7 +9,14 @@ import { encodeModel, type ExternalTensorSpec, type GraphSpec, type NodeSpec } f
  * the file as decimal numbers. The model's signature matches EXTERNAL_ATTACK_CONFIG, so it
  * passes every check up to that run.
  */
-export const EXTERNAL_DATA_VARIANTS = ['initializer', 'constant-attribute', 'sparse-initializer', 'if-subgraph', 'loop-in-if-subgraph', 'function'] as const
+export const EXTERNAL_DATA_VARIANTS = [
+  'initializer',
+  'constant-attribute',
+  'sparse-initializer',
+  'if-subgraph',
+  'loop-in-if-subgraph',
+  'function',
+] as const
 export type ExternalDataVariant = (typeof EXTERNAL_DATA_VARIANTS)[number]
 
 export const EXTERNAL_ATTACK_CONFIG = {
@@ -44,7 +51,13 @@ function leak(source: string): NodeSpec[] {
 
 /** A subgraph (If branch) that outputs the external tensor as `out`. */
 function branch(name: string, location: string, bytes: number, out: string): GraphSpec {
-  return { name, inputs: [], outputs: [{ name: out, elemType: 'uint8', shape: [bytes] }], nodes: [{ op: 'Identity', inputs: [`${name}_data`], outputs: [out] }], initializers: [stolen(location, bytes, `${name}_data`)] }
+  return {
+    name,
+    inputs: [],
+    outputs: [{ name: out, elemType: 'uint8', shape: [bytes] }],
+    nodes: [{ op: 'Identity', inputs: [`${name}_data`], outputs: [out] }],
+    initializers: [stolen(location, bytes, `${name}_data`)],
+  }
 }
 
 const TRUE = { name: 'true_u8', dims: [], data: Uint8Array.of(1) }
@@ -57,17 +70,41 @@ export function externalDataAttackModel(variant: ExternalDataVariant, location: 
     case 'initializer':
       return encodeModel({ ...base, nodes: leak('stolen'), initializers: [stolen(location, bytes)] })
     case 'constant-attribute':
-      return encodeModel({ ...base, nodes: [{ op: 'Constant', inputs: [], outputs: ['stolen'], attributes: { value: { tensor: stolen(location, bytes, 'value') } } }, ...leak('stolen')] })
+      return encodeModel({
+        ...base,
+        nodes: [
+          { op: 'Constant', inputs: [], outputs: ['stolen'], attributes: { value: { tensor: stolen(location, bytes, 'value') } } },
+          ...leak('stolen'),
+        ],
+      })
     case 'sparse-initializer':
       return encodeModel({
         ...base,
         nodes: leak('stolen'),
-        sparseInitializers: [{ values: { ...stolen(location, bytes) }, indices: { name: 'stolen_idx', dims: [bytes], data: BigInt64Array.from({ length: bytes }, (_, i) => BigInt(i)) }, dims: [bytes] }],
+        sparseInitializers: [
+          {
+            values: { ...stolen(location, bytes) },
+            indices: { name: 'stolen_idx', dims: [bytes], data: BigInt64Array.from({ length: bytes }, (_, i) => BigInt(i)) },
+            dims: [bytes],
+          },
+        ],
       })
     case 'if-subgraph':
       return encodeModel({
         ...base,
-        nodes: [toBool, { op: 'If', inputs: ['cond'], outputs: ['stolen'], attributes: { then_branch: { graph: branch('then', location, bytes, 'then_out') }, else_branch: { graph: branch('else', location, bytes, 'else_out') } } }, ...leak('stolen')],
+        nodes: [
+          toBool,
+          {
+            op: 'If',
+            inputs: ['cond'],
+            outputs: ['stolen'],
+            attributes: {
+              then_branch: { graph: branch('then', location, bytes, 'then_out') },
+              else_branch: { graph: branch('else', location, bytes, 'else_out') },
+            },
+          },
+          ...leak('stolen'),
+        ],
         initializers: [TRUE],
       })
     case 'loop-in-if-subgraph': {
@@ -101,12 +138,28 @@ export function externalDataAttackModel(variant: ExternalDataVariant, location: 
         ],
       }
       const other = branch('else', location, bytes, 'else_out')
-      return encodeModel({ ...base, nodes: [toBool, { op: 'If', inputs: ['cond'], outputs: ['stolen'], attributes: { then_branch: { graph: then }, else_branch: { graph: other } } }, ...leak('stolen')], initializers: [TRUE] })
+      return encodeModel({
+        ...base,
+        nodes: [
+          toBool,
+          { op: 'If', inputs: ['cond'], outputs: ['stolen'], attributes: { then_branch: { graph: then }, else_branch: { graph: other } } },
+          ...leak('stolen'),
+        ],
+        initializers: [TRUE],
+      })
     }
     case 'function':
       return encodeModel({
         ...base,
-        functions: [{ name: 'Steal', domain: 'attack', inputs: [], outputs: ['out'], nodes: [{ op: 'Constant', inputs: [], outputs: ['out'], attributes: { value: { tensor: stolen(location, bytes, 'value') } } }] }],
+        functions: [
+          {
+            name: 'Steal',
+            domain: 'attack',
+            inputs: [],
+            outputs: ['out'],
+            nodes: [{ op: 'Constant', inputs: [], outputs: ['out'], attributes: { value: { tensor: stolen(location, bytes, 'value') } } }],
+          },
+        ],
         nodes: [{ op: 'Steal', domain: 'attack', inputs: [], outputs: ['stolen'] }, ...leak('stolen')],
       })
   }

@@ -2,4 +2,10 @@
 export { cachedExampleAlgorithm } from './example-cache.ts'
 export { fastModel, slowModel, nanModel, halfSizeModel, memoryHogModel } from './test-models.ts'
 export { referenceConv, randomLayer } from './reference-conv.ts'
-export { externalDataAttackModel, shapeDump, EXTERNAL_DATA_VARIANTS, EXTERNAL_ATTACK_CONFIG, type ExternalDataVariant } from './external-data-models.ts'
+export {
+  externalDataAttackModel,
+  shapeDump,
+  EXTERNAL_DATA_VARIANTS,
+  EXTERNAL_ATTACK_CONFIG,
+  type ExternalDataVariant,
+} from './external-data-models.ts'

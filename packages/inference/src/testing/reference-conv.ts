@@ -1,7 +1,12 @@
 import type { ConvLayer } from '../onnx/conv-net.ts'
 
 /** Direct (slow, obvious) 3D convolution with zero padding: the reference the ONNX graphs are checked against. */
-export function referenceConv(input: Float32Array, channels: number, dims: readonly [number, number, number], layers: readonly ConvLayer[]): Float32Array {
+export function referenceConv(
+  input: Float32Array,
+  channels: number,
+  dims: readonly [number, number, number],
+  layers: readonly ConvLayer[],
+): Float32Array {
   const [Z, Y, X] = dims
   const vol = Z * Y * X
   let cur = input
@@ -33,7 +38,13 @@ export function referenceConv(input: Float32Array, channels: number, dims: reado
   return cur
 }
 
-export function randomLayer(rand: () => number, inChannels: number, outChannels: number, kernel: readonly [number, number, number], activation: 'relu' | 'none'): ConvLayer {
+export function randomLayer(
+  rand: () => number,
+  inChannels: number,
+  outChannels: number,
+  kernel: readonly [number, number, number],
+  activation: 'relu' | 'none',
+): ConvLayer {
   const n = outChannels * inChannels * kernel[0] * kernel[1] * kernel[2]
   return {
     weights: Float32Array.from({ length: n }, () => rand() * 0.5),

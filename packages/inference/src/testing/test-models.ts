@@ -10,13 +10,23 @@ const OUT = { name: 'y', elemType: 'float32', shape: [1, 2, 'z', 'y', 'x'] } as 
 /** Two-class conv net (fast). */
 export function fastModel(): Uint8Array {
   const rand = seededRandom(1, -1, 1)
-  return encodeConvNet({ name: 'fast', inChannels: 1, inputName: 'x', outputName: 'y', layers: [randomLayer(rand, 1, 2, [3, 3, 3], 'none')] })
+  return encodeConvNet({
+    name: 'fast',
+    inChannels: 1,
+    inputName: 'x',
+    outputName: 'y',
+    layers: [randomLayer(rand, 1, 2, [3, 3, 3], 'none')],
+  })
 }
 
 /** Wide 3x3x3 layers (62k multiply-adds per voxel and layer): seconds per 32³ patch on one CPU thread with 6 layers. */
 export function slowModel(depth = 6): Uint8Array {
   const rand = seededRandom(2, -1, 1)
-  const layers = [randomLayer(rand, 1, 48, [3, 3, 3], 'relu'), ...Array.from({ length: depth }, () => randomLayer(rand, 48, 48, [3, 3, 3], 'relu')), randomLayer(rand, 48, 2, [1, 1, 1], 'none')]
+  const layers = [
+    randomLayer(rand, 1, 48, [3, 3, 3], 'relu'),
+    ...Array.from({ length: depth }, () => randomLayer(rand, 48, 48, [3, 3, 3], 'relu')),
+    randomLayer(rand, 48, 2, [1, 1, 1], 'none'),
+  ]
   return encodeConvNet({ name: 'slow', inChannels: 1, inputName: 'x', outputName: 'y', layers })
 }
 
@@ -62,8 +72,6 @@ export function memoryHogModel(copies: number): Uint8Array {
       { op: 'ReduceMean', inputs: ['big2'], outputs: ['m'], attributes: { axes: { ints: [1] }, keepdims: { int: 1 } } },
       { op: 'Concat', inputs: ['m', 'm'], outputs: ['y'], attributes: { axis: { int: 1 } } },
     ],
-    initializers: [
-      { name: 'repeats', dims: [5], data: BigInt64Array.of(1n, BigInt(copies), 1n, 1n, 1n) },
-    ],
+    initializers: [{ name: 'repeats', dims: [5], data: BigInt64Array.of(1n, BigInt(copies), 1n, 1n, 1n) }],
   })
 }

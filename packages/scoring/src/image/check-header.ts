@@ -38,24 +38,35 @@ export function checkImageHeader(header: ImageHeader, file: string, limits: Imag
   }
   const expected = limits.expectedSize
   if (expected && (expected.length !== header.size.length || expected.some((v, i) => v !== header.size[i]))) {
-    throw fail(limits.sizeProblem ? limits.sizeProblem(header.size, expected) : `size ${header.size.join('x')} differs from the expected size ${expected.join('x')}`)
+    throw fail(
+      limits.sizeProblem
+        ? limits.sizeProblem(header.size, expected)
+        : `size ${header.size.join('x')} differs from the expected size ${expected.join('x')}`,
+    )
   }
   const { data, dataBytes } = header
   const what = describePixels(header)
   if (data.encoding === 'raw') {
     if (data.stored < dataBytes) throw fail(`truncated file: pixel data needs ${dataBytes} bytes, the file holds ${data.stored}`)
-    if (data.stored > dataBytes) throw fail(`the file holds ${data.stored} bytes of pixel data, but its header declares ${what} (${dataBytes} bytes)`)
+    if (data.stored > dataBytes)
+      throw fail(`the file holds ${data.stored} bytes of pixel data, but its header declares ${what} (${dataBytes} bytes)`)
     return
   }
   if (data.declared !== null) {
-    if (data.declared > data.stored) throw fail(`truncated file: compressed data needs ${data.declared} bytes, the file holds ${data.stored}`)
-    if (data.declared < data.stored) throw fail(`the file holds ${data.stored} bytes of compressed data, but its header declares ${data.declared} (CompressedDataSize)`)
+    if (data.declared > data.stored)
+      throw fail(`truncated file: compressed data needs ${data.declared} bytes, the file holds ${data.stored}`)
+    if (data.declared < data.stored)
+      throw fail(`the file holds ${data.stored} bytes of compressed data, but its header declares ${data.declared} (CompressedDataSize)`)
   }
   const inflated = data.skip + dataBytes
   if (data.stored > compressedBound(inflated)) {
-    throw fail(`the file holds ${data.stored} bytes of compressed data, more than any compression of the ${dataBytes} bytes its header declares (${what})`)
+    throw fail(
+      `the file holds ${data.stored} bytes of compressed data, more than any compression of the ${dataBytes} bytes its header declares (${what})`,
+    )
   }
   if (inflated > MAX_INFLATE_RATIO * data.stored + 1024) {
-    throw fail(`the file holds ${data.stored} bytes of compressed data, too few to decompress to the ${dataBytes} bytes its header declares (${what})`)
+    throw fail(
+      `the file holds ${data.stored} bytes of compressed data, too few to decompress to the ${dataBytes} bytes its header declares (${what})`,
+    )
   }
 }

@@ -47,7 +47,10 @@ export function parseMetaFields(head: string): { fields: Map<string, string>; da
 
 function numbers(text: string | undefined): number[] | null {
   if (text === undefined) return null
-  const values = text.split(/\s+/).filter((p) => p !== '').map(Number)
+  const values = text
+    .split(/\s+/)
+    .filter((p) => p !== '')
+    .map(Number)
   return values.every(Number.isFinite) ? values : null
 }
 
@@ -68,14 +71,16 @@ export async function readMetaImageHeader(file: string): Promise<ImageHeader> {
   const voxels = voxelCount(file, size)
   const spacing = numbers(fields.get('ElementSpacing') ?? fields.get('ElementSize')) ?? new Array<number>(ndims).fill(1)
   const components = Number(fields.get('ElementNumberOfChannels') ?? '1')
-  if (!Number.isInteger(components) || components < 1) throw bad(`invalid ElementNumberOfChannels "${fields.get('ElementNumberOfChannels') ?? ''}"`)
+  if (!Number.isInteger(components) || components < 1)
+    throw bad(`invalid ElementNumberOfChannels "${fields.get('ElementNumberOfChannels') ?? ''}"`)
   const pixelType = fields.get('ElementType') ?? ''
   const element = ELEMENT_TYPES[pixelType] ?? { type: null, bytes: 0 }
   if (!isTrue(fields.get('BinaryData'), true)) throw bad('ASCII pixel data (BinaryData = False) is not supported')
   const compressed = isTrue(fields.get('CompressedData'), false)
   const bigEndian = isTrue(fields.get('BinaryDataByteOrderMSB') ?? fields.get('ElementByteOrderMSB'), false)
   const headerSize = Number(fields.get('HeaderSize') ?? '0')
-  if (!Number.isInteger(headerSize) || headerSize < -1 || (compressed && headerSize !== 0)) throw bad(`HeaderSize ${fields.get('HeaderSize')} is not supported${compressed ? ' with compressed data' : ''}`)
+  if (!Number.isInteger(headerSize) || headerSize < -1 || (compressed && headerSize !== 0))
+    throw bad(`HeaderSize ${fields.get('HeaderSize')} is not supported${compressed ? ' with compressed data' : ''}`)
   const dataBytes = voxels * components * element.bytes
 
   const dataFile = fields.get('ElementDataFile') ?? ''
@@ -83,7 +88,8 @@ export async function readMetaImageHeader(file: string): Promise<ImageHeader> {
   if (dataFile === 'LOCAL') {
     location = { file, size: await fileSize(file), start: dataStart }
   } else {
-    if (dataFile.startsWith('LIST') || /\s/.test(dataFile)) throw bad(`data split over several files (ElementDataFile = ${dataFile}) is not supported`)
+    if (dataFile.startsWith('LIST') || /\s/.test(dataFile))
+      throw bad(`data split over several files (ElementDataFile = ${dataFile}) is not supported`)
     location = { ...(await detachedDataFile(file, dataFile)), start: 0 }
   }
   let offset = location.start + Math.max(0, headerSize)

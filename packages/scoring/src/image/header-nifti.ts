@@ -105,7 +105,10 @@ export async function readNiftiHeader(file: string, gz: boolean): Promise<ImageH
   const datatype = DATATYPES[h.datatype] ?? { type: null, bytes: 0, components: 1, name: `datatype ${h.datatype}` }
   const components = vector ? Math.max(1, h.dim[5]) : datatype.components
   // Every voxel nifti stores: the product of dim[1..dim[0]] (vector components included).
-  const stored = voxelCount(file, h.dim.slice(1, ndim + 1).map((d) => (d > 0 ? d : 1)))
+  const stored = voxelCount(
+    file,
+    h.dim.slice(1, ndim + 1).map((d) => (d > 0 ? d : 1)),
+  )
   const dataBytes = stored * datatype.bytes
   let componentType = datatype.type
   const finite = (v: number, fallback: number) => (Number.isFinite(v) ? v : fallback)

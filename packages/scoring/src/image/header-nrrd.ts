@@ -49,7 +49,10 @@ export async function readNrrdHeader(file: string): Promise<ImageHeader> {
   }
   const dimension = Number(fields.get('dimension'))
   if (!Number.isInteger(dimension) || dimension < 1 || dimension > 16) throw bad(`invalid dimension "${fields.get('dimension') ?? ''}"`)
-  const sizes = (fields.get('sizes') ?? '').split(/\s+/).filter((s) => s !== '').map(Number)
+  const sizes = (fields.get('sizes') ?? '')
+    .split(/\s+/)
+    .filter((s) => s !== '')
+    .map(Number)
   if (sizes.length !== dimension) throw bad(`sizes "${fields.get('sizes') ?? ''}" does not list ${dimension} sizes`)
   const allVoxels = voxelCount(file, sizes)
   const kinds = (fields.get('kinds') ?? '').split(/\s+/).filter((s) => s !== '')
@@ -63,7 +66,8 @@ export async function readNrrdHeader(file: string): Promise<ImageHeader> {
   const pixelType = element.itk ?? typeName
 
   const encoding = (fields.get('encoding') ?? '').toLowerCase()
-  if (encoding !== 'raw' && encoding !== 'gzip' && encoding !== 'gz') throw bad(`NRRD encoding "${encoding}" is not supported (use raw or gzip)`)
+  if (encoding !== 'raw' && encoding !== 'gzip' && encoding !== 'gz')
+    throw bad(`NRRD encoding "${encoding}" is not supported (use raw or gzip)`)
   for (const key of ['line skip', 'lineskip', 'byte skip', 'byteskip']) {
     if (Number(fields.get(key) ?? '0') !== 0) throw bad(`NRRD "${key}: ${fields.get(key)}" is not supported`)
   }
@@ -80,7 +84,10 @@ export async function readNrrdHeader(file: string): Promise<ImageHeader> {
   // Spacing of the domain axes: the norm of each space direction, else `spacings`, else 1.
   const directions = /\([^)]*\)|none/g
   const vectors = (fields.get('space directions') ?? '').match(directions) ?? []
-  const spacings = (fields.get('spacings') ?? '').split(/\s+/).filter((s) => s !== '').map(Number)
+  const spacings = (fields.get('spacings') ?? '')
+    .split(/\s+/)
+    .filter((s) => s !== '')
+    .map(Number)
   const spacing = sizes
     .map((_, i) => {
       const v = vectors.length === dimension ? vectors[i] : undefined
@@ -98,7 +105,14 @@ export async function readNrrdHeader(file: string): Promise<ImageHeader> {
     pixelType,
     voxels: voxelCount(file, size),
     dataBytes: allVoxels * element.bytes,
-    data: { file: location.file, offset: location.offset, stored: Math.max(0, location.size - location.offset), declared: null, encoding: encoding === 'raw' ? 'raw' : 'gzip', skip: 0 },
+    data: {
+      file: location.file,
+      offset: location.offset,
+      stored: Math.max(0, location.size - location.offset),
+      declared: null,
+      encoding: encoding === 'raw' ? 'raw' : 'gzip',
+      skip: 0,
+    },
     native: false,
   }
 }

@@ -30,8 +30,12 @@ describe('labelVolume', () => {
   })
 
   it('names the file, the voxel and the value of a bad label', () => {
-    expect(() => validateLabelImage(img('float32', new Float32Array([0, 0, 1.5, 0])), 'p.nii.gz')).toThrow('p.nii.gz: fractional label 1.5 at voxel (0, 1, 0): labels must be integers >= 0')
-    expect(() => validateLabelImage(img('int8', new Int8Array([0, -3, 0, 0])), 'p.mha')).toThrow('p.mha: negative label -3 at voxel (1, 0, 0)')
+    expect(() => validateLabelImage(img('float32', new Float32Array([0, 0, 1.5, 0])), 'p.nii.gz')).toThrow(
+      'p.nii.gz: fractional label 1.5 at voxel (0, 1, 0): labels must be integers >= 0',
+    )
+    expect(() => validateLabelImage(img('int8', new Int8Array([0, -3, 0, 0])), 'p.mha')).toThrow(
+      'p.mha: negative label -3 at voxel (1, 0, 0)',
+    )
     expect(() => validateLabelImage(img('float64', new Float64Array([NaN, 0, 0, 0])), 'p.mha')).toThrow('NaN label at voxel (0, 0, 0)')
   })
 })

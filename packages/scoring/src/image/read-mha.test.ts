@@ -12,7 +12,6 @@ const dir = mkdtempSync(join(tmpdir(), 'read-mha-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const fixtures = fileURLToPath(new URL('../../test/fixtures/spider-vectors/', import.meta.url))
 
-
 function expectIdentical(fast: Image3D | null, itk: Image3D): void {
   expect(fast).not.toBeNull()
   const f = fast as Image3D
@@ -22,7 +21,11 @@ function expectIdentical(fast: Image3D | null, itk: Image3D): void {
   expect(f.direction).toEqual(itk.direction)
   expect(f.componentType).toBe(itk.componentType)
   expect(f.data.constructor).toBe(itk.data.constructor)
-  expect(Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength).equals(Buffer.from(itk.data.buffer, itk.data.byteOffset, itk.data.byteLength))).toBe(true)
+  expect(
+    Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength).equals(
+      Buffer.from(itk.data.buffer, itk.data.byteOffset, itk.data.byteLength),
+    ),
+  ).toBe(true)
 }
 
 describe('readMha returns exactly what itk-wasm returns', () => {
@@ -37,7 +40,11 @@ describe('readMha returns exactly what itk-wasm returns', () => {
         const data = new PIXEL_ARRAYS[componentType](60).map((_, i) => (i * 7) % 23) as PixelArray
         if (componentType.startsWith('int') || componentType.startsWith('float')) data[3] = -2
         const file = join(dir, `${componentType}-${compress}.mha`)
-        await writeImage({ size, spacing: [0.47, 3.3, 0.9], origin: [-12.5, 3.14159265358979, 1e-7], direction, componentType, data }, file, { compress })
+        await writeImage(
+          { size, spacing: [0.47, 3.3, 0.9], origin: [-12.5, 3.14159265358979, 1e-7], direction, componentType, data },
+          file,
+          { compress },
+        )
         expectIdentical(await readMha(file), await readImageItk(file))
       })
     }
@@ -61,7 +68,9 @@ describe('readMha errors and fallbacks', () => {
     expect(() => parseMha(corrupt, 'bad.mha')).toThrow(ImageError)
     expect(() => parseMha(corrupt, 'bad.mha')).toThrow(/^bad\.mha: corrupt compressed data/)
     const raw = readFileSync(`${fixtures}truth/p3_t1.mha`)
-    expect(() => parseMha(raw.subarray(0, raw.length - 1), 'raw.mha')).toThrow(/^raw\.mha: truncated file: pixel data needs 225280 bytes, the file holds 225279/)
+    expect(() => parseMha(raw.subarray(0, raw.length - 1), 'raw.mha')).toThrow(
+      /^raw\.mha: truncated file: pixel data needs 225280 bytes, the file holds 225279/,
+    )
   })
 
   it('leaves big-endian data, external data files and 2D images to itk-wasm', () => {
@@ -79,7 +88,14 @@ describe('readMha errors and fallbacks', () => {
 
 describe('writeImage', () => {
   it('round-trips other formats through itk-wasm', async () => {
-    const image: Image3D = { size: [3, 2, 2], spacing: [0.5, 0.6, 3], origin: [1, 2, 3], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1], componentType: 'uint8', data: new Uint8Array(12).map((_, i) => i) }
+    const image: Image3D = {
+      size: [3, 2, 2],
+      spacing: [0.5, 0.6, 3],
+      origin: [1, 2, 3],
+      direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+      componentType: 'uint8',
+      data: new Uint8Array(12).map((_, i) => i),
+    }
     for (const ext of ['.nii.gz', '.nrrd']) {
       const file = join(dir, `rt${ext}`)
       await writeImage(image, file)

@@ -62,23 +62,34 @@ export function parseMha(bytes: Buffer, file: string): Image3D | null {
   if ((fields.get('CompressedData') ?? 'False').toLowerCase() === 'true') {
     const declared = fields.get('CompressedDataSize')
     const end = declared === undefined ? bytes.length : dataStart + Number(declared)
-    if (end > bytes.length) throw new ImageError(file, `truncated file: compressed data needs ${end - dataStart} bytes, the file holds ${bytes.length - dataStart}`)
+    if (end > bytes.length)
+      throw new ImageError(
+        file,
+        `truncated file: compressed data needs ${end - dataStart} bytes, the file holds ${bytes.length - dataStart}`,
+      )
     try {
       // One output chunk of the expected size avoids zlib's concatenation copy (~2x faster);
       // the output limit stops a corrupt stream from inflating without bound.
       raw = inflateSync(bytes.subarray(dataStart, end), { chunkSize: Math.max(64, byteLength), maxOutputLength: byteLength + 1 })
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ImageError(file, `compressed data decompresses to more than the ${byteLength} bytes its header declares`)
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new ImageError(file, `compressed data decompresses to more than the ${byteLength} bytes its header declares`)
       throw new ImageError(file, `corrupt compressed data (${(err as Error).message})`)
     }
-    if (raw.length !== byteLength) throw new ImageError(file, `corrupt compressed data: ${raw.length} bytes after decompression, expected ${byteLength}`)
+    if (raw.length !== byteLength)
+      throw new ImageError(file, `corrupt compressed data: ${raw.length} bytes after decompression, expected ${byteLength}`)
   } else {
-    if (bytes.length - dataStart < byteLength) throw new ImageError(file, `truncated file: pixel data needs ${byteLength} bytes, the file holds ${bytes.length - dataStart}`)
+    if (bytes.length - dataStart < byteLength)
+      throw new ImageError(file, `truncated file: pixel data needs ${byteLength} bytes, the file holds ${bytes.length - dataStart}`)
     raw = bytes.subarray(dataStart, dataStart + byteLength)
   }
   // Typed views need aligned offsets; copy only when the buffer does not allow a view.
   const aligned = raw.byteOffset % ArrayType.BYTES_PER_ELEMENT === 0 ? raw : Buffer.from(raw)
-  const data: PixelArray = new ArrayType(aligned.buffer as ArrayBuffer, aligned.byteOffset, aligned.byteLength / ArrayType.BYTES_PER_ELEMENT)
+  const data: PixelArray = new ArrayType(
+    aligned.buffer as ArrayBuffer,
+    aligned.byteOffset,
+    aligned.byteLength / ArrayType.BYTES_PER_ELEMENT,
+  )
   return {
     size: [size[0], size[1], size[2]],
     spacing: [spacing[0], spacing[1], spacing[2]],

@@ -36,7 +36,10 @@ export async function readImage(file: string, limits: ImageLimits = {}): Promise
   if (header.data.encoding !== 'raw') await checkInflatedLength(header, file)
   const image = await readImageItk(file)
   if (image.size.some((v, i) => v !== header.size[i])) {
-    throw new ImageError(file, `cannot read image (it decodes to size ${image.size.join('x')}, its header declares ${header.size.join('x')})`)
+    throw new ImageError(
+      file,
+      `cannot read image (it decodes to size ${image.size.join('x')}, its header declares ${header.size.join('x')})`,
+    )
   }
   return image
 }
@@ -50,12 +53,19 @@ async function checkInflatedLength(header: ImageHeader, file: string): Promise<v
   const expected = data.skip + dataBytes
   let produced: number
   try {
-    ;({ produced } = await inflateBounded(data.file, { start: data.offset, length: data.declared ?? data.stored, encoding: data.encoding === 'zlib' ? 'zlib' : 'gzip', keep: 0, limit: expected }))
+    ;({ produced } = await inflateBounded(data.file, {
+      start: data.offset,
+      length: data.declared ?? data.stored,
+      encoding: data.encoding === 'zlib' ? 'zlib' : 'gzip',
+      keep: 0,
+      limit: expected,
+    }))
   } catch (err) {
     throw new ImageError(file, `corrupt compressed data (${(err as Error).message})`)
   }
   if (produced > expected) throw new ImageError(file, `compressed data decompresses to more than the ${expected} bytes its header declares`)
-  if (produced < expected) throw new ImageError(file, `corrupt compressed data: ${produced} bytes after decompression, expected ${expected}`)
+  if (produced < expected)
+    throw new ImageError(file, `corrupt compressed data: ${produced} bytes after decompression, expected ${expected}`)
 }
 
 /**
@@ -71,12 +81,17 @@ export async function readImageItk(file: string): Promise<Image3D> {
     img = await readImageNode(file)
   } catch (err) {
     // itk-wasm's messages carry the absolute path; the caller names the file already.
-    const message = ((err as Error).message || 'corrupt or unsupported file').split(file).join(basename(file)).split(dirname(file)).join('.')
+    const message = ((err as Error).message || 'corrupt or unsupported file')
+      .split(file)
+      .join(basename(file))
+      .split(dirname(file))
+      .join('.')
     throw new ImageError(file, `cannot read image (${message})`)
   }
   const dim = img.imageType.dimension
   if (dim !== 3) throw new ImageError(file, `expected a 3D image, got ${dim}D`)
-  if (img.imageType.components !== 1) throw new ImageError(file, `expected a scalar image, got ${img.imageType.components} components per pixel`)
+  if (img.imageType.components !== 1)
+    throw new ImageError(file, `expected a scalar image, got ${img.imageType.components} components per pixel`)
   const componentType = img.imageType.componentType as ComponentType
   if (!COMPONENT_TYPES.includes(componentType)) throw new ImageError(file, `unsupported pixel type ${img.imageType.componentType}`)
   if (!img.data) throw new ImageError(file, 'image has no pixel data')

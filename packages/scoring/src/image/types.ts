@@ -1,13 +1,5 @@
 /** Pixel buffers the project reads and writes (scalar images only). */
-export type PixelArray =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | Float32Array
-  | Float64Array
+export type PixelArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array
 
 export const COMPONENT_TYPES = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'] as const
 export type ComponentType = (typeof COMPONENT_TYPES)[number]

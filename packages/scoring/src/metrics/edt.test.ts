@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { squaredEdt } from './edt.ts'
 import { seededRandom } from '@spider-bench/random'
 
-function bruteForce(features: Uint8Array, size: readonly [number, number, number], spacing: readonly [number, number, number]): Float64Array {
+function bruteForce(
+  features: Uint8Array,
+  size: readonly [number, number, number],
+  spacing: readonly [number, number, number],
+): Float64Array {
   const [nx, ny, nz] = size
   const points: Array<[number, number, number]> = []
   for (let i = 0; i < features.length; i++) if (features[i]) points.push([i % nx, Math.floor(i / nx) % ny, Math.floor(i / (nx * ny))])

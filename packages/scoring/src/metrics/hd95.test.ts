@@ -5,7 +5,12 @@ import { hd95, percentile, setPercentile } from './hd95.ts'
 describe('percentile (numpy linear method)', () => {
   it('interpolates between closest ranks', () => {
     // numpy.percentile(range(1, 21), 95) == 19.05; numpy.percentile([0, 0, 1], 95) == 0.9
-    expect(percentile(Float64Array.from({ length: 20 }, (_, i) => 20 - i), 95)).toBeCloseTo(19.05, 12)
+    expect(
+      percentile(
+        Float64Array.from({ length: 20 }, (_, i) => 20 - i),
+        95,
+      ),
+    ).toBeCloseTo(19.05, 12)
     expect(percentile(new Float64Array([1, 0, 0]), 95)).toBeCloseTo(0.9, 15)
     expect(percentile(new Float64Array([2.5]), 95)).toBe(2.5)
     expect(percentile(new Float64Array([3, 1]), 0)).toBe(1)
@@ -29,7 +34,7 @@ describe('hd95', () => {
 describe('percentile on random data', () => {
   it('equals the sorted-array definition', () => {
     let seed = 1
-    const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647
     for (let trial = 0; trial < 200; trial++) {
       const n = 1 + Math.floor(next() * 300)
       // Few distinct values (like voxel distances) and many ties.
@@ -50,7 +55,7 @@ describe('percentile on random data', () => {
 describe('distance sets (table counts plus extra values)', () => {
   it('give the same percentiles as the expanded list', () => {
     let seed = 7
-    const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647
     for (let trial = 0; trial < 200; trial++) {
       const lengths = Float64Array.from({ length: 1 + Math.floor(next() * 20) }, (_, k) => k * 0.37)
       const counts = lengths.map(() => (next() < 0.4 ? 0 : Math.floor(next() * 6)))

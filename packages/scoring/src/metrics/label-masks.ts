@@ -83,7 +83,8 @@ export function labelMask(volume: IndexedLabels, label: number): LabelMask {
  * one mask at a time instead; this form serves tests as the straightforward reference.
  */
 export function labelMasks(stats: LabelStats, data?: LabelArray, size?: readonly [number, number, number]): Map<number, LabelMask> {
-  if (stats.runs === null && (data === undefined || size === undefined)) throw new Error('labelMasks: stats without runs need the voxels and size')
+  if (stats.runs === null && (data === undefined || size === undefined))
+    throw new Error('labelMasks: stats without runs need the voxels and size')
   const volume = indexLabels(data ?? new Uint8Array(0), size ?? [0, 0, 0], stats)
   return new Map(stats.labels.map((label) => [label, labelMask(volume, label)]))
 }

@@ -24,7 +24,15 @@ describe('labelStats', () => {
         if (!value) return
         const [x, y, z] = [i % size[0], Math.floor(i / size[0]) % size[1], Math.floor(i / (size[0] * size[1]))]
         const s = want.get(value) ?? [0, x, x, y, y, z, z]
-        want.set(value, [s[0] + 1, Math.min(s[1], x), Math.max(s[2], x), Math.min(s[3], y), Math.max(s[4], y), Math.min(s[5], z), Math.max(s[6], z)])
+        want.set(value, [
+          s[0] + 1,
+          Math.min(s[1], x),
+          Math.max(s[2], x),
+          Math.min(s[3], y),
+          Math.max(s[4], y),
+          Math.min(s[5], z),
+          Math.max(s[6], z),
+        ])
       })
       expect(stats.labels).toEqual([...want.keys()].sort((a, b) => a - b))
       for (const [label, [count, ...box]] of want) {

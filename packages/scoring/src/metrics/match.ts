@@ -36,7 +36,8 @@ export function matchLabels(truth: IndexedLabels, pred: IndexedLabels, counterBy
   for (let from = 0; from < tLabels.length; from += perPass) {
     const to = Math.min(tLabels.length, from + perPass)
     if (from > 0) counts.fill(0)
-    if (truth.stats.runs !== null && pred.stats.runs !== null) countRunOverlaps(truth.stats.runs, pred.stats.runs, truth.size, tIndex, pIndex, from, to, P, counts)
+    if (truth.stats.runs !== null && pred.stats.runs !== null)
+      countRunOverlaps(truth.stats.runs, pred.stats.runs, truth.size, tIndex, pIndex, from, to, P, counts)
     else countVoxelOverlaps(truth.data, pred.data, tIndex, pIndex, from, to, P, counts)
     for (let t = from; t < to; t++) {
       let best = -1

@@ -43,11 +43,20 @@ describe('nearestDistances', () => {
 
   it('falls back to the exact distance transform for far targets', () => {
     // One target voxel in a corner, every other voxel a source: most lie beyond the offset table.
-    for (const spacing of [[0.5, 0.5, 0.5], [3.3, 0.6, 0.6], [0.6, 0.6, 3.3]] as Size[]) {
+    for (const spacing of [
+      [0.5, 0.5, 0.5],
+      [3.3, 0.6, 0.6],
+      [0.6, 0.6, 3.3],
+    ] as Size[]) {
       const size: Size = [30, 40, 20]
       const target = new Uint8Array(30 * 40 * 20)
       target[5] = 1
-      check(target.map((t) => 1 - t), target, size, spacing)
+      check(
+        target.map((t) => 1 - t),
+        target,
+        size,
+        spacing,
+      )
     }
   })
 

@@ -9,7 +9,8 @@ type Size = [number, number, number]
 
 // Surface voxels of (data == label) in the whole volume, by the definition (26 neighbours, outside = background).
 function surfacePoints(data: Uint8Array, label: number, [nx, ny, nz]: Size): number[][] {
-  const at = (x: number, y: number, z: number) => x >= 0 && y >= 0 && z >= 0 && x < nx && y < ny && z < nz && data[(z * ny + y) * nx + x] === label
+  const at = (x: number, y: number, z: number) =>
+    x >= 0 && y >= 0 && z >= 0 && x < nx && y < ny && z < nz && data[(z * ny + y) * nx + x] === label
   const out: number[][] = []
   for (let z = 0; z < nz; z++)
     for (let y = 0; y < ny; y++)
@@ -23,7 +24,9 @@ function surfacePoints(data: Uint8Array, label: number, [nx, ny, nz]: Size): num
 }
 
 function directed(from: number[][], to: number[][], s: Size): number[] {
-  return from.map(([x, y, z]) => Math.min(...to.map(([a, b, c]) => Math.hypot((x - a) * s[0], (y - b) * s[1], (z - c) * s[2])))).sort((a, b) => a - b)
+  return from
+    .map(([x, y, z]) => Math.min(...to.map(([a, b, c]) => Math.hypot((x - a) * s[0], (y - b) * s[1], (z - c) * s[2]))))
+    .sort((a, b) => a - b)
 }
 
 describe('surfaceDistances', () => {

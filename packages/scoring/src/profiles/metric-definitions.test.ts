@@ -9,7 +9,9 @@ describe('metricDefinitions', () => {
       expect(defs.map((d) => [d.key, d.order])).toEqual(profileMetrics(profile).map((m) => [m.key, m.order]))
       for (const d of defs) {
         expect(d.description.length).toBeGreaterThan(20)
-        expect(d.unit).toBe(d.key.includes('ASD') || d.key.startsWith('HD95') ? 'mm' : d.key === 'FalsePositiveStructures' ? 'structures' : '')
+        expect(d.unit).toBe(
+          d.key.includes('ASD') || d.key.startsWith('HD95') ? 'mm' : d.key === 'FalsePositiveStructures' ? 'structures' : '',
+        )
       }
     }
   })

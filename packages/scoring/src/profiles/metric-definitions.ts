@@ -18,7 +18,11 @@ const DICE_OF_DETECTED = (cls: string): Text => ({
   unit: '',
   description: `Mean Dice overlap (2|G∩P| / (|G|+|P|), 0 to 1) of the detected ${cls} (Dice ≥ 0.1), each reference structure compared with the predicted label that overlaps it most.`,
 })
-const DETECTION = (cls: string): Text => ({ label: `Detection, ${cls}`, unit: '', description: `Share of the reference ${cls} detected (Dice ≥ 0.1), from 0 to 1.` })
+const DETECTION = (cls: string): Text => ({
+  label: `Detection, ${cls}`,
+  unit: '',
+  description: `Share of the reference ${cls} detected (Dice ≥ 0.1), from 0 to 1.`,
+})
 const ASD = (cls: string, which: string): Text => ({
   label: `ASD, ${cls}`,
   unit: 'mm',
@@ -34,10 +38,18 @@ const TEXTS: Record<string, Text> = {
   DiceVertebrae: DICE_OF_DETECTED('vertebrae'),
   DiceDiscs: DICE_OF_DETECTED('intervertebral discs'),
   DiceSpinalCanal: { label: 'Dice, spinal canal', unit: '', description: 'Dice overlap of the spinal canal (label 100), 0 to 1.' },
-  DiceOverall: { label: 'Dice, overall', unit: '', description: 'Mean Dice over every reference structure, unmatched ones counting 0, 0 to 1.' },
+  DiceOverall: {
+    label: 'Dice, overall',
+    unit: '',
+    description: 'Mean Dice over every reference structure, unmatched ones counting 0, 0 to 1.',
+  },
   DetectionVertebrae: DETECTION('vertebrae'),
   DetectionDiscs: DETECTION('intervertebral discs'),
-  DetectionSpinalCanal: { label: 'Detection, spinal canal', unit: '', description: '1 when the spinal canal is detected (Dice ≥ 0.1), else 0.' },
+  DetectionSpinalCanal: {
+    label: 'Detection, spinal canal',
+    unit: '',
+    description: '1 when the spinal canal is detected (Dice ≥ 0.1), else 0.',
+  },
   ASDVertebrae: ASD('vertebrae', 'the detected vertebrae'),
   ASDDiscs: ASD('discs', 'the detected intervertebral discs'),
   ASDSpinalCanal: ASD('spinal canal', 'the spinal canal when detected'),
@@ -51,16 +63,31 @@ const TEXTS: Record<string, Text> = {
     description: 'Number of predicted labels that match no reference structure.',
   },
   // spider-official: the official SPIDER scorer's keys and rules, defects included.
-  DiceScoreVertebrae: { ...DICE_OF_DETECTED('vertebrae'), description: `${DICE_OF_DETECTED('vertebrae').description} Official SPIDER scorer.` },
-  DiceScoreDiscs: { ...DICE_OF_DETECTED('intervertebral discs'), description: `${DICE_OF_DETECTED('intervertebral discs').description} Official SPIDER scorer.` },
-  DiceScoreSpinalCanal: { label: 'Dice, spinal canal', unit: '', description: 'Dice overlap of the spinal canal (label 100); 999 when the reference has no canal (official SPIDER scorer).' },
-  OveralDiceScore: { label: 'Dice, overall', unit: '', description: 'Mean Dice over every reference structure, unmatched ones counting 0 (official SPIDER scorer).' },
+  DiceScoreVertebrae: {
+    ...DICE_OF_DETECTED('vertebrae'),
+    description: `${DICE_OF_DETECTED('vertebrae').description} Official SPIDER scorer.`,
+  },
+  DiceScoreDiscs: {
+    ...DICE_OF_DETECTED('intervertebral discs'),
+    description: `${DICE_OF_DETECTED('intervertebral discs').description} Official SPIDER scorer.`,
+  },
+  DiceScoreSpinalCanal: {
+    label: 'Dice, spinal canal',
+    unit: '',
+    description: 'Dice overlap of the spinal canal (label 100); 999 when the reference has no canal (official SPIDER scorer).',
+  },
+  OveralDiceScore: {
+    label: 'Dice, overall',
+    unit: '',
+    description: 'Mean Dice over every reference structure, unmatched ones counting 0 (official SPIDER scorer).',
+  },
   DetectionRateVertebrae: DETECTION('vertebrae'),
   DetectionRateDiscs: DETECTION('intervertebral discs'),
   OveralASD: {
     label: 'ASD, overall',
     unit: 'mm',
-    description: 'Mean average symmetric surface distance over every reference structure; none when any is unmatched (official SPIDER scorer, its spacing order).',
+    description:
+      'Mean average symmetric surface distance over every reference structure; none when any is unmatched (official SPIDER scorer, its spacing order).',
   },
 }
 
@@ -69,7 +96,13 @@ export function metricDefinitions(profile: ProfileName): MetricDefinition[] {
   return profileMetrics(profile).map(({ key, order }) => {
     const text = TEXTS[key]
     if (!text) throw new Error(`metric "${key}" of profile "${profile}" has no definition`)
-    if (profile === 'spider-official' && key.startsWith('ASD')) return { key, order, ...text, description: `${text.description} Official SPIDER scorer: its spacing order, and none when any structure is unmatched.` }
+    if (profile === 'spider-official' && key.startsWith('ASD'))
+      return {
+        key,
+        order,
+        ...text,
+        description: `${text.description} Official SPIDER scorer: its spacing order, and none when any structure is unmatched.`,
+      }
     return { key, order, ...text }
   })
 }

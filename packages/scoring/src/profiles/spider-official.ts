@@ -14,7 +14,8 @@ export function officialMetrics(structures: readonly StructureResult[]): Record<
   const discs = structures.filter((s) => s.class === 'disc')
   const canal = structures.find((s) => s.class === 'canal')
   const detectedDice = (list: readonly StructureResult[]) => mean(list.filter((s) => s.detected).map((s) => s.dice))
-  const detectionRate = (list: readonly StructureResult[]) => (list.length === 0 ? null : list.filter((s) => s.detected).length / list.length)
+  const detectionRate = (list: readonly StructureResult[]) =>
+    list.length === 0 ? null : list.filter((s) => s.detected).length / list.length
   // np.mean over a list holding NaN (unmatched) is NaN; over an empty list too.
   const asdMean = (list: readonly StructureResult[]) => (list.some((s) => s.asd === null) ? null : mean(list.map((s) => s.asd as number)))
   return {

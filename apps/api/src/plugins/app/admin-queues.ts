@@ -45,7 +45,10 @@ export default fp(
     createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter })
     const sessions = new SessionSigner(app.config.sessionSecret, app.config.dashboardSessionSeconds)
 
-    const needsLogin = (why: string) => unauthorized(`${why}: log in at ${ADMIN_LOGIN_PATH} (a form; POST token=<admin token>), or send "Authorization: Bearer <admin token>"`)
+    const needsLogin = (why: string) =>
+      unauthorized(
+        `${why}: log in at ${ADMIN_LOGIN_PATH} (a form; POST token=<admin token>), or send "Authorization: Bearer <admin token>"`,
+      )
 
     // A session names an API token's row: it ends when the token is revoked or its user is no
     // longer an admin. A forged value counts as a failed authentication.
@@ -53,7 +56,11 @@ export default fp(
       const session = sessions.verify(value)
       if (!session.ok) {
         if (session.reason === 'expired') throw needsLogin('your dashboard session has expired')
-        refuseAuthentication(app, request, `the ${SESSION_COOKIE} cookie is not a valid dashboard session; log in again at ${ADMIN_LOGIN_PATH}`)
+        refuseAuthentication(
+          app,
+          request,
+          `the ${SESSION_COOKIE} cookie is not a valid dashboard session; log in again at ${ADMIN_LOGIN_PATH}`,
+        )
       }
       const row = await app.db.apiToken.findUnique({ where: { id: session.tokenId }, include: { user: true } })
       if (!row || row.revokedAt) throw needsLogin('the API token of this dashboard session was revoked')
@@ -62,7 +69,9 @@ export default fp(
 
     const guard = async (request: FastifyRequest) => {
       if (request.query && typeof request.query === 'object' && 'token' in request.query) {
-        throw badRequest(`tokens in URLs end up in browser history and proxy logs, so they are not accepted; log in at ${ADMIN_LOGIN_PATH} instead`)
+        throw badRequest(
+          `tokens in URLs end up in browser history and proxy logs, so they are not accepted; log in at ${ADMIN_LOGIN_PATH} instead`,
+        )
       }
       if (request.user) {
         if (request.user.role !== 'admin') throw forbidden(`the queue dashboard is for admins; you are ${request.user.role}`)
@@ -81,7 +90,13 @@ export default fp(
       if (err instanceof ApiError) return { status: err.statusCode, body: apiErrorBody(err) }
       const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
       if (status >= 500) app.log.error({ err }, 'queue dashboard request failed')
-      return { status, body: { error: status >= 500 ? { code: 'internal_error', message: 'internal server error' } : { code: 'bad_request', message: err.message } } }
+      return {
+        status,
+        body: {
+          error:
+            status >= 500 ? { code: 'internal_error', message: 'internal server error' } : { code: 'bad_request', message: err.message },
+        },
+      }
     }) as DashboardErrorHandler)
     await app.register(async (scope) => {
       scope.addHook('onError', async (_request, reply, err) => {
@@ -96,14 +111,19 @@ export default fp(
         done(null, Object.fromEntries(new URLSearchParams(body as string)))
       })
       const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
-      login.get(ADMIN_LOGIN_PATH, { schema: { hide: true } }, async (_request, reply) => noStore(reply).type('text/html; charset=utf-8').send(LOGIN_PAGE))
+      login.get(ADMIN_LOGIN_PATH, { schema: { hide: true } }, async (_request, reply) =>
+        noStore(reply).type('text/html; charset=utf-8').send(LOGIN_PAGE),
+      )
       login.post(ADMIN_LOGIN_PATH, { schema: { hide: true } }, async (request, reply) => {
         const body = request.body as { token?: unknown } | undefined
         const token = typeof body?.token === 'string' ? body.token.trim() : null
         const holder = await checkToken(app, request, token, 'send the admin token as the form field "token"')
         if (holder.user.role !== 'admin') throw forbidden(`the queue dashboard is for admins; you are ${holder.user.role}`)
         const secure = request.protocol === 'https' ? '; Secure' : ''
-        reply.header('set-cookie', `${SESSION_COOKIE}=${sessions.issue(holder.tokenId)}; Path=${ADMIN_QUEUES_PATH}; Max-Age=${sessions.ttlSeconds}; HttpOnly; SameSite=Strict${secure}`)
+        reply.header(
+          'set-cookie',
+          `${SESSION_COOKIE}=${sessions.issue(holder.tokenId)}; Path=${ADMIN_QUEUES_PATH}; Max-Age=${sessions.ttlSeconds}; HttpOnly; SameSite=Strict${secure}`,
+        )
         return noStore(reply).redirect(ADMIN_QUEUES_PATH, 303)
       })
       login.post(`${ADMIN_QUEUES_PATH}/logout`, { schema: { hide: true } }, async (_request, reply) => {

@@ -26,7 +26,12 @@ export interface TokenHolder {
  *
  * `token` null: the caller sent something that is not a token at all (`malformed` says what).
  */
-export async function checkToken(app: FastifyInstance, request: FastifyRequest, token: string | null, malformed = 'invalid API token'): Promise<TokenHolder> {
+export async function checkToken(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  token: string | null,
+  malformed = 'invalid API token',
+): Promise<TokenHolder> {
   const refuse = (message: string): never => refuseAuthentication(app, request, message)
   if (token === null) return refuse(malformed)
   if (!looksLikeToken(token)) return refuse('invalid API token')
@@ -45,7 +50,8 @@ export async function checkToken(app: FastifyInstance, request: FastifyRequest, 
 export function refuseAuthentication(app: FastifyInstance, request: FastifyRequest, message: string): never {
   const key = addressKey(request.ip)
   const blocked = app.authFailures.blockedFor(key)
-  if (blocked > 0) throw tooManyRequests(`too many failed authentications from ${request.ip}; retry in ${Math.ceil(blocked / 1000)} s`, blocked / 1000)
+  if (blocked > 0)
+    throw tooManyRequests(`too many failed authentications from ${request.ip}; retry in ${Math.ceil(blocked / 1000)} s`, blocked / 1000)
   app.authFailures.fail(key)
   throw unauthorized(message)
 }
@@ -66,7 +72,11 @@ async function sessionUser(app: FastifyInstance, request: FastifyRequest, reply:
   if (!session.ok) {
     clearSessionCookie(request, reply)
     if (session.reason === 'expired') return null
-    return refuseAuthentication(app, request, `the ${WEB_SESSION_COOKIE} cookie is not a valid session (altered, or signed before the server restarted without SESSION_SECRET); sign in again`)
+    return refuseAuthentication(
+      app,
+      request,
+      `the ${WEB_SESSION_COOKIE} cookie is not a valid session (altered, or signed before the server restarted without SESSION_SECRET); sign in again`,
+    )
   }
   const row = await app.db.apiToken.findUnique({ where: { id: session.tokenId }, include: { user: true } })
   if (!row || row.revokedAt || !isRole(row.user.role)) {
@@ -104,13 +114,20 @@ export default fp(
         if (cookie === null) return
         request.user = await sessionUser(app, request, reply, cookie)
         if (request.user && !SAFE_METHODS.has(request.method) && !fromOwnPage(request)) {
-          throw forbidden(`cross-site request refused: a change authenticated by the ${WEB_SESSION_COOKIE} cookie must come from this site's pages (Origin header ${request.headers.origin === undefined ? 'missing' : `"${String(request.headers.origin)}"`}); API clients send "Authorization: Bearer <token>"`)
+          throw forbidden(
+            `cross-site request refused: a change authenticated by the ${WEB_SESSION_COOKIE} cookie must come from this site's pages (Origin header ${request.headers.origin === undefined ? 'missing' : `"${String(request.headers.origin)}"`}); API clients send "Authorization: Bearer <token>"`,
+          )
         }
         return
       }
       const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null
       const metricsToken = app.config.metricsToken
-      if (token !== null && metricsToken !== null && request.routeOptions.config?.metricsToken === true && sameSecret(token, metricsToken)) {
+      if (
+        token !== null &&
+        metricsToken !== null &&
+        request.routeOptions.config?.metricsToken === true &&
+        sameSecret(token, metricsToken)
+      ) {
         request.metricsScraper = true
         return
       }

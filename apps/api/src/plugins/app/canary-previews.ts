@@ -42,7 +42,7 @@ export default fp(
             png = outlinePreviewPng(image, reference, prediction)
           } catch (err) {
             app.log.warn({ err }, 'canary preview failed')
-            throw new ApiError(422, 'invalid_input', 'the predicted mask does not lie on the case\'s voxel grid; no picture can be drawn')
+            throw new ApiError(422, 'invalid_input', "the predicted mask does not lie on the case's voxel grid; no picture can be drawn")
           }
           await app.storage.put(c.previewKey, png)
           return png

@@ -141,7 +141,8 @@ export default fp(
           queries++
           const states = await submissionProgressMany(app.db, batch)
           // Queue position, estimated start and waiting reason (one shared snapshot of the queues).
-          for (const [id, state] of states) states.set(id, { ...state, ...(await app.queueState.ofSubmission(id).catch(() => NO_QUEUE_STATE)) })
+          for (const [id, state] of states)
+            states.set(id, { ...state, ...(await app.queueState.ofSubmission(id).catch(() => NO_QUEUE_STATE)) })
           for (const id of batch) deliver(id, states.get(id) ?? null)
         }
         failures = 0
@@ -149,7 +150,8 @@ export default fp(
         failures++
         app.log.warn({ err, failures }, 'submission event streams: polling the database failed')
         if (failures >= MAX_FAILURES) {
-          for (const w of [...watched.values()]) for (const s of [...w.streams]) finish(s, 'error', { message: 'the status stream failed; reconnect to resume' })
+          for (const w of [...watched.values()])
+            for (const s of [...w.streams]) finish(s, 'error', { message: 'the status stream failed; reconnect to resume' })
           failures = 0
         }
       } finally {
@@ -168,11 +170,17 @@ export default fp(
     function open(userId: string, submissionId: string, sink: EventSink): () => void {
       if (closing) throw new ApiError(503, 'unavailable', 'the server is shutting down; reconnect shortly')
       if (streams >= maxEventStreams) {
-        throw tooManyRequests(`the server has ${maxEventStreams} event streams open (MAX_EVENT_STREAMS); retry later or poll GET /api/v1/submissions/${submissionId}`, 10)
+        throw tooManyRequests(
+          `the server has ${maxEventStreams} event streams open (MAX_EVENT_STREAMS); retry later or poll GET /api/v1/submissions/${submissionId}`,
+          10,
+        )
       }
       const mine = perUser.get(userId) ?? 0
       if (mine >= maxEventStreamsPerUser) {
-        throw tooManyRequests(`you have ${mine} event streams open, the most allowed (MAX_EVENT_STREAMS_PER_USER=${maxEventStreamsPerUser}); close one before opening another`, 5)
+        throw tooManyRequests(
+          `you have ${mine} event streams open, the most allowed (MAX_EVENT_STREAMS_PER_USER=${maxEventStreamsPerUser}); close one before opening another`,
+          5,
+        )
       }
       const stream: Stream = { userId, submissionId, sink, sent: '', lastWrite: Date.now(), closed: false }
       streams++

@@ -59,12 +59,15 @@ export default fp(
     subscriber.on('error', (err) => app.log.warn({ err }, 'leaderboard announcements: redis connection error'))
     subscriber.on('message', (_channel: string, message: string) => (message === VISIBILITY_CHANGED ? dropAll() : dropLatest()))
     // Subscribing waits in the offline queue while Redis is down; the TTL covers that time.
-    subscriber.subscribe(channel).catch((err: unknown) => app.log.warn({ err }, 'leaderboard announcements unavailable; boards expire by TTL'))
+    subscriber
+      .subscribe(channel)
+      .catch((err: unknown) => app.log.warn({ err }, 'leaderboard announcements unavailable; boards expire by TTL'))
     app.addHook('onClose', async () => {
       subscriber.disconnect()
     })
 
-    const read = (challenge: string, phase: string, at: Date | null) => getLeaderboard(app.db, challenge, phase, at, app.config.minAggregateSeries)
+    const read = (challenge: string, phase: string, at: Date | null) =>
+      getLeaderboard(app.db, challenge, phase, at, app.config.minAggregateSeries)
     app.decorate('leaderboardCache', {
       board(challenge, phase, at) {
         const cacheable = at === null || at.getTime() < Date.now() - SETTLED_MS
@@ -95,7 +98,9 @@ export default fp(
       },
       async visibilityChanged() {
         dropAll()
-        await app.redis.publish(channel, VISIBILITY_CHANGED).catch((err: unknown) => app.log.warn({ err }, 'could not announce the visibility change'))
+        await app.redis
+          .publish(channel, VISIBILITY_CHANGED)
+          .catch((err: unknown) => app.log.warn({ err }, 'could not announce the visibility change'))
       },
     } satisfies LeaderboardCache)
   },

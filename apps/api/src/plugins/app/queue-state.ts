@@ -165,10 +165,26 @@ export default fp(
       ) as Record<QueueKey, JobTiming[]>
       const rows = await app.db.evaluation.findMany({
         where: { status: statusIn(ACTIVE_STATUSES) },
-        select: { id: true, submissionId: true, createdAt: true, status: true, progressDone: true, progressTotal: true, submission: { select: { kind: true } } },
+        select: {
+          id: true,
+          submissionId: true,
+          createdAt: true,
+          status: true,
+          progressDone: true,
+          progressTotal: true,
+          submission: { select: { kind: true } },
+        },
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       })
-      const evaluations = rows.map((r) => ({ id: r.id, submissionId: r.submissionId, createdAt: r.createdAt, status: r.status, kind: r.submission.kind, progressDone: r.progressDone, progressTotal: r.progressTotal }))
+      const evaluations = rows.map((r) => ({
+        id: r.id,
+        submissionId: r.submissionId,
+        createdAt: r.createdAt,
+        status: r.status,
+        kind: r.submission.kind,
+        progressDone: r.progressDone,
+        progressTotal: r.progressTotal,
+      }))
       const bySubmission = new Map(evaluations.map((e) => [e.submissionId, e]))
       const stalled = await app.db.evaluation.findMany({
         where: { submissionId: { in: [...bySubmission.keys()] }, errorKind: 'stalled' },
@@ -190,8 +206,10 @@ export default fp(
     }
 
     function waitingReason(s: Snapshot, kind: string): string | null {
-      if (s.workers.evaluation.length === 0) return 'no worker is connected: evaluations start once a worker ("spider-bench serve" or "spider-bench worker") connects'
-      if (kind === 'algorithm' && s.workers.inference.length === 0) return 'no inference worker is connected: algorithms run once one connects ("spider-bench serve" without --no-inference, or "spider-bench worker --inference")'
+      if (s.workers.evaluation.length === 0)
+        return 'no worker is connected: evaluations start once a worker ("spider-bench serve" or "spider-bench worker") connects'
+      if (kind === 'algorithm' && s.workers.inference.length === 0)
+        return 'no inference worker is connected: algorithms run once one connects ("spider-bench serve" without --no-inference, or "spider-bench worker --inference")'
       if (s.workers.scoreSeries.length === 0) return 'no scoring worker is connected: series are scored once one connects'
       return null
     }
@@ -202,9 +220,15 @@ export default fp(
       if (!mine) return NO_QUEUE_STATE
       const notice = s.notices.get(submissionId) ?? null
       const waiting = waitingReason(s, mine.kind)
-      if (mine.progressDone > 0 || s.running.has(mine.id)) return { queuePosition: null, estimatedStartAt: null, waitingReason: waiting, notice }
+      if (mine.progressDone > 0 || s.running.has(mine.id))
+        return { queuePosition: null, estimatedStartAt: null, waitingReason: waiting, notice }
       // FIFO queues: every unfinished evaluation of the same kind created before this one is ahead.
-      const ahead = s.evaluations.filter((e) => e.kind === mine.kind && e.id !== mine.id && (e.createdAt < mine.createdAt || (e.createdAt.getTime() === mine.createdAt.getTime() && e.id < mine.id)))
+      const ahead = s.evaluations.filter(
+        (e) =>
+          e.kind === mine.kind &&
+          e.id !== mine.id &&
+          (e.createdAt < mine.createdAt || (e.createdAt.getTime() === mine.createdAt.getTime() && e.id < mine.id)),
+      )
       const bottleneck: QueueKey = mine.kind === 'algorithm' ? 'inference' : 'scoreSeries'
       const slots = s.workers[bottleneck].reduce((n, w) => n + w.concurrency, 0)
       const perSeries = median(s.timings[bottleneck].map((t) => t.runMs))
@@ -212,14 +236,17 @@ export default fp(
       if (!waiting && slots > 0) {
         const series = ahead.reduce((n, e) => n + Math.max(0, e.progressTotal - e.progressDone), 0)
         // Rounded up to the minute: a rough figure that does not change on every poll.
-        if (series === 0 || perSeries !== null) estimatedStartAt = new Date(Math.ceil((s.at + (series * (perSeries ?? 0)) / slots) / 60_000) * 60_000).toISOString()
+        if (series === 0 || perSeries !== null)
+          estimatedStartAt = new Date(Math.ceil((s.at + (series * (perSeries ?? 0)) / slots) / 60_000) * 60_000).toISOString()
       }
       return { queuePosition: ahead.length + 1, estimatedStartAt, waitingReason: waiting, notice }
     }
 
     async function status(): Promise<StatusDocument> {
       const s = await snapshot()
-      const counts = await Promise.all(keys.map((k) => queues[k].getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'waiting-children')))
+      const counts = await Promise.all(
+        keys.map((k) => queues[k].getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'waiting-children')),
+      )
       const queueDocs = Object.fromEntries(
         keys.map((k, i) => {
           const c = counts[i]
@@ -241,7 +268,10 @@ export default fp(
       return {
         queues: queueDocs,
         workers: { scoring: role(s.workers.scoreSeries), inference: role(s.workers.inference) },
-        evaluations: { queued: s.evaluations.filter((e) => e.status === STATUS.queued).length, running: s.evaluations.filter((e) => e.status === STATUS.running).length },
+        evaluations: {
+          queued: s.evaluations.filter((e) => e.status === STATUS.queued).length,
+          running: s.evaluations.filter((e) => e.status === STATUS.running).length,
+        },
         generatedAt: new Date(s.at).toISOString(),
       }
     }
@@ -262,7 +292,11 @@ export default fp(
 
 /** The watchdog's notice for a submission (any status), or null when no run of it stalled. */
 export async function stalledNoticeOf(db: FastifyInstance['db'], submissionId: string): Promise<string | null> {
-  const stalled = await db.evaluation.findFirst({ where: { submissionId, errorKind: 'stalled' }, orderBy: { createdAt: 'desc' }, select: { finishedAt: true } })
+  const stalled = await db.evaluation.findFirst({
+    where: { submissionId, errorKind: 'stalled' },
+    orderBy: { createdAt: 'desc' },
+    select: { finishedAt: true },
+  })
   return stalled ? stalledNotice(stalled.finishedAt) : null
 }
 

@@ -63,7 +63,8 @@ export default fp(
           shared = (await app.redis.set(redisKey(key), token, 'PX', SLOT_TTL_MS, 'NX')) === 'OK'
           if (!shared) {
             const holder = await app.redis.get(redisKey(key))
-            if (holder !== null && isDeadLocalProcess(holder.split('/')[0])) shared = (await app.redis.eval(TAKE_OVER, 1, redisKey(key), holder, token, SLOT_TTL_MS)) === 'OK'
+            if (holder !== null && isDeadLocalProcess(holder.split('/')[0]))
+              shared = (await app.redis.eval(TAKE_OVER, 1, redisKey(key), holder, token, SLOT_TTL_MS)) === 'OK'
           }
           if (!shared) {
             local.delete(key)
@@ -94,7 +95,10 @@ export default fp(
           released = true
           if (refresh) clearInterval(refresh)
           local.delete(key)
-          if (shared) await app.redis.eval(RELEASE, 1, redisKey(key), token).catch((err: unknown) => app.log.warn({ err, key }, 'upload slot: could not release the Redis key; it expires by itself'))
+          if (shared)
+            await app.redis
+              .eval(RELEASE, 1, redisKey(key), token)
+              .catch((err: unknown) => app.log.warn({ err, key }, 'upload slot: could not release the Redis key; it expires by itself'))
         },
       }
     }
@@ -107,7 +111,8 @@ export default fp(
         app.log.warn({ err }, 'could not remove the files of interrupted uploads')
         return []
       })
-      if (removed.length > 0) app.log.warn({ folders: removed }, `removed the received files of ${removed.length} API process(es) that stopped during an upload`)
+      if (removed.length > 0)
+        app.log.warn({ folders: removed }, `removed the received files of ${removed.length} API process(es) that stopped during an upload`)
     })
   },
   { name: 'upload-slots', dependencies: ['config', 'queue'] },

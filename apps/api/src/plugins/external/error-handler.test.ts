@@ -12,7 +12,11 @@ app.get('/boom', async () => {
 app.get('/api-error', async () => {
   throw new ApiError(429, 'too_many_requests', 'slow down', { nextAllowedAt: 'later' }, { 'retry-after': '5' })
 })
-app.post('/validated', { schema: { body: { type: 'object', required: ['slug'], properties: { slug: { type: 'string' } } } } }, async () => 'ok')
+app.post(
+  '/validated',
+  { schema: { body: { type: 'object', required: ['slug'], properties: { slug: { type: 'string' } } } } },
+  async () => 'ok',
+)
 // What TypeBox writes for a union of literals, an enum and a nullable object.
 app.post(
   '/choices',
@@ -21,7 +25,15 @@ app.post(
       body: {
         type: 'object',
         properties: {
-          kinds: { type: 'array', items: { anyOf: [{ const: 'predictions', type: 'string' }, { const: 'algorithm', type: 'string' }] } },
+          kinds: {
+            type: 'array',
+            items: {
+              anyOf: [
+                { const: 'predictions', type: 'string' },
+                { const: 'algorithm', type: 'string' },
+              ],
+            },
+          },
           role: { type: 'string', enum: ['admin', 'organiser', 'participant'] },
           limit: { anyOf: [{ type: 'object' }, { type: 'null' }] },
         },
@@ -87,8 +99,15 @@ describe('error handler', () => {
   })
 
   it('answers unknown routes and malformed JSON in the same shape', async () => {
-    expect((await app.inject({ method: 'GET', url: '/nope?x=1' })).json()).toEqual({ error: { code: 'not_found', message: 'no route GET /nope' } })
-    const bad = await app.inject({ method: 'POST', url: '/validated', headers: { 'content-type': 'application/json' }, payload: '{"slug":' })
+    expect((await app.inject({ method: 'GET', url: '/nope?x=1' })).json()).toEqual({
+      error: { code: 'not_found', message: 'no route GET /nope' },
+    })
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/validated',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"slug":',
+    })
     expect(bad.statusCode).toBe(400)
     expect((bad.json() as { error: { code: string } }).error.code).toBe('bad_request')
   })

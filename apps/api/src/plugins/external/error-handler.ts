@@ -31,7 +31,11 @@ export default fp(
         // Each field named once, with its allowed values (not ajv's "must be equal to constant, ...").
         const messages = validationMessages(err.validationContext, err.validation)
         return reply.status(400).send({
-          error: { code: 'bad_request', message: `invalid request: ${messages.join('; ')}`, details: err.validation.map((v) => ({ path: v.instancePath, message: v.message })) },
+          error: {
+            code: 'bad_request',
+            message: `invalid request: ${messages.join('; ')}`,
+            details: err.validation.map((v) => ({ path: v.instancePath, message: v.message })),
+          },
         })
       }
       // The database restarting or unreachable: the same request works again shortly.
@@ -49,7 +53,8 @@ export default fp(
         request.log.error({ err, request: { method: request.method, url: redactUrl(request.url) } }, 'request failed')
         return reply.status(500).send({ error: { code: 'internal_error', message: 'internal server error' } })
       }
-      const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 404 ? 'not_found' : 'bad_request'
+      const code =
+        status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 404 ? 'not_found' : 'bad_request'
       return reply.status(status).send({ error: { code, message: err.message } })
     })
     app.setNotFoundHandler((request, reply) => {

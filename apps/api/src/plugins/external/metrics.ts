@@ -98,9 +98,7 @@ export default fp(
           take: 1000,
           select: { startedAt: true, finishedAt: true },
         })
-        const seconds = rows
-          .map((r) => ((r.finishedAt as Date).getTime() - (r.startedAt as Date).getTime()) / 1000)
-          .sort((a, b) => a - b)
+        const seconds = rows.map((r) => ((r.finishedAt as Date).getTime() - (r.startedAt as Date).getTime()) / 1000).sort((a, b) => a - b)
         if (seconds.length === 0) return
         for (const q of QUANTILES) this.set({ quantile: String(q) }, quantile(seconds, q))
       },
@@ -110,7 +108,8 @@ export default fp(
     app.get('/metrics', { schema: { hide: true }, config: { metricsToken: true } }, async (request, reply) => {
       if (!request.metricsScraper) {
         if (!request.user) throw unauthorized('/metrics needs "Authorization: Bearer <token>" with an admin API token or METRICS_TOKEN')
-        if (request.user.role !== 'admin') throw forbidden(`/metrics is for admins and the METRICS_TOKEN scraper; you are ${request.user.role}`)
+        if (request.user.role !== 'admin')
+          throw forbidden(`/metrics is for admins and the METRICS_TOKEN scraper; you are ${request.user.role}`)
       }
       reply.header('content-type', register.contentType)
       return register.metrics()

@@ -31,7 +31,11 @@ export default fp(
       if (!hasBody(request.headers) || request.headers['content-type']?.toLowerCase().startsWith('multipart/')) return payload
       const guarded = new PassThrough()
       const timer = setTimeout(() => {
-        guarded.destroy(new ApiError(408, 'request_timeout', `the request body did not arrive within REQUEST_TIMEOUT_SECONDS (${seconds} s)`, undefined, { connection: 'close' }))
+        guarded.destroy(
+          new ApiError(408, 'request_timeout', `the request body did not arrive within REQUEST_TIMEOUT_SECONDS (${seconds} s)`, undefined, {
+            connection: 'close',
+          }),
+        )
       }, seconds * 1000)
       guarded.on('close', () => clearTimeout(timer))
       guarded.on('end', () => clearTimeout(timer))

@@ -8,7 +8,16 @@ import { mhaBytes } from '../../../testing/images.ts'
 const model = encodeConvNet({
   name: 'tiny',
   inChannels: 1,
-  layers: [{ weights: Float32Array.from([0.1, -0.2, 0.3, 0.05]), bias: Float32Array.from([0, 0.1, 0.2, 0.3]), inChannels: 1, outChannels: 4, kernel: [1, 1, 1], activation: 'none' }],
+  layers: [
+    {
+      weights: Float32Array.from([0.1, -0.2, 0.3, 0.05]),
+      bias: Float32Array.from([0, 0.1, 0.2, 0.3]),
+      inChannels: 1,
+      outChannels: 4,
+      kernel: [1, 1, 1],
+      activation: 'none',
+    },
+  ],
   softmax: true,
 })
 const config = {
@@ -31,7 +40,10 @@ describe('algorithm submissions (postgres)', () => {
     const org = (await h.user('org', 'organiser')).token
     participant = (await h.user('p', 'participant')).token
     expect((await api.json(org, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Spine' })).status).toBe(201)
-    expect((await api.json(org, 'POST', '/api/v1/challenges/spine/phases', { ...PHASE_BODY, submissionKinds: ['predictions', 'algorithm'] })).status).toBe(201)
+    expect(
+      (await api.json(org, 'POST', '/api/v1/challenges/spine/phases', { ...PHASE_BODY, submissionKinds: ['predictions', 'algorithm'] }))
+        .status,
+    ).toBe(201)
     const set = await api.archive([
       { name: 'images/1_t1.mha', data: await mhaBytes('image') },
       { name: 'masks/1_t1.mha', data: await mhaBytes('mask') },
@@ -43,12 +55,22 @@ describe('algorithm submissions (postgres)', () => {
   })
 
   it('refuses an invalid model or config with 422 naming the problem, storing nothing', async () => {
-    const badJson = await api.multipart(participant, 'POST', url, { kind: 'algorithm', model: new Blob([Buffer.from(model)]), config: new Blob(['{not json']) })
+    const badJson = await api.multipart(participant, 'POST', url, {
+      kind: 'algorithm',
+      model: new Blob([Buffer.from(model)]),
+      config: new Blob(['{not json']),
+    })
     expect(badJson.status).toBe(422)
     expect(((await badJson.json()) as { error: { message: string } }).error.message).toMatch(/^config: config is not valid JSON \(/)
-    const badModel = await api.multipart(participant, 'POST', url, { kind: 'algorithm', model: new Blob(['not a model']), config: new Blob([JSON.stringify(config)]) })
+    const badModel = await api.multipart(participant, 'POST', url, {
+      kind: 'algorithm',
+      model: new Blob(['not a model']),
+      config: new Blob([JSON.stringify(config)]),
+    })
     expect(badModel.status).toBe(422)
-    expect(((await badModel.json()) as { error: { message: string } }).error.message).toBe('model: not a valid ONNX model (malformed protobuf: field 13 at byte 0 has wire type 6, which ONNX does not use)')
+    expect(((await badModel.json()) as { error: { message: string } }).error.message).toBe(
+      'model: not a valid ONNX model (malformed protobuf: field 13 at byte 0 has wire type 6, which ONNX does not use)',
+    )
     const missing = await api.multipart(participant, 'POST', url, { kind: 'algorithm', config: new Blob([JSON.stringify(config)]) })
     expect(missing.status).toBe(400)
     expect(((await missing.json()) as { error: { message: string } }).error.message).toBe('missing file field model (the ONNX file)')
@@ -57,7 +79,11 @@ describe('algorithm submissions (postgres)', () => {
   })
 
   it('accepts a valid model and config (202), stores both and queues the evaluation', async () => {
-    const res = await api.multipart(participant, 'POST', url, { kind: 'algorithm', model: new Blob([Buffer.from(model)]), config: new Blob([JSON.stringify(config)]) })
+    const res = await api.multipart(participant, 'POST', url, {
+      kind: 'algorithm',
+      model: new Blob([Buffer.from(model)]),
+      config: new Blob([JSON.stringify(config)]),
+    })
     expect(res.status).toBe(202)
     const { id } = (await res.json()) as { id: string }
     const sub = await h.db.prisma.submission.findUniqueOrThrow({ where: { id }, include: { evaluations: true } })
@@ -88,9 +114,16 @@ describe('algorithm submissions (postgres)', () => {
     expect(await uploaded.json()).toEqual({ version: 1, count: 1, series: [{ name: 'sanity_t2', sequence: 't2' }] })
     // The hidden test set keeps its own version numbering.
     const sets = await h.db.prisma.testSetVersion.findMany({ orderBy: { createdAt: 'asc' }, select: { version: true, public: true } })
-    expect(sets).toEqual([{ version: 1, public: false }, { version: 1, public: true }])
+    expect(sets).toEqual([
+      { version: 1, public: false },
+      { version: 1, public: true },
+    ])
 
-    const res = await api.multipart(participant, 'POST', url, { kind: 'algorithm', model: new Blob([Buffer.from(model)]), config: new Blob([JSON.stringify(config)]) })
+    const res = await api.multipart(participant, 'POST', url, {
+      kind: 'algorithm',
+      model: new Blob([Buffer.from(model)]),
+      config: new Blob([JSON.stringify(config)]),
+    })
     expect(res.status).toBe(202)
     const { id } = (await res.json()) as { id: string }
     const sub = await h.db.prisma.submission.findUniqueOrThrow({ where: { id }, include: { evaluations: { include: { testSet: true } } } })

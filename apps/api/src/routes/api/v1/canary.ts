@@ -42,7 +42,8 @@ const canary: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['submissions'],
-        description: 'PNG: the mid-sagittal slice of a public sanity case with the reference (green) and the model\'s prediction (magenta) outlined.',
+        description:
+          "PNG: the mid-sagittal slice of a public sanity case with the reference (green) and the model's prediction (magenta) outlined.",
         params: Type.Object({ id: SubmissionParams.properties.id, series: Type.String({ minLength: 1, maxLength: 200 }) }),
         response: { 200: Type.Unknown({ description: 'image/png' }), ...errorResponses(401, 403, 404, 422, 429) },
       },

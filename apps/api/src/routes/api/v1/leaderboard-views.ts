@@ -16,7 +16,9 @@ const LeaderboardAggregatesSchema = Type.Object({
   computedAt: Nullable(Type.String({ format: 'date-time' })),
   sequence: Nullable(Type.String()),
   sequences: Type.Array(Type.String()),
-  tiedForFirst: Type.Array(Type.String(), { description: 'submission ids not significantly worse than the leader(s) on the primary metric (the stability figures\' tiedForFirst)' }),
+  tiedForFirst: Type.Array(Type.String(), {
+    description: "submission ids not significantly worse than the leader(s) on the primary metric (the stability figures' tiedForFirst)",
+  }),
   alpha: Nullable(Type.Number({ description: 'significance level of those tests; null without stability figures' })),
   columns: Type.Array(LeaderboardColumnSchema),
   rows: Type.Array(
@@ -40,7 +42,9 @@ const LeaderboardHistorySchema = Type.Object({
     Type.Object({
       version: Type.Integer(),
       computedAt: Type.String({ format: 'date-time' }),
-      leaders: Type.Array(Type.Object({ rank: Type.Integer(), participant: Type.String(), submissionId: Type.String(), value: Nullable(Type.Number()) })),
+      leaders: Type.Array(
+        Type.Object({ rank: Type.Integer(), participant: Type.String(), submissionId: Type.String(), value: Nullable(Type.Number()) }),
+      ),
     }),
   ),
 })
@@ -61,7 +65,14 @@ const leaderboardViews: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      getLeaderboardAggregates(app.db, request.params.challenge, request.params.phase, parseAt(request.query.at), request.query.sequence ?? null, app.config.minAggregateSeries),
+      getLeaderboardAggregates(
+        app.db,
+        request.params.challenge,
+        request.params.phase,
+        parseAt(request.query.at),
+        request.query.sequence ?? null,
+        app.config.minAggregateSeries,
+      ),
   )
 
   app.get(
@@ -72,12 +83,22 @@ const leaderboardViews: FastifyPluginAsyncTypebox = async (app) => {
         security: [],
         description: 'The leaders (rank, participant, primary metric) of the newest `limit` snapshots (default 100), oldest first.',
         params: PhaseParams,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), leaders: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })) }),
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          leaders: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+        }),
         response: { 200: LeaderboardHistorySchema, ...errorResponses(400, 404) },
       },
     },
     async (request) =>
-      getLeaderboardHistory(app.db, request.params.challenge, request.params.phase, request.query.limit ?? 100, request.query.leaders ?? 5, app.config.minAggregateSeries),
+      getLeaderboardHistory(
+        app.db,
+        request.params.challenge,
+        request.params.phase,
+        request.query.limit ?? 100,
+        request.query.leaders ?? 5,
+        app.config.minAggregateSeries,
+      ),
   )
 }
 export default leaderboardViews

@@ -1,7 +1,13 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '../../../schemas/common.ts'
 import { PhaseParams } from '../../../schemas/challenge.ts'
-import { LeaderboardQuery, LeaderboardSchema, LeaderboardStabilitySchema, type LeaderboardStabilityView, type LeaderboardView } from '../../../schemas/leaderboard.ts'
+import {
+  LeaderboardQuery,
+  LeaderboardSchema,
+  LeaderboardStabilitySchema,
+  type LeaderboardStabilityView,
+  type LeaderboardView,
+} from '../../../schemas/leaderboard.ts'
 import { getLeaderboardStability, parseAt } from '../../../services/leaderboards.ts'
 
 /** Fastify sends a string payload as is (no second serialization); the type provider cannot say so. */
@@ -12,7 +18,15 @@ const leaderboards: FastifyPluginAsyncTypebox = async (app) => {
   // Served from the leaderboard cache (plugins/app/leaderboard-cache.ts).
   app.get(
     '/challenges/:challenge/phases/:phase/leaderboard',
-    { schema: { tags: ['leaderboards'], security: [], params: PhaseParams, querystring: LeaderboardQuery, response: { 200: LeaderboardSchema, ...errorResponses(400, 404) } } },
+    {
+      schema: {
+        tags: ['leaderboards'],
+        security: [],
+        params: PhaseParams,
+        querystring: LeaderboardQuery,
+        response: { 200: LeaderboardSchema, ...errorResponses(400, 404) },
+      },
+    },
     async (request, reply) => {
       const { challenge, phase } = request.params
       const board = app.leaderboardCache.board(challenge, phase, parseAt(request.query.at))

@@ -26,7 +26,10 @@ describe('quota and the phase document (postgres)', () => {
   const base = '/api/v1/challenges/spine/phases'
 
   beforeAll(async () => {
-    h = await startHarness('postgres', { maxUploadBytes: 123_456_789, inference: { timeLimitMs: 90_000, memoryLimitMb: 2048, providers: ['cuda', 'cpu'] } })
+    h = await startHarness('postgres', {
+      maxUploadBytes: 123_456_789,
+      inference: { timeLimitMs: 90_000, memoryLimitMb: 2048, providers: ['cuda', 'cpu'] },
+    })
     api = apiClient(h.url, h.dataDir)
     organiser = (await h.user('org', 'organiser')).token
     alice = (await h.user('alice', 'participant')).token
@@ -56,24 +59,43 @@ describe('quota and the phase document (postgres)', () => {
     const res = await api.json(token, 'GET', `${base}/${phase}/quota`)
     return { status: res.status, body: (await res.json()) as Quota }
   }
-  const submit = async (entries = [{ name: '1_t1.mha', data: mask }, { name: '2_t2.mha', data: mask }]) =>
-    api.multipart(alice, 'POST', `${base}/limited/submissions`, { kind: 'predictions', predictions: await api.archive(entries) })
+  const submit = async (
+    entries = [
+      { name: '1_t1.mha', data: mask },
+      { name: '2_t2.mha', data: mask },
+    ],
+  ) => api.multipart(alice, 'POST', `${base}/limited/submissions`, { kind: 'predictions', predictions: await api.archive(entries) })
 
   it('counts accepted submissions only, names the active one, and gives the next allowed time once the limit is reached', async () => {
-    expect(await quota(alice, 'limited')).toEqual({ status: 200, body: { limit: { count: 2, periodHours: 24 }, used: 0, remaining: 2, nextAt: null, activeSubmissionId: null } })
+    expect(await quota(alice, 'limited')).toEqual({
+      status: 200,
+      body: { limit: { count: 2, periodHours: 24 }, used: 0, remaining: 2, nextAt: null, activeSubmissionId: null },
+    })
     // A rejected upload (a series missing) is not counted.
     expect((await submit([{ name: '1_t1.mha', data: mask }])).status).toBe(422)
     expect((await quota(alice, 'limited')).body).toMatchObject({ used: 0, remaining: 2 })
 
     const first = (await (await submit()).json()) as { id: string }
-    expect((await quota(alice, 'limited')).body).toEqual({ limit: { count: 2, periodHours: 24 }, used: 1, remaining: 1, nextAt: null, activeSubmissionId: first.id })
+    expect((await quota(alice, 'limited')).body).toEqual({
+      limit: { count: 2, periodHours: 24 },
+      used: 1,
+      remaining: 1,
+      nextAt: null,
+      activeSubmissionId: first.id,
+    })
     expect((await api.json(alice, 'POST', `/api/v1/submissions/${first.id}/cancel`)).status).toBe(200)
     expect((await quota(alice, 'limited')).body).toMatchObject({ used: 1, remaining: 1, activeSubmissionId: null })
 
     const second = (await (await submit()).json()) as { id: string }
     const createdAt = (await h.db.prisma.submission.findUniqueOrThrow({ where: { id: first.id } })).createdAt
     const full = (await quota(alice, 'limited')).body
-    expect(full).toEqual({ limit: { count: 2, periodHours: 24 }, used: 2, remaining: 0, nextAt: new Date(createdAt.getTime() + 24 * 3_600_000).toISOString(), activeSubmissionId: second.id })
+    expect(full).toEqual({
+      limit: { count: 2, periodHours: 24 },
+      used: 2,
+      remaining: 0,
+      nextAt: new Date(createdAt.getTime() + 24 * 3_600_000).toISOString(),
+      activeSubmissionId: second.id,
+    })
     // The quota agrees with what a submission is told.
     expect((await api.json(alice, 'POST', `/api/v1/submissions/${second.id}/cancel`)).status).toBe(200)
     const refused = await submit()
@@ -95,7 +117,13 @@ describe('quota and the phase document (postgres)', () => {
   it('states the resources an algorithm gets, and the series names and sizes in phases that take predictions', async () => {
     const challenge = (await (await api.json(undefined, 'GET', '/api/v1/challenges/spine')).json()) as { phases: PhaseDoc[] }
     const bySlug = Object.fromEntries(challenge.phases.map((p) => [p.slug, p]))
-    for (const p of challenge.phases) expect(p.resources).toEqual({ inferenceTimePerSeriesMs: 90_000, memoryLimitMb: 2048, executionProviders: ['cuda', 'cpu'], maxModelBytes: 123_456_789 })
+    for (const p of challenge.phases)
+      expect(p.resources).toEqual({
+        inferenceTimePerSeriesMs: 90_000,
+        memoryLimitMb: 2048,
+        executionProviders: ['cuda', 'cpu'],
+        maxModelBytes: 123_456_789,
+      })
     expect(bySlug.limited.testSet?.series).toEqual([
       { name: '1_t1', sequence: 't1', size: [12, 10, 4] },
       { name: '2_t2', sequence: 't2', size: [12, 10, 4] },

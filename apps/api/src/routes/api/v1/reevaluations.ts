@@ -13,7 +13,13 @@ import { reevaluatePhase, reevaluateSubmission } from '../../../services/evaluat
 const reevaluations: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/submissions/:id/reevaluate',
-    { schema: { tags: ['evaluations'], params: SubmissionIdParams, response: { 202: ReevaluationSchema, ...errorResponses(401, 403, 404, 409) } } },
+    {
+      schema: {
+        tags: ['evaluations'],
+        params: SubmissionIdParams,
+        response: { 202: ReevaluationSchema, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
     async (request, reply) => {
       const user = requireRole(request, 'admin', 'organiser')
       return reply.status(202).send(await reevaluateSubmission(serviceDeps(app, request.log), user, request.params.id))
@@ -22,10 +28,14 @@ const reevaluations: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/challenges/:challenge/phases/:phase/reevaluate',
-    { schema: { tags: ['evaluations'], params: PhaseParams, response: { 202: ReevaluationSchema, ...errorResponses(401, 403, 404, 409) } } },
+    {
+      schema: { tags: ['evaluations'], params: PhaseParams, response: { 202: ReevaluationSchema, ...errorResponses(401, 403, 404, 409) } },
+    },
     async (request, reply) => {
       const user = requireRole(request, 'admin', 'organiser')
-      return reply.status(202).send(await reevaluatePhase(serviceDeps(app, request.log), user, request.params.challenge, request.params.phase))
+      return reply
+        .status(202)
+        .send(await reevaluatePhase(serviceDeps(app, request.log), user, request.params.challenge, request.params.phase))
     },
   )
 }

@@ -15,12 +15,29 @@ describe('GET /api/v1/schemas/algorithm-config (pglite)', () => {
     const res = await fetch(`${h.url}/api/v1/schemas/algorithm-config`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/schema+json; charset=utf-8')
-    const schema = (await res.json()) as { $schema: string; $id: string; type: string; required: string[]; properties: Record<string, unknown>; additionalProperties: boolean }
+    const schema = (await res.json()) as {
+      $schema: string
+      $id: string
+      type: string
+      required: string[]
+      properties: Record<string, unknown>
+      additionalProperties: boolean
+    }
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#')
     expect(schema.$id).toBe('AlgorithmConfig')
     expect(schema.type).toBe('object')
     expect(schema.additionalProperties).toBe(false)
-    expect(Object.keys(schema.properties).sort()).toEqual(['executionProviders', 'input', 'mirroring', 'name', 'normalization', 'output', 'postprocessing', 'schemaVersion', 'slidingWindow'])
+    expect(Object.keys(schema.properties).sort()).toEqual([
+      'executionProviders',
+      'input',
+      'mirroring',
+      'name',
+      'normalization',
+      'output',
+      'postprocessing',
+      'schemaVersion',
+      'slidingWindow',
+    ])
     expect(schema.required.sort()).toEqual(['input', 'normalization', 'output', 'schemaVersion', 'slidingWindow'])
     // The example algorithm's config uses only documented fields.
     for (const key of Object.keys(EXAMPLE_CONFIG)) expect(schema.properties).toHaveProperty(key)

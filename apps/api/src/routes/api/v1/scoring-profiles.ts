@@ -19,6 +19,10 @@ const PROFILES = PROFILE_NAMES.map((name) => ({ name, metrics: metricDefinitions
 
 /** What every metric of each scoring profile means: unit, direction, definition (public). */
 const scoringProfiles: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/scoring-profiles', { schema: { tags: ['challenges'], security: [], response: { 200: Type.Array(ScoringProfileSchema) } } }, async () => PROFILES)
+  app.get(
+    '/scoring-profiles',
+    { schema: { tags: ['challenges'], security: [], response: { 200: Type.Array(ScoringProfileSchema) } } },
+    async () => PROFILES,
+  )
 }
 export default scoringProfiles

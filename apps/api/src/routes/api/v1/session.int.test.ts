@@ -89,7 +89,12 @@ describe('web sessions: token exchange, cookie authentication, CSRF and the fail
 
   it('counts forged cookies and dashboard cookies as failed authentications; valid tokens still work when blocked', async () => {
     // A dashboard session value of the admin, replayed as a web session: another purpose, another MAC.
-    const login = await fetch(`${h.url}/admin/queues/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${admin.token}`, redirect: 'manual' })
+    const login = await fetch(`${h.url}/admin/queues/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${admin.token}`,
+      redirect: 'manual',
+    })
     expect(login.status).toBe(303)
     const dashboard = parseSetCookie(login.headers.get('set-cookie')).value
     const web = (await signIn(admin.token)).value

@@ -6,7 +6,10 @@ import { errorResponses } from '../../../schemas/common.ts'
 import { UserSchema } from '../../../schemas/user.ts'
 import { clearSessionCookie, fromOwnPage, sessionCookie } from '../../../lib/web-session.ts'
 
-const CreateSessionSchema = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200, description: 'an API token' }) }, { additionalProperties: false })
+const CreateSessionSchema = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 200, description: 'an API token' }) },
+  { additionalProperties: false },
+)
 const SessionSchema = Type.Object({ user: UserSchema, expiresAt: Type.String({ format: 'date-time' }) })
 
 /**
@@ -22,7 +25,8 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['users'],
         security: [],
-        description: 'Exchanges an API token for a web session cookie (spider_session). Failed attempts count against the failed-authentication limit.',
+        description:
+          'Exchanges an API token for a web session cookie (spider_session). Failed attempts count against the failed-authentication limit.',
         body: CreateSessionSchema,
         response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 429) },
       },
@@ -30,7 +34,8 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       // A browser always names the page it signs in from; another site may not sign its
       // visitors in to an account of its choosing (login CSRF).
-      if (request.headers.origin !== undefined && !fromOwnPage(request)) throw forbidden('cross-site sign-in refused: sign in from this site\'s own pages')
+      if (request.headers.origin !== undefined && !fromOwnPage(request))
+        throw forbidden("cross-site sign-in refused: sign in from this site's own pages")
       const holder = await checkToken(app, request, request.body.token.trim())
       const ttl = app.webSessions.ttlSeconds
       reply.header('set-cookie', sessionCookie(request, app.webSessions.issue(holder.tokenId), ttl)).header('cache-control', 'no-store')
@@ -44,7 +49,8 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['users'],
         security: [],
-        description: 'Who the request is signed in as (session cookie or Bearer token): the user, or null for anonymous callers (200 either way, so pages can ask without an error).',
+        description:
+          'Who the request is signed in as (session cookie or Bearer token): the user, or null for anonymous callers (200 either way, so pages can ask without an error).',
         response: { 200: Type.Object({ user: Type.Union([UserSchema, Type.Null()]) }) },
       },
     },
@@ -56,7 +62,14 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/session',
-    { schema: { tags: ['users'], security: [], description: 'Signs out: clears the session cookie.', response: { 204: Type.Null(), ...errorResponses(403) } } },
+    {
+      schema: {
+        tags: ['users'],
+        security: [],
+        description: 'Signs out: clears the session cookie.',
+        response: { 204: Type.Null(), ...errorResponses(403) },
+      },
+    },
     async (request, reply) => {
       clearSessionCookie(request, reply)
       return reply.status(204).send(null)

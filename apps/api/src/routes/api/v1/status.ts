@@ -10,7 +10,7 @@ const QueueStatusSchema = Type.Object({
   waiting: Type.Integer(),
   active: Type.Integer(),
   delayed: Type.Integer(),
-  waitingChildren: Type.Integer({ description: 'jobs waiting for their children (a score job for its inference job, a flow\'s parent)' }),
+  waitingChildren: Type.Integer({ description: "jobs waiting for their children (a score job for its inference job, a flow's parent)" }),
   workers: Type.Integer({ description: 'connected workers taking jobs from this queue' }),
   medianWaitMs: Nullable(Type.Number({ description: 'median time from enqueue to start over the jobs finished in the last hour' })),
   medianRunMs: Nullable(Type.Number({ description: 'median run time over the jobs finished in the last hour' })),
@@ -19,7 +19,12 @@ const QueueStatusSchema = Type.Object({
 const RoleSchema = Type.Object({ count: Type.Integer(), slots: Type.Integer({ description: 'jobs they run at once' }) })
 
 export const StatusSchema = Type.Object({
-  queues: Type.Object({ evaluation: QueueStatusSchema, scoreSeries: QueueStatusSchema, finalize: QueueStatusSchema, inference: QueueStatusSchema }),
+  queues: Type.Object({
+    evaluation: QueueStatusSchema,
+    scoreSeries: QueueStatusSchema,
+    finalize: QueueStatusSchema,
+    inference: QueueStatusSchema,
+  }),
   workers: Type.Object({ scoring: RoleSchema, inference: RoleSchema }),
   evaluations: Type.Object({ queued: Type.Integer(), running: Type.Integer() }),
   generatedAt: Type.String({ format: 'date-time' }),
@@ -33,7 +38,8 @@ const status: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['status'],
         security: [],
-        description: 'Per queue: waiting and active jobs, connected workers, median wait and run time over the last hour; connected worker processes by role (scoring, inference).',
+        description:
+          'Per queue: waiting and active jobs, connected workers, median wait and run time over the last hour; connected worker processes by role (scoring, inference).',
         response: { 200: StatusSchema, ...errorResponses(503) },
       },
     },

@@ -33,16 +33,30 @@ const EvaluationLogSchema = Type.Object({
 const submissionEvaluations: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/submissions/:id/evaluations',
-    { schema: { tags: ['evaluations'], params: SubmissionParams, response: { 200: Type.Array(EvaluationLogSchema), ...errorResponses(401, 403, 404) } } },
+    {
+      schema: {
+        tags: ['evaluations'],
+        params: SubmissionParams,
+        response: { 200: Type.Array(EvaluationLogSchema), ...errorResponses(401, 403, 404) },
+      },
+    },
     async (request) => {
       const submission = await findSubmission(app.db, request.params.id)
       assertCanSee(request.user, submission)
       const user = requireUser(request)
-      if (!canManage(user, submission.phase.challenge)) throw forbidden('the evaluation log of a submission is for the challenge\'s organisers')
+      if (!canManage(user, submission.phase.challenge))
+        throw forbidden("the evaluation log of a submission is for the challenge's organisers")
       const rows = await app.db.evaluation.findMany({
         where: { submissionId: submission.id },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        include: { testSet: { select: { version: true, public: true } }, results: { where: { status: 'error' }, select: { seriesName: true, error: true, durationMs: true }, orderBy: { seriesName: 'asc' } } },
+        include: {
+          testSet: { select: { version: true, public: true } },
+          results: {
+            where: { status: 'error' },
+            select: { seriesName: true, error: true, durationMs: true },
+            orderBy: { seriesName: 'asc' },
+          },
+        },
       })
       return rows.map((e) => ({
         id: e.id,

@@ -38,7 +38,12 @@ const submissionEvents: FastifyPluginAsyncTypebox = async (app) => {
       reply.hijack()
       res.on('error', (err) => request.log.debug({ err }, 'submission event stream: write failed'))
       res.on('close', close)
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' })
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      })
       if (request.raw.socket.destroyed) close()
     },
   )

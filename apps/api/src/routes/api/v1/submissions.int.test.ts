@@ -32,7 +32,13 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect((await api.json(organiser, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Spine' })).status).toBe(201)
       for (const slug of ['final', 'limited', 'future', 'past']) {
         const extra =
-          slug === 'limited' ? { submissionLimit: { count: 2, periodHours: 24 } } : slug === 'future' ? { opensAt: '2999-01-01T00:00:00Z' } : slug === 'past' ? { opensAt: '2000-01-01T00:00:00Z', closesAt: '2001-01-01T00:00:00Z' } : {}
+          slug === 'limited'
+            ? { submissionLimit: { count: 2, periodHours: 24 } }
+            : slug === 'future'
+              ? { opensAt: '2999-01-01T00:00:00Z' }
+              : slug === 'past'
+                ? { opensAt: '2000-01-01T00:00:00Z', closesAt: '2001-01-01T00:00:00Z' }
+                : {}
         expect((await api.json(organiser, 'POST', `/api/v1/challenges/spine/phases`, { ...PHASE_BODY, slug, ...extra })).status).toBe(201)
         const set = await api.archive([
           { name: 'images/1_t1.mha', data: image },
@@ -47,8 +53,15 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       await h?.close()
     })
 
-    const predictions = (entries: TestEntry[] = [{ name: 'out/deep/1_t1.mha', data: mask }, { name: '2_t2.mha', data: mask }], format: 'zip' | 'tar.gz' = 'zip') => api.archive(entries, format)
-    const submit = async (token: string, phase: string, parts: Record<string, string | Blob>) => api.multipart(token, 'POST', `${base}/${phase}/submissions`, parts)
+    const predictions = (
+      entries: TestEntry[] = [
+        { name: 'out/deep/1_t1.mha', data: mask },
+        { name: '2_t2.mha', data: mask },
+      ],
+      format: 'zip' | 'tar.gz' = 'zip',
+    ) => api.archive(entries, format)
+    const submit = async (token: string, phase: string, parts: Record<string, string | Blob>) =>
+      api.multipart(token, 'POST', `${base}/${phase}/submissions`, parts)
     const counts = async () => ({ submissions: await h.db.prisma.submission.count(), files: (await h.storage.list('submissions')).length })
 
     let firstId = ''
@@ -69,7 +82,15 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect(await h.storage.exists((sub.files as Record<string, string>)['1_t1'])).toBe(true)
       const view = await api.json(alice, 'GET', `/api/v1/submissions/${firstId}`)
       expect(view.status).toBe(200)
-      expect(await view.json()).toMatchObject({ id: firstId, challenge: 'spine', phase: 'final', participant: 'alice', kind: 'predictions', status: 'queued', progress: { done: 0, total: 2 } })
+      expect(await view.json()).toMatchObject({
+        id: firstId,
+        challenge: 'spine',
+        phase: 'final',
+        participant: 'alice',
+        kind: 'predictions',
+        status: 'queued',
+        progress: { done: 0, total: 2 },
+      })
     })
 
     it('refuses a second submission while one is in evaluation (409), then accepts after cancelling', async () => {
@@ -136,7 +157,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     it('refuses closed and not-yet-open phases with 403 naming the dates', async () => {
       const future = await submit(bob, 'future', { kind: 'predictions', predictions: await predictions() })
       expect(future.status).toBe(403)
-      expect(((await future.json()) as ErrorBody).error.message).toMatch(/^phase "future" is not open yet: it opens at 2999-01-01T00:00:00\.000Z \(now /)
+      expect(((await future.json()) as ErrorBody).error.message).toMatch(
+        /^phase "future" is not open yet: it opens at 2999-01-01T00:00:00\.000Z \(now /,
+      )
       const past = await submit(bob, 'past', { kind: 'predictions', predictions: await predictions() })
       expect(past.status).toBe(403)
       expect(((await past.json()) as ErrorBody).error.message).toMatch(/^phase "past" is closed: it closed at 2001-01-01T00:00:00\.000Z/)
@@ -168,10 +191,15 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       const big = await submit(bob, 'final', { kind: 'predictions', predictions: new Blob([Buffer.alloc(300_000, 1)]) })
       expect(big.status).toBe(413)
       expect(((await big.json()) as ErrorBody).error.message).toBe('file "predictions" exceeds MAX_UPLOAD_BYTES (200000 bytes)')
-      const bomb = await submit(bob, 'final', { kind: 'predictions', predictions: await predictions([{ name: '1_t1.mha', data: Buffer.alloc(3_000_000) }]) })
+      const bomb = await submit(bob, 'final', {
+        kind: 'predictions',
+        predictions: await predictions([{ name: '1_t1.mha', data: Buffer.alloc(3_000_000) }]),
+      })
       expect(bomb.status).toBe(413)
       // Predictions are bounded by what the test set can need (2 series of 12×10×4 voxels), well below MAX_ARCHIVE_BYTES.
-      expect(((await bomb.json()) as ErrorBody).error.message).toBe('1_t1.mha: expands to more than 69376 bytes, the most that predictions for the 2 test series can need (voxels × 8 bytes + 64 KiB per series)')
+      expect(((await bomb.json()) as ErrorBody).error.message).toBe(
+        '1_t1.mha: expands to more than 69376 bytes, the most that predictions for the 2 test series can need (voxels × 8 bytes + 64 KiB per series)',
+      )
       expect(await counts()).toEqual(before)
       expect(await readdir(join(h.dataDir, 'tmp'))).toEqual([])
     })
@@ -192,13 +220,31 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
 
     it('shows aggregates and per-series results once evaluated, as perSeriesVisibility allows', async () => {
       const evaluation = await h.db.prisma.evaluation.findFirstOrThrow({ where: { submissionId: firstId } })
-      await h.db.prisma.evaluation.update({ where: { id: evaluation.id }, data: { status: 'succeeded', progressDone: 2, aggregates: { DiceVertebrae: { mean: 0.9 } } } })
+      await h.db.prisma.evaluation.update({
+        where: { id: evaluation.id },
+        data: { status: 'succeeded', progressDone: 2, aggregates: { DiceVertebrae: { mean: 0.9 } } },
+      })
       await h.db.prisma.submission.update({ where: { id: firstId }, data: { status: 'succeeded' } })
-      await h.db.prisma.seriesResult.create({ data: { evaluationId: evaluation.id, seriesName: '1_t1', sequence: 't1', status: 'scored', metrics: { DiceVertebrae: 0.9 }, structures: [] } })
-      const view = (await (await api.json(alice, 'GET', `/api/v1/submissions/${firstId}`)).json()) as { aggregates: unknown; progress: unknown }
+      await h.db.prisma.seriesResult.create({
+        data: {
+          evaluationId: evaluation.id,
+          seriesName: '1_t1',
+          sequence: 't1',
+          status: 'scored',
+          metrics: { DiceVertebrae: 0.9 },
+          structures: [],
+        },
+      })
+      const view = (await (await api.json(alice, 'GET', `/api/v1/submissions/${firstId}`)).json()) as {
+        aggregates: unknown
+        progress: unknown
+      }
       expect(view.aggregates).toEqual({ DiceVertebrae: { mean: 0.9 } })
       expect(view.progress).toEqual({ done: 2, total: 2 })
-      const series = (await (await api.json(alice, 'GET', `/api/v1/submissions/${firstId}/series`)).json()) as { series: Array<{ name: string }>; testSetVersion: number }
+      const series = (await (await api.json(alice, 'GET', `/api/v1/submissions/${firstId}/series`)).json()) as {
+        series: Array<{ name: string }>
+        testSetVersion: number
+      }
       expect(series.series.map((s) => s.name)).toEqual(['1_t1'])
       expect(series.testSetVersion).toBe(1)
       expect((await api.json(organiser, 'PATCH', `${base}/final`, { perSeriesVisibility: 'organisers' })).status).toBe(200)

@@ -4,9 +4,23 @@ import { requireRole, requireUser } from '../../../plugins/app/auth.ts'
 import { NO_QUEUE_STATE, stalledNoticeOf } from '../../../plugins/app/queue-state.ts'
 import { PhaseParams } from '../../../schemas/challenge.ts'
 import { errorResponses } from '../../../schemas/common.ts'
-import { AcceptedSubmissionSchema, ListSubmissionsQuery, SubmissionParams, SubmissionSchema, SubmissionSeriesSchema } from '../../../schemas/submission.ts'
+import {
+  AcceptedSubmissionSchema,
+  ListSubmissionsQuery,
+  SubmissionParams,
+  SubmissionSchema,
+  SubmissionSeriesSchema,
+} from '../../../schemas/submission.ts'
 import { serviceDeps, uploadValidators } from '../../../lib/service-deps.ts'
-import { admitSubmission, cancelSubmission, getSubmission, getSubmissionSeries, listSubmissions, storeSubmission, submissionUploadSlot } from '../../../services/submissions.ts'
+import {
+  admitSubmission,
+  cancelSubmission,
+  getSubmission,
+  getSubmissionSeries,
+  listSubmissions,
+  storeSubmission,
+  submissionUploadSlot,
+} from '../../../services/submissions.ts'
 import { withUpload } from '../../../lib/upload-session.ts'
 
 /** Submissions: participants submit and read their own; organisers read their challenge's. */
@@ -37,7 +51,14 @@ const submissions: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/challenges/:challenge/phases/:phase/submissions',
-    { schema: { tags: ['submissions'], params: PhaseParams, querystring: ListSubmissionsQuery, response: { 200: Type.Array(SubmissionSchema), ...errorResponses(401, 404) } } },
+    {
+      schema: {
+        tags: ['submissions'],
+        params: PhaseParams,
+        querystring: ListSubmissionsQuery,
+        response: { 200: Type.Array(SubmissionSchema), ...errorResponses(401, 404) },
+      },
+    },
     async (request) => {
       requireUser(request)
       const mine = request.query.mine === '1' || request.query.mine === 'true'
@@ -61,14 +82,32 @@ const submissions: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/submissions/:id/series',
-    { schema: { tags: ['submissions'], params: SubmissionParams, response: { 200: SubmissionSeriesSchema, ...errorResponses(401, 403, 404) } } },
+    {
+      schema: {
+        tags: ['submissions'],
+        params: SubmissionParams,
+        response: { 200: SubmissionSeriesSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
     async (request) => getSubmissionSeries(app.db, request.user, request.params.id),
   )
 
   app.post(
     '/submissions/:id/cancel',
-    { schema: { tags: ['submissions'], params: SubmissionParams, response: { 200: SubmissionSchema, ...errorResponses(401, 403, 404, 409) } } },
-    async (request) => cancelSubmission(serviceDeps(app, request.log), (id, series) => app.queueState.stopEvaluation(id, series), requireUser(request), request.params.id),
+    {
+      schema: {
+        tags: ['submissions'],
+        params: SubmissionParams,
+        response: { 200: SubmissionSchema, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      cancelSubmission(
+        serviceDeps(app, request.log),
+        (id, series) => app.queueState.stopEvaluation(id, series),
+        requireUser(request),
+        request.params.id,
+      ),
   )
 }
 export default submissions

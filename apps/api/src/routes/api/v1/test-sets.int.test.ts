@@ -27,14 +27,22 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     })
 
     const json = (token: string, method: string, path: string, body: unknown) =>
-      fetch(`${h.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      fetch(`${h.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
 
     async function upload(token: string, entries: TestEntry[], format: 'zip' | 'tar.gz' = 'zip') {
       const file = join(h.dataDir, `upload-${Math.random()}.${format}`)
       await (format === 'zip' ? writeZip : writeTarGz)(file, entries)
       const form = new FormData()
       form.append('archive', await openAsBlob(file), `set.${format}`)
-      return fetch(`${h.url}/api/v1/challenges/spine/phases/final/test-set`, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body: form })
+      return fetch(`${h.url}/api/v1/challenges/spine/phases/final/test-set`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}` },
+        body: form,
+      })
     }
 
     const storedTestSetFiles = async () => (await h.storage.list('testsets')).length
@@ -50,12 +58,19 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
     })
 
     it('refuses unknown ranking metrics and inverted dates', async () => {
-      const bad = await json(organiser, 'PATCH', '/api/v1/challenges/spine/phases/final', { ranking: { method: 'absolute', metrics: [{ key: 'Nope', order: 'desc' }] } })
+      const bad = await json(organiser, 'PATCH', '/api/v1/challenges/spine/phases/final', {
+        ranking: { method: 'absolute', metrics: [{ key: 'Nope', order: 'desc' }] },
+      })
       expect(bad.status).toBe(400)
       expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('"Nope"')
-      const dates = await json(organiser, 'PATCH', '/api/v1/challenges/spine/phases/final', { opensAt: '2030-01-02T00:00:00Z', closesAt: '2030-01-01T00:00:00Z' })
+      const dates = await json(organiser, 'PATCH', '/api/v1/challenges/spine/phases/final', {
+        opensAt: '2030-01-02T00:00:00Z',
+        closesAt: '2030-01-01T00:00:00Z',
+      })
       expect(dates.status).toBe(400)
-      expect(((await dates.json()) as { error: { message: string } }).error.message).toBe('opensAt (2030-01-02T00:00:00.000Z) must be before closesAt (2030-01-01T00:00:00.000Z)')
+      expect(((await dates.json()) as { error: { message: string } }).error.message).toBe(
+        'opensAt (2030-01-02T00:00:00.000Z) must be before closesAt (2030-01-01T00:00:00.000Z)',
+      )
     })
 
     it('imports a valid .zip test set as version 1 and a .tar.gz one as version 2', async () => {
@@ -68,8 +83,19 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       ]
       const res = await upload(organiser, entries)
       expect(res.status).toBe(200)
-      expect(await res.json()).toEqual({ version: 1, count: 2, series: [{ name: '1_t1', sequence: 't1' }, { name: '1_t2', sequence: 't2' }] })
-      const res2 = await upload(organiser, entries.slice(0, 2).map((e) => ({ ...e, name: e.name.replace('spider/', '') })), 'tar.gz')
+      expect(await res.json()).toEqual({
+        version: 1,
+        count: 2,
+        series: [
+          { name: '1_t1', sequence: 't1' },
+          { name: '1_t2', sequence: 't2' },
+        ],
+      })
+      const res2 = await upload(
+        organiser,
+        entries.slice(0, 2).map((e) => ({ ...e, name: e.name.replace('spider/', '') })),
+        'tar.gz',
+      )
       expect(res2.status).toBe(200)
       expect(await res2.json()).toEqual({ version: 2, count: 1, series: [{ name: '1_t1', sequence: 't1' }] })
       const challenge = (await (await fetch(`${h.url}/api/v1/challenges/spine`)).json()) as { phases: Array<{ testSet: unknown }> }
@@ -122,20 +148,43 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect(JSON.stringify(await empty.json())).toContain('masks/a_t1.mha: the mask has no labelled structure')
       const unsafe = await upload(organiser, [{ name: 'images/x.mha', type: 'symlink', linkname: '/etc/passwd' }], 'tar.gz')
       expect(unsafe.status).toBe(422)
-      expect(await unsafe.json()).toEqual({ error: { code: 'invalid_input', message: 'the archive has 1 unsafe or unsupported entry', details: { problems: ['images/x.mha: symbolic links are not allowed'] } } })
+      expect(await unsafe.json()).toEqual({
+        error: {
+          code: 'invalid_input',
+          message: 'the archive has 1 unsafe or unsupported entry',
+          details: { problems: ['images/x.mha: symbolic links are not allowed'] },
+        },
+      })
       const form = new FormData()
       form.append('archive', new Blob(['plain text']), 'x.zip')
-      const notArchive = await fetch(`${h.url}/api/v1/challenges/spine/phases/final/test-set`, { method: 'PUT', headers: { authorization: `Bearer ${organiser}` }, body: form })
+      const notArchive = await fetch(`${h.url}/api/v1/challenges/spine/phases/final/test-set`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${organiser}` },
+        body: form,
+      })
       expect(notArchive.status).toBe(422)
-      expect(((await notArchive.json()) as { error: { message: string } }).error.message).toMatch(/^the upload is neither a \.zip nor a \.tar\.gz archive \(a single image such as a \.mha is not one\): upload a \.zip or \.tar\.gz/)
-      const noFile = await fetch(`${h.url}/api/v1/challenges/spine/phases/final/test-set`, { method: 'PUT', headers: { authorization: `Bearer ${organiser}` }, body: new FormData() })
+      expect(((await notArchive.json()) as { error: { message: string } }).error.message).toMatch(
+        /^the upload is neither a \.zip nor a \.tar\.gz archive \(a single image such as a \.mha is not one\): upload a \.zip or \.tar\.gz/,
+      )
+      const noFile = await fetch(`${h.url}/api/v1/challenges/spine/phases/final/test-set`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${organiser}` },
+        body: new FormData(),
+      })
       expect(noFile.status).toBe(400)
-      const json = await fetch(`${h.url}/api/v1/challenges/spine/phases/final/test-set`, { method: 'PUT', headers: { authorization: `Bearer ${organiser}`, 'content-type': 'application/json' }, body: '{}' })
+      const json = await fetch(`${h.url}/api/v1/challenges/spine/phases/final/test-set`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${organiser}`, 'content-type': 'application/json' },
+        body: '{}',
+      })
       expect(json.status).toBe(415)
     })
 
     it('forbids other organisers, participants and anonymous callers', async () => {
-      const entries = [{ name: 'images/a_t1.mha', data: image }, { name: 'masks/a_t1.mha', data: mask }]
+      const entries = [
+        { name: 'images/a_t1.mha', data: image },
+        { name: 'masks/a_t1.mha', data: mask },
+      ]
       expect((await upload(other, entries)).status).toBe(403)
       const p = await h.user('part', 'participant')
       expect((await upload(p.token, entries)).status).toBe(403)

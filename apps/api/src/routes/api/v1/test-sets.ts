@@ -24,7 +24,9 @@ const testSets: FastifyPluginAsyncTypebox = async (app) => {
     const user = requireRole(request, 'admin', 'organiser')
     const phase = await testSetPhase(app.db, user, challenge, phaseSlug)
     const deps = serviceDeps(app, request.log)
-    return withUpload(app, request, testSetUploadSlot(phase), ['archive'], (upload) => storeTestSet(deps, uploadValidators(app), phase, user, upload, isPublic))
+    return withUpload(app, request, testSetUploadSlot(phase), ['archive'], (upload) =>
+      storeTestSet(deps, uploadValidators(app), phase, user, upload, isPublic),
+    )
   }
 
   app.put(
@@ -32,7 +34,8 @@ const testSets: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['test sets'],
-        description: 'multipart/form-data with one file field "archive": a .zip or .tar.gz of images/ + masks/ [+ overview.csv]. Creates a new version.',
+        description:
+          'multipart/form-data with one file field "archive": a .zip or .tar.gz of images/ + masks/ [+ overview.csv]. Creates a new version.',
         consumes: ['multipart/form-data'],
         params: PhaseParams,
         response: { 200: TestSetImportSchema, ...errorResponses(400, 401, 403, 404, 408, 409, 413, 415, 422) },

@@ -34,7 +34,9 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
 
     it('accepts exactly one of several simultaneous submissions by one participant (the others 409)', async () => {
       const archives = await Promise.all([0, 1, 2].map(() => api.archive([{ name: '1_t1.mha', data: mask }])))
-      const statuses = await Promise.all(archives.map((a) => api.multipart(participant, 'POST', url, { kind: 'predictions', predictions: a }).then((r) => r.status)))
+      const statuses = await Promise.all(
+        archives.map((a) => api.multipart(participant, 'POST', url, { kind: 'predictions', predictions: a }).then((r) => r.status)),
+      )
       expect(statuses.sort()).toEqual([202, 409, 409])
       expect(await h.db.prisma.submission.count()).toBe(1)
       expect((await h.storage.list('submissions')).length).toBe(1)
@@ -47,14 +49,20 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         const boundary = 'xBOUNDARYx'
         const req = request(`${h.url}${url}`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${participant}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': '10000000' },
+          headers: {
+            authorization: `Bearer ${participant}`,
+            'content-type': `multipart/form-data; boundary=${boundary}`,
+            'content-length': '10000000',
+          },
         })
         req.on('error', () => resolve())
         req.on('response', (res) => {
           res.resume()
           resolve()
         })
-        req.write(`--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\npredictions\r\n--${boundary}\r\nContent-Disposition: form-data; name="predictions"; filename="p.zip"\r\n\r\n`)
+        req.write(
+          `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\npredictions\r\n--${boundary}\r\nContent-Disposition: form-data; name="predictions"; filename="p.zip"\r\n\r\n`,
+        )
         req.write(Buffer.alloc(100_000, 7))
         setTimeout(() => req.destroy(), 300)
       })

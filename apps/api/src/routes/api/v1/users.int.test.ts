@@ -37,7 +37,10 @@ describe('users and API tokens over REST (postgres)', () => {
     const list = await api.json(admin, 'GET', '/api/v1/users')
     const text = await list.text()
     expect(text).not.toContain(created.token)
-    const users = JSON.parse(text) as Array<{ name: string; tokens: Array<{ id: string; prefix: string; lastUsedAt: string | null; revokedAt: string | null }> }>
+    const users = JSON.parse(text) as Array<{
+      name: string
+      tokens: Array<{ id: string; prefix: string; lastUsedAt: string | null; revokedAt: string | null }>
+    }>
     const alice = users.find((u) => u.name === 'alice')
     expect(alice?.tokens).toEqual([expect.objectContaining({ id: created.tokenId, prefix: created.token.slice(0, 10), revokedAt: null })])
   })
@@ -48,10 +51,14 @@ describe('users and API tokens over REST (postgres)', () => {
     expect(((await taken.json()) as { error: { message: string } }).error.message).toBe('a user named "root" already exists')
     const role = await api.json(admin, 'POST', '/api/v1/users', { name: 'bob', role: 'root' })
     expect(role.status).toBe(400)
-    expect(((await role.json()) as { error: { message: string } }).error.message).toBe('invalid request: body.role must be one of "admin", "organiser", "participant"')
+    expect(((await role.json()) as { error: { message: string } }).error.message).toBe(
+      'invalid request: body.role must be one of "admin", "organiser", "participant"',
+    )
     const name = await api.json(admin, 'POST', '/api/v1/users', { name: '../bob', role: 'participant' })
     expect(name.status).toBe(400)
-    expect(((await name.json()) as { error: { message: string } }).error.message).toMatch(/^invalid request: body\.name must match pattern /)
+    expect(((await name.json()) as { error: { message: string } }).error.message).toMatch(
+      /^invalid request: body\.name must match pattern /,
+    )
     const organiser = (await h.user('org', 'organiser')).token
     expect((await api.json(organiser, 'POST', '/api/v1/users', { name: 'mallory', role: 'admin' })).status).toBe(403)
     expect(await h.db.prisma.user.count({ where: { name: { in: ['bob', 'mallory'] } } })).toBe(0)

@@ -3,7 +3,14 @@ import { Type } from '@sinclair/typebox'
 import { badRequest, conflict, notFound } from '../../../errors.ts'
 import { requireRole, requireUser } from '../../../plugins/app/auth.ts'
 import { errorResponses } from '../../../schemas/common.ts'
-import { CreateUserSchema, IssuedTokenSchema, MeSchema, RevokedTokenSchema, UserIdParams, UserWithTokensSchema } from '../../../schemas/user.ts'
+import {
+  CreateUserSchema,
+  IssuedTokenSchema,
+  MeSchema,
+  RevokedTokenSchema,
+  UserIdParams,
+  UserWithTokensSchema,
+} from '../../../schemas/user.ts'
 import { createUser, issueToken, UserInputError } from '@spider-bench/evaluation'
 
 const iso = (d: Date | null) => d?.toISOString() ?? null
@@ -19,7 +26,14 @@ const tokenInfo = (t: { id: string; prefix: string; createdAt: Date; lastUsedAt:
 const users: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/users',
-    { schema: { tags: ['users'], description: 'Creates a user with a first API token, shown only in this answer.', body: CreateUserSchema, response: { 201: IssuedTokenSchema, ...errorResponses(400, 401, 403, 409) } } },
+    {
+      schema: {
+        tags: ['users'],
+        description: 'Creates a user with a first API token, shown only in this answer.',
+        body: CreateUserSchema,
+        response: { 201: IssuedTokenSchema, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
     async (request, reply) => {
       requireRole(request, 'admin')
       try {
@@ -32,15 +46,41 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
     },
   )
 
-  app.get('/users', { schema: { tags: ['users'], description: 'Every user with their tokens (never the tokens themselves).', response: { 200: Type.Array(UserWithTokensSchema), ...errorResponses(401, 403) } } }, async (request) => {
-    requireRole(request, 'admin')
-    const rows = await app.db.user.findMany({ include: { tokens: { orderBy: { createdAt: 'asc' } } }, orderBy: [{ createdAt: 'asc' }, { name: 'asc' }] })
-    return rows.map((u) => ({ id: u.id, name: u.name, role: u.role, createdAt: u.createdAt.toISOString(), tokens: u.tokens.map(tokenInfo) }))
-  })
+  app.get(
+    '/users',
+    {
+      schema: {
+        tags: ['users'],
+        description: 'Every user with their tokens (never the tokens themselves).',
+        response: { 200: Type.Array(UserWithTokensSchema), ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => {
+      requireRole(request, 'admin')
+      const rows = await app.db.user.findMany({
+        include: { tokens: { orderBy: { createdAt: 'asc' } } },
+        orderBy: [{ createdAt: 'asc' }, { name: 'asc' }],
+      })
+      return rows.map((u) => ({
+        id: u.id,
+        name: u.name,
+        role: u.role,
+        createdAt: u.createdAt.toISOString(),
+        tokens: u.tokens.map(tokenInfo),
+      }))
+    },
+  )
 
   app.post(
     '/users/:id/tokens',
-    { schema: { tags: ['users'], description: 'Issues another API token for a user, shown only in this answer.', params: UserIdParams, response: { 201: IssuedTokenSchema, ...errorResponses(401, 403, 404) } } },
+    {
+      schema: {
+        tags: ['users'],
+        description: 'Issues another API token for a user, shown only in this answer.',
+        params: UserIdParams,
+        response: { 201: IssuedTokenSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
     async (request, reply) => {
       requireRole(request, 'admin')
       const user = await app.db.user.findUnique({ where: { id: request.params.id } })
@@ -52,7 +92,14 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/tokens/:id',
-    { schema: { tags: ['users'], description: 'Revokes an API token at once (idempotent).', params: UserIdParams, response: { 200: RevokedTokenSchema, ...errorResponses(401, 403, 404) } } },
+    {
+      schema: {
+        tags: ['users'],
+        description: 'Revokes an API token at once (idempotent).',
+        params: UserIdParams,
+        response: { 200: RevokedTokenSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
     async (request) => {
       requireRole(request, 'admin')
       const token = await app.db.apiToken.findUnique({ where: { id: request.params.id } })
@@ -63,10 +110,14 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
     },
   )
 
-  app.get('/me', { schema: { tags: ['users'], description: 'The signed-in caller.', response: { 200: MeSchema, ...errorResponses(401) } } }, async (request) => {
-    const me = requireUser(request)
-    const row = await app.db.user.findUniqueOrThrow({ where: { id: me.id } })
-    return { id: row.id, name: row.name, role: row.role, createdAt: row.createdAt.toISOString() }
-  })
+  app.get(
+    '/me',
+    { schema: { tags: ['users'], description: 'The signed-in caller.', response: { 200: MeSchema, ...errorResponses(401) } } },
+    async (request) => {
+      const me = requireUser(request)
+      const row = await app.db.user.findUniqueOrThrow({ where: { id: me.id } })
+      return { id: row.id, name: row.name, role: row.role, createdAt: row.createdAt.toISOString() }
+    },
+  )
 }
 export default users
