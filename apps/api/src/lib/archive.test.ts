@@ -152,7 +152,9 @@ describe('extractArchive (other input)', () => {
     await writeFile(join(dir, 'x.zip'), 'not an archive at all')
     const err = await problemsOf(extractArchive(join(dir, 'x.zip'), join(dir, 'out'), limits))
     expect(err.message).toBe(
-      'the upload is neither a .zip nor a .tar.gz archive (a single image such as a .mha is not one): upload a .zip or .tar.gz holding the files, e.g. made with `tar czf upload.tar.gz -C DIR .` or `cd DIR && zip -r ../upload.zip .`',
+      'the upload is neither a .zip nor a .tar.gz archive (a single image such as a .mha is not one): ' +
+        'upload a .zip or .tar.gz holding the files, ' +
+        'e.g. made with `tar czf upload.tar.gz -C DIR .` or `cd DIR && zip -r ../upload.zip .`',
     )
   })
 
@@ -160,7 +162,9 @@ describe('extractArchive (other input)', () => {
     await writeFile(join(dir, '1_t1.nii.gz'), gzipSync(Buffer.concat([Buffer.from([92, 1, 0, 0]), Buffer.alloc(600, 7)])))
     const err = await problemsOf(extractArchive(join(dir, '1_t1.nii.gz'), join(dir, 'out'), limits))
     expect(err.message).toBe(
-      'the upload is gzip-compressed but not a .tar.gz archive (a single .nii.gz image?): upload a .zip or .tar.gz holding the files, e.g. made with `tar czf upload.tar.gz -C DIR .` or `cd DIR && zip -r ../upload.zip .`',
+      'the upload is gzip-compressed but not a .tar.gz archive (a single .nii.gz image?): ' +
+        'upload a .zip or .tar.gz holding the files, ' +
+        'e.g. made with `tar czf upload.tar.gz -C DIR .` or `cd DIR && zip -r ../upload.zip .`',
     )
   })
 

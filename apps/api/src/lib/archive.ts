@@ -42,7 +42,9 @@ export function predictionArchiveLimits(seriesSizes: ReadonlyArray<readonly numb
     ),
     maxEntries: Math.min(configured.maxEntries, ENTRIES_PER_SERIES * n + ENTRY_SLACK),
     maxEntryBytes: Math.min(configured.maxBytes, Math.max(0, ...perSeries)),
-    reason: `the most that predictions for the ${n} test series can need (voxels × ${MAX_BYTES_PER_VOXEL} bytes + ${IMAGE_HEADER_SLACK / 1024} KiB per series)`,
+    reason:
+      `the most that predictions for the ${n} test series can need ` +
+      `(voxels × ${MAX_BYTES_PER_VOXEL} bytes + ${IMAGE_HEADER_SLACK / 1024} KiB per series)`,
   }
 }
 

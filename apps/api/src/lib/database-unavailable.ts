@@ -18,8 +18,16 @@ const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'Sock
  */
 const SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300)$/
 /** node-postgres errors without a SQLSTATE, seen when the server goes away mid-query. */
-const MESSAGES =
-  /Connection terminated|Can't reach database server|Server has closed the connection|the database system is (shutting down|starting up|in recovery mode)|ECONNREFUSED|ECONNRESET/
+const MESSAGES = new RegExp(
+  [
+    'Connection terminated',
+    "Can't reach database server",
+    'Server has closed the connection',
+    'the database system is (shutting down|starting up|in recovery mode)',
+    'ECONNREFUSED',
+    'ECONNRESET',
+  ].join('|'),
+)
 
 interface MaybeDbError {
   name?: unknown

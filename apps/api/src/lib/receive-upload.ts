@@ -48,7 +48,9 @@ function watchUpload(request: FastifyRequest, onTrip: (err: ApiError) => void): 
           if (now - mark < minBytes) {
             onTrip(
               uploadTimeout(
-                `the upload is too slow and was cancelled: ${now - mark} bytes arrived in ${window} s, at least ${minBytes} are needed (UPLOAD_MIN_BYTES_PER_SECOND=${rate} over UPLOAD_PROGRESS_WINDOW_SECONDS=${window})`,
+                `the upload is too slow and was cancelled: ${now - mark} bytes arrived in ${window} s, ` +
+                  `at least ${minBytes} are needed (UPLOAD_MIN_BYTES_PER_SECOND=${rate} ` +
+                  `over UPLOAD_PROGRESS_WINDOW_SECONDS=${window})`,
               ),
             )
           }
@@ -72,7 +74,8 @@ export async function receiveUpload(request: FastifyRequest, tmpRoot: string, fi
     throw new ApiError(
       415,
       'unsupported_media_type',
-      `expected a multipart/form-data upload with file field${fileFields.length > 1 ? 's' : ''} ${fileFields.map((f) => `"${f}"`).join(', ')}`,
+      `expected a multipart/form-data upload with file field${fileFields.length > 1 ? 's' : ''} ` +
+        fileFields.map((f) => `"${f}"`).join(', '),
     )
   // Named after this process: what a killed process leaves is removed at the next start (upload-tmp.ts).
   const dir = join(tmpRoot, newUploadFolderName())

@@ -21,7 +21,8 @@ export class ValidationGate {
   enter(): () => void {
     if (this.running >= this.limit) {
       throw tooManyRequests(
-        `the server is validating ${this.running} model${this.running === 1 ? '' : 's'} already (at most ${this.limit} at once, MAX_CONCURRENT_MODEL_VALIDATIONS); send the submission again in a few seconds`,
+        `the server is validating ${this.running} model${this.running === 1 ? '' : 's'} already ` +
+          `(at most ${this.limit} at once, MAX_CONCURRENT_MODEL_VALIDATIONS); send the submission again in a few seconds`,
         VALIDATION_RETRY_AFTER_SECONDS,
       )
     }

@@ -27,7 +27,8 @@ export const LeaderboardRowSchema = Type.Object({
   withheld: Type.Optional(
     Type.Array(Type.String(), {
       description:
-        'metrics shown as null because, with per-series results for the organisers, their value was computed over fewer than MIN_AGGREGATE_SERIES series',
+        'metrics shown as null because, with per-series results for the organisers, ' +
+        'their value was computed over fewer than MIN_AGGREGATE_SERIES series',
     }),
   ),
 })
@@ -95,7 +96,8 @@ export const LeaderboardStabilitySchema = Type.Object(
         entries: Type.Array(Type.String(), { description: 'submission ids: the rows and columns of the matrices, in board order' }),
         pValues: Matrix(
           Nullable(Type.Number()),
-          'pValues[i][j]: one-sided paired Wilcoxon signed-rank p-value of "entry i better than entry j" over the series both have (null on the diagonal)',
+          'pValues[i][j]: one-sided paired Wilcoxon signed-rank p-value of "entry i better than entry j" ' +
+            'over the series both have (null on the diagonal)',
         ),
         adjusted: Matrix(Nullable(Type.Number()), 'Holm-adjusted over all ordered pairs of this metric'),
         significant: Matrix(Type.Boolean(), 'adjusted[i][j] < alpha'),

@@ -35,7 +35,9 @@ export const SubmissionSchema = Type.Object({
   aggregates: Type.Optional(
     Type.Record(Type.String(), Type.Unknown(), {
       description:
-        'per metric: { mean, std, median, min, max, count }; under perSeriesVisibility "organisers", participants get { mean, count } only, and mean is null with a "withheld" reason when computed over fewer than MIN_AGGREGATE_SERIES series',
+        'per metric: { mean, std, median, min, max, count }; ' +
+        'under perSeriesVisibility "organisers", participants get { mean, count } only, ' +
+        'and mean is null with a "withheld" reason when computed over fewer than MIN_AGGREGATE_SERIES series',
     }),
   ),
 })

@@ -21,7 +21,10 @@ export interface CanaryView {
     status: string
     error: string | null
     metrics: Record<string, number | null>
-    /** URL of the picture (mid-sagittal slice with reference and prediction outlines), or null while the model has produced no mask for it. */
+    /**
+     * URL of the picture (mid-sagittal slice with reference and prediction outlines),
+     * or null while the model has produced no mask for it.
+     */
     preview: string | null
   }>
 }

@@ -182,7 +182,8 @@ function checkRankingKeys(profile: string, metrics: ReadonlyArray<{ key: string 
   const unknown = metrics.filter((m) => !known.includes(m.key)).map((m) => `"${m.key}"`)
   if (unknown.length > 0)
     throw badRequest(
-      `ranking.metrics: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a metric' : 'are not metrics'} of profile "${profile}" (known: ${known.join(', ')})`,
+      `ranking.metrics: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a metric' : 'are not metrics'} ` +
+        `of profile "${profile}" (known: ${known.join(', ')})`,
     )
 }
 

@@ -190,7 +190,8 @@ export async function requestLeaderboardRecompute(
     throw new ApiError(
       503,
       'service_unavailable',
-      `the settings of phase "${phaseSlug}" were saved, but its leaderboard could not be queued for recomputation (the queue is unreachable); send the same request again`,
+      `the settings of phase "${phaseSlug}" were saved, but its leaderboard could not be queued for recomputation ` +
+        '(the queue is unreachable); send the same request again',
       undefined,
       { 'retry-after': '5' },
     )

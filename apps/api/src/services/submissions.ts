@@ -211,7 +211,9 @@ export async function admitSubmission(db: PrismaClient, user: AuthUser, challeng
 export function submissionUploadSlot(admission: Admission, user: AuthUser): { key: string; busy: string } {
   return {
     key: `submission:${admission.phase.id}:${user.id}`,
-    busy: `you already have an upload to phase "${admission.phase.slug}" in progress (being received or validated); wait for its answer before submitting again`,
+    busy:
+      `you already have an upload to phase "${admission.phase.slug}" in progress (being received or validated); ` +
+      'wait for its answer before submitting again',
   }
 }
 
@@ -424,7 +426,8 @@ export async function cancelSubmission(
   })
   if (evaluations === null)
     throw conflict(
-      `submission ${id} is ${(await deps.db.submission.findUniqueOrThrow({ where: { id } })).status}; only queued or running submissions can be cancelled`,
+      `submission ${id} is ${(await deps.db.submission.findUniqueOrThrow({ where: { id } })).status}; ` +
+        'only queued or running submissions can be cancelled',
     )
   // Every job of the flow that is not running is removed; workers are told, so a running model
   // process is killed, and running jobs see the cancelled status and end (removed on completion).

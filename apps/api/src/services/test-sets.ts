@@ -60,7 +60,8 @@ export function planTestSet(files: ExtractedFile[]): { series: PlannedSeries[]; 
     const parts = rel?.split('/') ?? []
     if (parts.length !== 2 || (parts[0] !== 'images' && parts[0] !== 'masks')) {
       problems.push(
-        `${f.path}: unexpected file (expected ${prefix}images/<series>.mha, ${prefix}masks/<series>.mha and optionally ${prefix}overview.csv)`,
+        `${f.path}: unexpected file ` +
+          `(expected ${prefix}images/<series>.mha, ${prefix}masks/<series>.mha and optionally ${prefix}overview.csv)`,
       )
       continue
     }
@@ -131,7 +132,9 @@ export async function testSetPhase(
 export function testSetUploadSlot(phase: PhaseWithChallenge): { key: string; busy: string } {
   return {
     key: `test-set:${phase.id}`,
-    busy: `a test-set upload to phase "${phase.slug}" is already in progress (being received or validated); wait for its answer before uploading again`,
+    busy:
+      `a test-set upload to phase "${phase.slug}" is already in progress (being received or validated); ` +
+      'wait for its answer before uploading again',
   }
 }
 

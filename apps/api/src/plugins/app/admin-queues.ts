@@ -122,7 +122,8 @@ export default fp(
         const secure = request.protocol === 'https' ? '; Secure' : ''
         reply.header(
           'set-cookie',
-          `${SESSION_COOKIE}=${sessions.issue(holder.tokenId)}; Path=${ADMIN_QUEUES_PATH}; Max-Age=${sessions.ttlSeconds}; HttpOnly; SameSite=Strict${secure}`,
+          `${SESSION_COOKIE}=${sessions.issue(holder.tokenId)}; Path=${ADMIN_QUEUES_PATH}; ` +
+            `Max-Age=${sessions.ttlSeconds}; HttpOnly; SameSite=Strict${secure}`,
         )
         return noStore(reply).redirect(ADMIN_QUEUES_PATH, 303)
       })

@@ -75,7 +75,8 @@ async function sessionUser(app: FastifyInstance, request: FastifyRequest, reply:
     return refuseAuthentication(
       app,
       request,
-      `the ${WEB_SESSION_COOKIE} cookie is not a valid session (altered, or signed before the server restarted without SESSION_SECRET); sign in again`,
+      `the ${WEB_SESSION_COOKIE} cookie is not a valid session ` +
+        '(altered, or signed before the server restarted without SESSION_SECRET); sign in again',
     )
   }
   const row = await app.db.apiToken.findUnique({ where: { id: session.tokenId }, include: { user: true } })
@@ -115,7 +116,10 @@ export default fp(
         request.user = await sessionUser(app, request, reply, cookie)
         if (request.user && !SAFE_METHODS.has(request.method) && !fromOwnPage(request)) {
           throw forbidden(
-            `cross-site request refused: a change authenticated by the ${WEB_SESSION_COOKIE} cookie must come from this site's pages (Origin header ${request.headers.origin === undefined ? 'missing' : `"${String(request.headers.origin)}"`}); API clients send "Authorization: Bearer <token>"`,
+            `cross-site request refused: a change authenticated by the ${WEB_SESSION_COOKIE} cookie ` +
+              "must come from this site's pages " +
+              `(Origin header ${request.headers.origin === undefined ? 'missing' : `"${String(request.headers.origin)}"`}); ` +
+              'API clients send "Authorization: Bearer <token>"',
           )
         }
         return

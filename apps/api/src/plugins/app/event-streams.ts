@@ -171,14 +171,16 @@ export default fp(
       if (closing) throw new ApiError(503, 'unavailable', 'the server is shutting down; reconnect shortly')
       if (streams >= maxEventStreams) {
         throw tooManyRequests(
-          `the server has ${maxEventStreams} event streams open (MAX_EVENT_STREAMS); retry later or poll GET /api/v1/submissions/${submissionId}`,
+          `the server has ${maxEventStreams} event streams open (MAX_EVENT_STREAMS); ` +
+            `retry later or poll GET /api/v1/submissions/${submissionId}`,
           10,
         )
       }
       const mine = perUser.get(userId) ?? 0
       if (mine >= maxEventStreamsPerUser) {
         throw tooManyRequests(
-          `you have ${mine} event streams open, the most allowed (MAX_EVENT_STREAMS_PER_USER=${maxEventStreamsPerUser}); close one before opening another`,
+          `you have ${mine} event streams open, the most allowed (MAX_EVENT_STREAMS_PER_USER=${maxEventStreamsPerUser}); ` +
+            'close one before opening another',
           5,
         )
       }

@@ -209,7 +209,10 @@ export default fp(
       if (s.workers.evaluation.length === 0)
         return 'no worker is connected: evaluations start once a worker ("spider-bench serve" or "spider-bench worker") connects'
       if (kind === 'algorithm' && s.workers.inference.length === 0)
-        return 'no inference worker is connected: algorithms run once one connects ("spider-bench serve" without --no-inference, or "spider-bench worker --inference")'
+        return (
+          'no inference worker is connected: algorithms run once one connects ' +
+          '("spider-bench serve" without --no-inference, or "spider-bench worker --inference")'
+        )
       if (s.workers.scoreSeries.length === 0) return 'no scoring worker is connected: series are scored once one connects'
       return null
     }
@@ -301,5 +304,8 @@ export async function stalledNoticeOf(db: FastifyInstance['db'], submissionId: s
 }
 
 function stalledNotice(at: Date | null): string {
-  return `an earlier run made no progress and was stopped by the watchdog${at ? ` at ${at.toISOString()}` : ''} (a system fault: it does not count against your submission limit); it was queued again`
+  return (
+    `an earlier run made no progress and was stopped by the watchdog${at ? ` at ${at.toISOString()}` : ''} ` +
+    '(a system fault: it does not count against your submission limit); it was queued again'
+  )
 }

@@ -13,7 +13,8 @@ const REFRESH_MS = 20_000
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
 const REFRESH = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
 // Take-over of a slot whose holder is known dead: only if it still holds the value read.
-const TAKE_OVER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) else return 0 end`
+const TAKE_OVER =
+  `if redis.call('get', KEYS[1]) == ARGV[1] then ` + `return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) else return 0 end`
 
 /** A held slot; `release` is idempotent and never throws. */
 export interface UploadSlot {

@@ -94,7 +94,8 @@ describe('error handler', () => {
     const res = await app.inject({ method: 'POST', url: '/choices', payload: { kinds: ['predictions', 'model'], role: 'root', limit: 5 } })
     expect(res.statusCode).toBe(400)
     expect((res.json() as { error: { message: string } }).error.message).toBe(
-      'invalid request: body.kinds[1] must be one of "predictions", "algorithm"; body.role must be one of "admin", "organiser", "participant"; body.limit must be object or null',
+      'invalid request: body.kinds[1] must be one of "predictions", "algorithm"; ' +
+        'body.role must be one of "admin", "organiser", "participant"; body.limit must be object or null',
     )
   })
 

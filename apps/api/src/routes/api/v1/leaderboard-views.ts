@@ -58,7 +58,10 @@ const leaderboardViews: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['leaderboards'],
         security: [],
         description:
-          'The board\'s entries (now or `?at=`) with mean, standard deviation and series count per metric, over all series or one sequence (`?sequence=t1|t2|t2_SPACE|unknown`, re-ranked by the phase\'s method among the same entries). Under perSeriesVisibility "organisers": no spread, and no value over fewer than MIN_AGGREGATE_SERIES series.',
+          "The board's entries (now or `?at=`) with mean, standard deviation and series count per metric, " +
+          'over all series or one sequence (`?sequence=t1|t2|t2_SPACE|unknown`, ' +
+          "re-ranked by the phase's method among the same entries). " +
+          'Under perSeriesVisibility "organisers": no spread, and no value over fewer than MIN_AGGREGATE_SERIES series.',
         params: PhaseParams,
         querystring: Type.Object({ at: Type.Optional(Type.String()), sequence: Type.Optional(Type.String()) }),
         response: { 200: LeaderboardAggregatesSchema, ...errorResponses(400, 404) },

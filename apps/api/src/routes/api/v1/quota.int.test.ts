@@ -107,7 +107,7 @@ describe('quota and the phase document (postgres)', () => {
     expect((await quota(alice, 'limited')).body).toMatchObject({ used: 1, remaining: 1, nextAt: null })
   })
 
-  it('has no limit, remaining or next time in a phase without a limit; the opening time in a phase not open yet; 401 when anonymous', async () => {
+  it('has no limit, remaining or next time without a limit; the opening time in a phase not open yet; 401 when anonymous', async () => {
     expect((await quota(alice, 'free')).body).toEqual({ limit: null, used: 0, remaining: null, nextAt: null, activeSubmissionId: null })
     expect((await quota(alice, 'algorithms')).body).toMatchObject({ nextAt: '2999-01-01T00:00:00.000Z' })
     expect((await quota(undefined, 'free')).status).toBe(401)

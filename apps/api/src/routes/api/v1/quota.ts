@@ -13,7 +13,8 @@ const quota: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['submissions'],
         description:
-          "The caller's submissions counted against the phase's limit, what remains, when the next one is allowed if not now, and the queued or running submission that blocks a new one. Rejected uploads and system failures are not counted.",
+          "The caller's submissions counted against the phase's limit, what remains, when the next one is allowed if not now, " +
+          'and the queued or running submission that blocks a new one. Rejected uploads and system failures are not counted.',
         params: PhaseParams,
         response: { 200: QuotaSchema, ...errorResponses(401, 404) },
       },

@@ -56,7 +56,7 @@ describe('web sessions: token exchange, cookie authentication, CSRF and the fail
     expect(await me.json()).toMatchObject({ name: 'alice' })
   })
 
-  it('refuses a cookie-authenticated change from another origin or without an Origin header (403, nothing changed), accepts one from its own pages', async () => {
+  it('refuses cookie-authenticated changes from other origins or with no Origin (403, no change), accepts its own pages', async () => {
     const { value } = await signIn(alice.token)
     const body = (slug: string) => ({ slug, title: 'x' })
     for (const origin of ['http://evil.example', 'null', `${own}.evil.example`, undefined]) {

@@ -26,7 +26,8 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['users'],
         security: [],
         description:
-          'Exchanges an API token for a web session cookie (spider_session). Failed attempts count against the failed-authentication limit.',
+          'Exchanges an API token for a web session cookie (spider_session). ' +
+          'Failed attempts count against the failed-authentication limit.',
         body: CreateSessionSchema,
         response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 429) },
       },
@@ -50,7 +51,8 @@ const session: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['users'],
         security: [],
         description:
-          'Who the request is signed in as (session cookie or Bearer token): the user, or null for anonymous callers (200 either way, so pages can ask without an error).',
+          'Who the request is signed in as (session cookie or Bearer token): the user, or null for anonymous callers ' +
+          '(200 either way, so pages can ask without an error).',
         response: { 200: Type.Object({ user: Type.Union([UserSchema, Type.Null()]) }) },
       },
     },

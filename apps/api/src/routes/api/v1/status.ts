@@ -39,7 +39,8 @@ const status: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['status'],
         security: [],
         description:
-          'Per queue: waiting and active jobs, connected workers, median wait and run time over the last hour; connected worker processes by role (scoring, inference).',
+          'Per queue: waiting and active jobs, connected workers, median wait and run time over the last hour; ' +
+          'connected worker processes by role (scoring, inference).',
         response: { 200: StatusSchema, ...errorResponses(503) },
       },
     },

@@ -18,7 +18,9 @@ const submissionEvents: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['submissions'],
         params: SubmissionIdParams,
         description:
-          'text/event-stream: `progress` events ({ submissionId, status, error, evaluationId, evaluationStatus, progress: { done, total } }), then `end`. 429 beyond MAX_EVENT_STREAMS_PER_USER open streams per user or MAX_EVENT_STREAMS in all.',
+          'text/event-stream: `progress` events ' +
+          '({ submissionId, status, error, evaluationId, evaluationStatus, progress: { done, total } }), ' +
+          'then `end`. 429 beyond MAX_EVENT_STREAMS_PER_USER open streams per user or MAX_EVENT_STREAMS in all.',
         response: { 200: Type.String({ description: 'an event stream' }), ...errorResponses(401, 403, 404, 429) },
       },
     },

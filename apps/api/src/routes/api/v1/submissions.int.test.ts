@@ -198,7 +198,8 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
       expect(bomb.status).toBe(413)
       // Predictions are bounded by what the test set can need (2 series of 12×10×4 voxels), well below MAX_ARCHIVE_BYTES.
       expect(((await bomb.json()) as ErrorBody).error.message).toBe(
-        '1_t1.mha: expands to more than 69376 bytes, the most that predictions for the 2 test series can need (voxels × 8 bytes + 64 KiB per series)',
+        '1_t1.mha: expands to more than 69376 bytes, ' +
+          'the most that predictions for the 2 test series can need (voxels × 8 bytes + 64 KiB per series)',
       )
       expect(await counts()).toEqual(before)
       expect(await readdir(join(h.dataDir, 'tmp'))).toEqual([])

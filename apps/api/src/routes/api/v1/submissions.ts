@@ -31,7 +31,9 @@ const submissions: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['submissions'],
         description:
-          'multipart/form-data: field "kind" = "predictions" with file field "predictions" (.zip or .tar.gz, one mask per test series, matched by base name), or "algorithm" with file fields "model" (ONNX) and "config" (JSON).',
+          'multipart/form-data: field "kind" = "predictions" with file field "predictions" ' +
+          '(.zip or .tar.gz, one mask per test series, matched by base name), ' +
+          'or "algorithm" with file fields "model" (ONNX) and "config" (JSON).',
         consumes: ['multipart/form-data'],
         params: PhaseParams,
         response: { 202: AcceptedSubmissionSchema, ...errorResponses(400, 401, 403, 404, 408, 409, 413, 415, 422, 429) },

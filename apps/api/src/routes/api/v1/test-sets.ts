@@ -35,7 +35,8 @@ const testSets: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['test sets'],
         description:
-          'multipart/form-data with one file field "archive": a .zip or .tar.gz of images/ + masks/ [+ overview.csv]. Creates a new version.',
+          'multipart/form-data with one file field "archive": a .zip or .tar.gz of images/ + masks/ [+ overview.csv]. ' +
+          'Creates a new version.',
         consumes: ['multipart/form-data'],
         params: PhaseParams,
         response: { 200: TestSetImportSchema, ...errorResponses(400, 401, 403, 404, 408, 409, 413, 415, 422) },
@@ -52,7 +53,10 @@ const testSets: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['test sets'],
         description:
-          'Public sanity cases of the phase, uploaded like a test set (multipart file field "archive"). An algorithm submission first runs on the newest version (the canary run), where its full error output is shown to the participant; only then does it run on the hidden test set. Creates a new version.',
+          'Public sanity cases of the phase, uploaded like a test set (multipart file field "archive"). ' +
+          'An algorithm submission first runs on the newest version (the canary run), ' +
+          'where its full error output is shown to the participant; only then does it run on the hidden test set. ' +
+          'Creates a new version.',
         consumes: ['multipart/form-data'],
         params: PhaseParams,
         response: { 200: TestSetImportSchema, ...errorResponses(400, 401, 403, 404, 408, 409, 413, 415, 422) },

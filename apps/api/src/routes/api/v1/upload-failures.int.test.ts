@@ -61,7 +61,8 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
           resolve()
         })
         req.write(
-          `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\npredictions\r\n--${boundary}\r\nContent-Disposition: form-data; name="predictions"; filename="p.zip"\r\n\r\n`,
+          `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\npredictions\r\n` +
+            `--${boundary}\r\nContent-Disposition: form-data; name="predictions"; filename="p.zip"\r\n\r\n`,
         )
         req.write(Buffer.alloc(100_000, 7))
         setTimeout(() => req.destroy(), 300)
