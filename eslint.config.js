@@ -54,7 +54,9 @@ const ioNode = (allowed = []) => {
 /** Packages that do I/O (databases, queues, HTTP, files, processes). */
 const IO_PACKAGES = {
   regex:
-    '^(@spider-bench/(db|storage|contracts|config|evaluation|inference|synth|cli)|bullmq|ioredis|pg|@prisma/.*|@electric-sql/.*|pglite-prisma-adapter|fastify|fastify-plugin|@fastify/.*|pino|pino-pretty|onnxruntime-node|tar-stream|yauzl|prom-client|@bull-board/.*)(/|$)',
+    '^(@spider-bench/(db|storage|contracts|config|evaluation|inference|synth|cli)|' +
+    'bullmq|ioredis|pg|@prisma/.*|@electric-sql/.*|pglite-prisma-adapter|fastify|fastify-plugin|@fastify/.*|' +
+    'pino|pino-pretty|onnxruntime-node|tar-stream|yauzl|prom-client|@bull-board/.*)(/|$)',
   message: 'a pure core imports no package with I/O (database, queue, HTTP, storage, processes)',
 }
 const noCli = {

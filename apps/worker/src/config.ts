@@ -33,7 +33,10 @@ export interface WorkerConfig {
    * typed arrays live outside this heap; their size is bounded by the scorer itself.
    */
   readonly scoringThreadMemoryMb: number
-  /** Predictions with more distinct non-zero labels fail their series as an input fault (MAX_PREDICTION_LABELS, as the API's upload check). */
+  /**
+   * Predictions with more distinct non-zero labels fail their series as an input fault
+   * (MAX_PREDICTION_LABELS, as the API's upload check).
+   */
   readonly maxPredictionLabels: number
 }
 

@@ -99,7 +99,8 @@ export async function uploadParts(
     } else {
       segments.push(
         Buffer.from(
-          `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(part.name)}"; filename="${quoted(part.filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+          `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(part.name)}"; filename="${quoted(part.filename)}"\r\n` +
+            'Content-Type: application/octet-stream\r\n\r\n',
         ),
       )
       segments.push({ file: part.file, size: (await stat(part.file)).size })

@@ -104,7 +104,9 @@ function trustProxy(env: NodeJS.ProcessEnv): false | number | string[] {
   if (raw === '' || raw.toLowerCase() === 'false') return false
   if (raw.toLowerCase() === 'true') {
     throw new ConfigError(
-      'TRUST_PROXY=true would trust every X-Forwarded-For entry, so any client could choose its address; give the number of proxies in front of the API (e.g. TRUST_PROXY=1) or their addresses (e.g. TRUST_PROXY=10.0.0.5,172.16.0.0/12)',
+      'TRUST_PROXY=true would trust every X-Forwarded-For entry, so any client could choose its address; ' +
+        'give the number of proxies in front of the API (e.g. TRUST_PROXY=1) ' +
+        'or their addresses (e.g. TRUST_PROXY=10.0.0.5,172.16.0.0/12)',
     )
   }
   if (/^\d+$/.test(raw)) {
@@ -116,7 +118,8 @@ function trustProxy(env: NodeJS.ProcessEnv): false | number | string[] {
   const bad = entries.filter((e) => !isProxyAddress(e))
   if (bad.length > 0) {
     throw new ConfigError(
-      `TRUST_PROXY must be a hop count or a comma-separated list of IP addresses or CIDR ranges, got ${bad.map((b) => `"${b}"`).join(', ')}`,
+      'TRUST_PROXY must be a hop count or a comma-separated list of IP addresses or CIDR ranges, ' +
+        `got ${bad.map((b) => `"${b}"`).join(', ')}`,
     )
   }
   return entries

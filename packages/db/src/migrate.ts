@@ -73,7 +73,8 @@ export async function applyMigrations(session: SqlSession, migrations?: Migratio
       if (row.rolled_back_at) continue
       if (!row.finished_at) {
         throw new Error(
-          `migration ${row.migration_name} was started but never finished; inspect the database, then mark it rolled back in "_prisma_migrations"`,
+          `migration ${row.migration_name} was started but never finished; ` +
+            'inspect the database, then mark it rolled back in "_prisma_migrations"',
         )
       }
       done.set(row.migration_name, row)

@@ -26,5 +26,6 @@ export const STALLED = 'stalled'
 export function failureMessage(kind: FaultKind, message: string): string {
   return kind === 'input'
     ? message
-    : `evaluation failed for a system reason (${message}); this does not count against your submission limit, and the organisers can re-evaluate it`
+    : `evaluation failed for a system reason (${message}); ` +
+        'this does not count against your submission limit, and the organisers can re-evaluate it'
 }

@@ -101,7 +101,8 @@ describe('validateAlgorithm', () => {
     )
     const fixed = encodeConvNet({ name: 'fixed', inChannels: 1, layers: [randomLayer(rand, 1, 4, [1, 1, 1], 'none')], spatial: [4, 8, 6] })
     expect(await reason(fixed, config)).toBe(
-      'model.onnx: input "image" has shape [1, 1, 4, 8, 6]: dimension 4 (x) is 6 but slidingWindow.patchSize gives 8 (tensors are [batch, channel, z, y, x])',
+      'model.onnx: input "image" has shape [1, 1, 4, 8, 6]: ' +
+        'dimension 4 (x) is 6 but slidingWindow.patchSize gives 8 (tensors are [batch, channel, z, y, x])',
     )
   })
 

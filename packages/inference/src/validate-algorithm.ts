@@ -46,7 +46,9 @@ export function checkModelSignature(
       const d = shape[2 + i]
       if (typeof d === 'number' && d !== patchZyx[i]) {
         fail(
-          `${what} "${what === 'input' ? input.name : output.name}" has shape ${describeShape(shape)}: dimension ${2 + i} (${'zyx'[i]}) is ${d} but slidingWindow.patchSize gives ${patchZyx[i]} (tensors are [batch, channel, z, y, x])`,
+          `${what} "${what === 'input' ? input.name : output.name}" has shape ${describeShape(shape)}: ` +
+            `dimension ${2 + i} (${'zyx'[i]}) is ${d} but slidingWindow.patchSize gives ${patchZyx[i]} ` +
+            '(tensors are [batch, channel, z, y, x])',
         )
       }
     }
@@ -58,7 +60,8 @@ export function checkModelSignature(
     fail(`input "${input.name}" has batch dimension ${input.shape[0]}; expected 1 or symbolic`)
   if (input.shape[1] !== config.input.channels.length) {
     fail(
-      `input "${input.name}" has ${describeShape(input.shape)}: channel dimension ${JSON.stringify(input.shape[1])} but config input.channels lists ${config.input.channels.length} (${config.input.channels.join(', ')})`,
+      `input "${input.name}" has ${describeShape(input.shape)}: channel dimension ${JSON.stringify(input.shape[1])} ` +
+        `but config input.channels lists ${config.input.channels.length} (${config.input.channels.join(', ')})`,
     )
   }
   checkSpatial('input', input.shape)
@@ -76,7 +79,8 @@ export function checkModelSignature(
     )
   if (typeof output.shape[1] === 'number' && output.shape[1] !== channels) {
     fail(
-      `output "${output.name}" has ${output.shape[1]} channels ${describeShape(output.shape)} but the config's output (${config.output.kind}) needs ${channels}`,
+      `output "${output.name}" has ${output.shape[1]} channels ${describeShape(output.shape)} ` +
+        `but the config's output (${config.output.kind}) needs ${channels}`,
     )
   }
   checkSpatial('output', output.shape)
@@ -129,7 +133,8 @@ export async function validateAlgorithm(model: string | Uint8Array, config: unkn
     if (out.dims.length !== 5 || out.dims.some((d, i) => d !== expected[i])) {
       throw new AlgorithmValidationError(
         'model',
-        `${file}: on an all-zero patch the output "${names.outputName}" has dims ${describeShape(out.dims)}, expected ${describeShape(expected)}`,
+        `${file}: on an all-zero patch the output "${names.outputName}" has dims ${describeShape(out.dims)}, ` +
+          `expected ${describeShape(expected)}`,
       )
     }
     for (let i = 0; i < out.data.length; i++) {

@@ -6,7 +6,10 @@ import { pairedTests, SignedRankScratch } from './wilcoxon.ts'
 export interface MetricSignificance extends RankingColumn {
   /** Row and column order of the matrices: the board's order. */
   readonly entries: readonly string[]
-  /** pValues[i][j]: one-sided paired Wilcoxon p-value of "entry i better than entry j"; null on the diagonal and where no series has both values. */
+  /**
+   * pValues[i][j]: one-sided paired Wilcoxon p-value of "entry i better than entry j";
+   * null on the diagonal and where no series has both values.
+   */
   readonly pValues: readonly (readonly (number | null)[])[]
   /** Holm-adjusted over all ordered pairs of this metric. */
   readonly adjusted: readonly (readonly (number | null)[])[]

@@ -111,7 +111,8 @@ export function parsePerturbSpec(spec: string): PerturbOp[] {
       }
       default:
         throw new PerturbSpecError(
-          `"${spec}": unknown operation "${name}" (known: identity, relabel, dilate:K, erode:K, shift:K, drop:vertebra|disc|canal, merge, split, fp:N, noise:P)`,
+          `"${spec}": unknown operation "${name}" ` +
+            '(known: identity, relabel, dilate:K, erode:K, shift:K, drop:vertebra|disc|canal, merge, split, fp:N, noise:P)',
         )
     }
   }

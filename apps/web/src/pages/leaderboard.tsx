@@ -349,7 +349,8 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
                     const hover = withheld
                       ? 'withheld: computed over too few series'
                       : s && s.mean !== null
-                        ? `${fmtNumber(s.mean)}${s.std !== null ? ` ± ${fmtNumber(s.std)}` : ''} (mean${s.std !== null ? ' ± sd' : ''} over ${s.count} series)`
+                        ? `${fmtNumber(s.mean)}${s.std !== null ? ` ± ${fmtNumber(s.std)}` : ''} ` +
+                          `(mean${s.std !== null ? ' ± sd' : ''} over ${s.count} series)`
                         : undefined
                     return (
                       <td
@@ -372,7 +373,9 @@ export function LeaderboardPage({ challenge, phase }: { challenge: string; phase
       <p class="muted small">
         Hover a value for mean ± standard deviation over the series. ↑ higher is better, ↓ lower is better; ranking metrics are highlighted.
         {tied.size > 0 &&
-          ` "Tied for first": not significantly worse than the leader on ${defOf(board.columns[0]?.key ?? '')?.label ?? 'the primary metric'} (Holm-adjusted Wilcoxon, α = ${aggregates?.alpha}).`}
+          ' "Tied for first": not significantly worse than the leader on ' +
+            `${defOf(board.columns[0]?.key ?? '')?.label ?? 'the primary metric'} ` +
+            `(Holm-adjusted Wilcoxon, α = ${aggregates?.alpha}).`}
       </p>
       <h2>Leaders over time</h2>
       {history.state === 'ok' && history.data ? (

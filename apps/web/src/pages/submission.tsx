@@ -167,7 +167,7 @@ function EvaluationLogView({ id, version }: { id: string; version: number }) {
           <p>
             {fmtDate(e.createdAt)} · {e.sanityCases ? 'sanity cases' : 'hidden test set'} v{e.testSetVersion} ·{' '}
             <StatusBadge status={e.status} /> · {e.progress.done}/{e.progress.total} series
-            {e.finishedAt && e.startedAt ? ` · ${Math.round((Date.parse(e.finishedAt) - Date.parse(e.startedAt)) / 1000)} s` : ''} · scorer{' '}
+            {e.finishedAt && e.startedAt && ` · ${Math.round((Date.parse(e.finishedAt) - Date.parse(e.startedAt)) / 1000)} s`} · scorer{' '}
             {e.scorerVersion}
           </p>
           {e.error && (

@@ -13,8 +13,8 @@ export function QuotaBox({ quota, challenge, phase }: { quota: Quota; challenge:
       <p>
         {quota.limit ? (
           <>
-            <strong>{quota.remaining}</strong> of {quota.limit.count} submissions left in the last {quota.limit.periodHours} h ({quota.used}{' '}
-            used).
+            <strong>{quota.remaining}</strong> of {quota.limit.count} submissions left in the last {quota.limit.periodHours} h{' '}
+            {`(${quota.used} used).`}
           </>
         ) : (
           <>No submission limit ({quota.used} counted so far).</>

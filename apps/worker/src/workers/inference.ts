@@ -111,7 +111,8 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
           'model failed on a series',
         )
         throw new InputFault(
-          `algorithm failed on ${visibility === 'public' ? `public series ${series.name}` : 'a hidden test series'}: ${err.reportFor(visibility)}`,
+          `algorithm failed on ${visibility === 'public' ? `public series ${series.name}` : 'a hidden test series'}: ` +
+            err.reportFor(visibility),
         )
       }
       throw err

@@ -68,8 +68,10 @@ export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSerie
         // (the reference alone) it is a system fault, retried.
         if (err instanceof ThreadMemoryError && predKey !== null) {
           throw new InputFault(
-            `prediction for series ${series.name} could not be scored: scoring it exceeded the scoring thread's memory limit (${err.limitMb} MB); ` +
-              'a prediction must be a label mask like the reference (SPIDER masks have fewer than 100 structures); fix the file and submit again',
+            `prediction for series ${series.name} could not be scored: ` +
+              `scoring it exceeded the scoring thread's memory limit (${err.limitMb} MB); ` +
+              'a prediction must be a label mask like the reference (SPIDER masks have fewer than 100 structures); ' +
+              'fix the file and submit again',
           )
         }
         throw err

@@ -33,7 +33,8 @@ export const command: Command = {
       }
       if (quota.activeSubmissionId)
         lines.push(
-          `  submission ${quota.activeSubmissionId} is queued or running: the next one waits for it (spider-bench status ${quota.activeSubmissionId} --wait)`,
+          `  submission ${quota.activeSubmissionId} is queued or running: ` +
+            `the next one waits for it (spider-bench status ${quota.activeSubmissionId} --wait)`,
         )
       console.log(lines.join('\n'))
       return 0

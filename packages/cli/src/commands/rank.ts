@@ -242,13 +242,17 @@ export function formatRanking({ method, columns, rows, stability }: RankOutput):
   const tau = stability.kendallTau
   return [
     `ranking: ${method} over ${columns.map(arrow).join(', ')} (↑ higher is better, ↓ lower is better)`,
-    `${rows.length} entries, ${stability.series} series; bootstrap B = ${stability.samples}, seed ${stability.seed}; paired Wilcoxon, Holm, α = ${stability.alpha}`,
+    `${rows.length} entries, ${stability.series} series; bootstrap B = ${stability.samples}, seed ${stability.seed}; ` +
+      `paired Wilcoxon, Holm, α = ${stability.alpha}`,
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...lines.map(line),
     '',
     `statistically tied for first on ${primary.key}: ${stability.tiedForFirst.join(', ') || '-'}`,
-    `Kendall's τ (ranking vs bootstrap samples): ${tau ? `median ${tau.median.toFixed(3)}, quartiles ${tau.q25.toFixed(3)} to ${tau.q75.toFixed(3)}` : 'undefined (fewer than two entries, or all tied)'}`,
+    "Kendall's τ (ranking vs bootstrap samples): " +
+      (tau
+        ? `median ${tau.median.toFixed(3)}, quartiles ${tau.q25.toFixed(3)} to ${tau.q75.toFixed(3)}`
+        : 'undefined (fewer than two entries, or all tied)'),
   ].join('\n')
 }

@@ -32,7 +32,8 @@ function rawMha(file: string, fields: string, bytes: number): void {
     file,
     Buffer.concat([
       Buffer.from(
-        `ObjectType = Image\n${fields}\nBinaryData = True\nBinaryDataByteOrderMSB = False\nCompressedData = False\nElementDataFile = LOCAL\n`,
+        `ObjectType = Image\n${fields}\nBinaryData = True\nBinaryDataByteOrderMSB = False\n` +
+          'CompressedData = False\nElementDataFile = LOCAL\n',
       ),
       Buffer.alloc(bytes),
     ]),

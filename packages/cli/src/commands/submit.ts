@@ -62,7 +62,8 @@ async function admission(
   const quota = await client.quotaIfServed(challenge, phaseSlug)
   if (quota?.activeSubmissionId) {
     throw new ParticipantError(
-      `you already have submission ${quota.activeSubmissionId} queued or running in ${where}; wait for it to finish (spider-bench status ${quota.activeSubmissionId} --wait)`,
+      `you already have submission ${quota.activeSubmissionId} queued or running in ${where}; ` +
+        `wait for it to finish (spider-bench status ${quota.activeSubmissionId} --wait)`,
     )
   }
   if (quota && quota.remaining === 0 && quota.limit) {
@@ -145,19 +146,24 @@ export const command: Command = {
           if (reading) process.stderr.write('\n')
           if (checked.ignored.length > 0)
             console.error(
-              `ignoring ${checked.ignored.length} file${checked.ignored.length === 1 ? '' : 's'} that ${checked.ignored.length === 1 ? 'is' : 'are'} not an image: ${checked.ignored.join(', ')}`,
+              `ignoring ${checked.ignored.length} file${checked.ignored.length === 1 ? '' : 's'} ` +
+                `that ${checked.ignored.length === 1 ? 'is' : 'are'} not an image: ${checked.ignored.join(', ')}`,
             )
           if (checked.problems.length > 0) {
             throw new ParticipantError(
               [
-                `the predictions have ${checked.problems.length} problem${checked.problems.length === 1 ? '' : 's'} (nothing was uploaded):`,
+                `the predictions have ${checked.problems.length} problem${checked.problems.length === 1 ? '' : 's'} ` +
+                  '(nothing was uploaded):',
                 ...checked.problems.map((p) => `  - ${p}`),
               ].join('\n'),
             )
           }
           if (!skip)
             say(
-              `checked locally: ${checked.files.length} label images${expected ? `, one per test series with its size (${expected.length} series)` : ' (the phase publishes no series list: names and sizes are checked by the server)'}`,
+              `checked locally: ${checked.files.length} label images` +
+                (expected
+                  ? `, one per test series with its size (${expected.length} series)`
+                  : ' (the phase publishes no series list: names and sizes are checked by the server)'),
             )
           const archive = join(work, 'predictions.tar.gz')
           await packTarGz(dir, checked.files, archive)

@@ -75,7 +75,8 @@ export const command: Command = {
         return 0
       }
       console.error(
-        `spider-bench testset import: the server refused the test set (HTTP ${result.status}): ${body.error?.message ?? JSON.stringify(result.body)}`,
+        `spider-bench testset import: the server refused the test set (HTTP ${result.status}): ` +
+          (body.error?.message ?? JSON.stringify(result.body)),
       )
       for (const p of body.error?.details?.problems ?? []) console.error(`  ${p}`)
       return 1

@@ -85,7 +85,7 @@ describe('db migrate and users create', () => {
     }
   })
 
-  it('beside a running server that holds the embedded database, goes through its API with an admin token, or says exactly how to', async () => {
+  it('beside a running server holding the embedded database, goes through its API with an admin token or says exactly how to', async () => {
     delete process.env.DATABASE_URL
     delete process.env.SPIDER_TOKEN
     delete process.env.SPIDER_URL

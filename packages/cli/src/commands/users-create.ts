@@ -57,7 +57,8 @@ function howTo(name: string, role: string, locked: string, url: string | null): 
     url
       ? `The server there listens on ${url}; create the user through its API with an admin's token:`
       : "Create the user through the running server's API with an admin's token:",
-    `  spider-bench users create --name ${name} --role ${role} ${url ? '' : `--url ${where} `}--token ADMIN_TOKEN      (or set SPIDER_TOKEN)`,
+    `  spider-bench users create --name ${name} --role ${role} ${url ? '' : `--url ${where} `}--token ADMIN_TOKEN` +
+      '      (or set SPIDER_TOKEN)',
     `  curl -sS --fail-with-body -X POST ${where}/api/v1/users -H "Authorization: Bearer ADMIN_TOKEN" \\`,
     `    -H 'Content-Type: application/json' -d '{"name":"${name}","role":"${role}"}'`,
     'No admin yet? Stop the server, run this command (it then writes to the database directly), and start the server again.',

@@ -287,7 +287,8 @@ export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
     // No token in a printed URL: it would end up in terminal scrollback, browser history and logs.
     say('Browse:')
     say(
-      `  web pages     ${server.url}/challenges/${DEMO_CHALLENGE}/phases/${DEMO_PHASE}   (sign in at ${server.url}/signin with a token from the file below)`,
+      `  web pages     ${server.url}/challenges/${DEMO_CHALLENGE}/phases/${DEMO_PHASE}   ` +
+        `(sign in at ${server.url}/signin with a token from the file below)`,
     )
     say(`  leaderboard   ${server.url}/api/v1/challenges/${DEMO_CHALLENGE}/phases/${DEMO_PHASE}/leaderboard`)
     say(`  challenges    ${server.url}/api/v1/challenges`)

@@ -147,7 +147,9 @@ export class ParticipantClient {
           continue
         }
         throw new ConnectionError(
-          `the connection to ${this.login.url} was lost during the upload twice (${reason}). Check your network and the server, then run the same command again (see "spider-bench submissions" first: the server may have received it).`,
+          `the connection to ${this.login.url} was lost during the upload twice (${reason}). ` +
+            'Check your network and the server, then run the same command again ' +
+            '(see "spider-bench submissions" first: the server may have received it).',
           undefined,
         )
       }
@@ -193,7 +195,8 @@ export class ParticipantClient {
     if (!(err instanceof ApiCallError)) {
       if (isNetworkError(err))
         return new ConnectionError(
-          `cannot ${what}: cannot reach ${url} (${describeNetworkError(err)}). Check the URL and your network, and that the server is running.`,
+          `cannot ${what}: cannot reach ${url} (${describeNetworkError(err)}). ` +
+            'Check the URL and your network, and that the server is running.',
           undefined,
         )
       return new ParticipantError(`cannot ${what}: ${(err as Error).message}`)
@@ -201,17 +204,24 @@ export class ParticipantClient {
     const message = err.answer.message ?? err.message
     if (err.code === NOT_SPIDER_BENCH) {
       return new ParticipantError(
-        `${url} does not look like a spider-bench server: ${request} answered HTTP ${err.status} with ${err.answer.contentType ?? 'no content type'}, not the JSON a spider-bench server sends. Check the URL: it is the server's address, e.g. https://bench.example.org, without /api/v1.`,
+        `${url} does not look like a spider-bench server: ` +
+          `${request} answered HTTP ${err.status} with ${err.answer.contentType ?? 'no content type'}, ` +
+          'not the JSON a spider-bench server sends. ' +
+          "Check the URL: it is the server's address, e.g. https://bench.example.org, without /api/v1.",
       )
     }
     if (err.status === 401) {
       return new ParticipantError(
-        `the server at ${url} refused the API token from ${this.login.tokenFrom} (${message}): it is mistyped, expired or revoked. Ask the organisers for a new token, then run "spider-bench login --url ${url} --token NEW_TOKEN".`,
+        `the server at ${url} refused the API token from ${this.login.tokenFrom} (${message}): ` +
+          'it is mistyped, expired or revoked. ' +
+          `Ask the organisers for a new token, then run "spider-bench login --url ${url} --token NEW_TOKEN".`,
       )
     }
     if (err.status === 404 && /^no route /.test(message)) {
       return new ParticipantError(
-        `${url} is a spider-bench server without the route ${request} (${message}): the URL may carry an extra path (give the server's address without /api/v1), or the server is older than this command.`,
+        `${url} is a spider-bench server without the route ${request} (${message}): ` +
+          "the URL may carry an extra path (give the server's address without /api/v1), " +
+          'or the server is older than this command.',
       )
     }
     if (err.status === 422) {

@@ -57,7 +57,8 @@ describe('participant config file', () => {
   it('says how to log in when nothing is stored, and names a damaged file', async () => {
     const env = { XDG_CONFIG_HOME: home }
     await expect(resolveLogin(env)).rejects.toThrow(
-      'not logged in (no server URL and API token): run "spider-bench login --url URL --token TOKEN", or set SPIDER_BENCH_URL and SPIDER_BENCH_TOKEN',
+      'not logged in (no server URL and API token): ' +
+        'run "spider-bench login --url URL --token TOKEN", or set SPIDER_BENCH_URL and SPIDER_BENCH_TOKEN',
     )
     await expect(resolveLogin({ ...env, SPIDER_BENCH_URL: 'http://x' })).rejects.toThrow('not logged in (no API token)')
     expect(await resolveLogin({ ...env, SPIDER_BENCH_URL: 'http://x' }, true)).toMatchObject({ url: 'http://x', token: '' })

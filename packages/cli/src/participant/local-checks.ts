@@ -76,7 +76,8 @@ export async function checkPredictions(
       const size = sizes?.get(imageBaseName(basename(path)) ?? '')
       if (size && image.size.some((v, a) => v !== size[a])) {
         problems.push(
-          `${path}: size ${image.size.join('x')} differs from the size of test series "${imageBaseName(basename(path))}" (${size.join('x')})`,
+          `${path}: size ${image.size.join('x')} ` +
+            `differs from the size of test series "${imageBaseName(basename(path))}" (${size.join('x')})`,
         )
       }
     } catch (err) {

@@ -41,7 +41,8 @@ export const ChannelTargetSchema = Type.Union(
           STRUCTURE_CLASSES.map((c) => Type.Literal(c)),
           {
             description:
-              'semantic class; vertebra and disc voxels are split into connected components numbered from the bottom (vertebrae 1.., discs 201..), canal becomes 100',
+              'semantic class; vertebra and disc voxels are split into connected components numbered from the bottom ' +
+              '(vertebrae 1.., discs 201..), canal becomes 100',
           },
         ),
       },
@@ -154,7 +155,9 @@ export const AlgorithmConfigSchema = Type.Object(
           ),
           vertebraSplitRadius: Type.Optional(
             integer3(
-              'erosion radius in voxels (x, y, z) at the model spacing: vertebrae that touch are split at the narrowest bridge between the cores that survive erosion (default 0: plain connected components)',
+              'erosion radius in voxels (x, y, z) at the model spacing: ' +
+                'vertebrae that touch are split at the narrowest bridge between the cores that survive erosion ' +
+                '(default 0: plain connected components)',
               0,
             ),
           ),
@@ -163,7 +166,8 @@ export const AlgorithmConfigSchema = Type.Object(
               SUPERIOR_AXES.map((a) => Type.Literal(a)),
               {
                 description:
-                  'the patient-space axis pointing up, used to number instances from the bottom (default "+z": superior in LPS, as in DICOM/ITK)',
+                  'the patient-space axis pointing up, used to number instances from the bottom ' +
+                  '(default "+z": superior in LPS, as in DICOM/ITK)',
               },
             ),
           ),

@@ -52,7 +52,8 @@ describe('algorithm config', () => {
       'config.json: /normalization: lower percentile 99 must be below upper percentile 1',
     )
     expect(reason({ ...valid, slidingWindow: { ...valid.slidingWindow, border: [0, 30, 0] } })).toBe(
-      'config.json: /slidingWindow: along y the step 48 (patch 96, overlap 0.5) exceeds patch minus both borders (96 - 2 x 30), so some voxels would get no weight',
+      'config.json: /slidingWindow: along y the step 48 (patch 96, overlap 0.5) ' +
+        'exceeds patch minus both borders (96 - 2 x 30), so some voxels would get no weight',
     )
     expect(reason({ ...valid, output: { kind: 'labels' } })).toBe(
       'config.json: /mirroring: test-time mirroring averages outputs and needs output.kind "logits" or "probabilities", not "labels"',

@@ -27,7 +27,10 @@ function explain(error: ValueError): string {
   const kindPath = `${error.path}/kind`
   const kinds = variants.map((errs) => errs.find((e) => e.path === kindPath && 'const' in e.schema)?.schema.const)
   if (kinds.every((k) => k !== undefined)) {
-    return `${kindPath}: must be one of ${kinds.map((k) => JSON.stringify(k)).join(', ')} (got ${show((error.value as { kind?: unknown })?.kind)})`
+    return (
+      `${kindPath}: must be one of ${kinds.map((k) => JSON.stringify(k)).join(', ')} ` +
+      `(got ${show((error.value as { kind?: unknown })?.kind)})`
+    )
   }
   const closest = variants
     .filter((errs) => errs.length > 0 && !errs.some((e) => e.path === kindPath))
@@ -60,7 +63,8 @@ export function parseAlgorithmConfig(value: unknown, file = 'config.json'): Algo
     const step = Math.max(1, Math.floor(p * (1 - sw.overlap)))
     if (step > p - 2 * border[a]) {
       fail(
-        `/slidingWindow: along ${'xyz'[a]} the step ${step} (patch ${p}, overlap ${sw.overlap}) exceeds patch minus both borders (${p} - 2 x ${border[a]}), so some voxels would get no weight`,
+        `/slidingWindow: along ${'xyz'[a]} the step ${step} (patch ${p}, overlap ${sw.overlap}) ` +
+          `exceeds patch minus both borders (${p} - 2 x ${border[a]}), so some voxels would get no weight`,
       )
     }
   }

@@ -155,7 +155,9 @@ export async function trainExampleModel(
   }
   const stage1 = await trainStage(exampleGraph(), volumes, opts, log, 1)
   const stage2 = await trainStage(exampleGraph(stage1), volumes, opts, log, 2)
-  const doc = `spider-bench example algorithm: fixed multi-scale features, two MLP stages (auto-context), trained in TypeScript on ${studies} synthetic studies (seed ${opts.seed})`
+  const doc =
+    'spider-bench example algorithm: fixed multi-scale features, two MLP stages (auto-context), ' +
+    `trained in TypeScript on ${studies} synthetic studies (seed ${opts.seed})`
   return { model: exampleGraph(stage1, stage2, doc), stage1, stage2 }
 }
 

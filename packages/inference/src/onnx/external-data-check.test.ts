@@ -34,16 +34,21 @@ function refusal(model: Uint8Array, file = 'model.onnx'): string {
 }
 
 const EMBED =
-  'is stored as external data (data_location EXTERNAL or external_data entries); external data is not accepted: embed the weights in the .onnx file (e.g. onnx.save_model(model, path, save_as_external_data=False))'
+  'is stored as external data (data_location EXTERNAL or external_data entries); ' +
+  'external data is not accepted: embed the weights in the .onnx file ' +
+  '(e.g. onnx.save_model(model, path, save_as_external_data=False))'
 
 const WHERE: Record<ExternalDataVariant, string> = {
   initializer: 'tensor "stolen" (initializer of graph "attack-initializer")',
   'constant-attribute': 'tensor "value" (attribute "value" of node "constant_0" (Constant) in graph "attack-constant-attribute")',
   'sparse-initializer': 'tensor "stolen" (values of the sparse initializer of graph "attack-sparse-initializer")',
   'if-subgraph':
-    'tensor "then_data" (initializer of graph "then" (subgraph of attribute "then_branch" of node "if_1" (If) in graph "attack-if-subgraph"))',
+    'tensor "then_data" (initializer of graph "then" ' +
+    '(subgraph of attribute "then_branch" of node "if_1" (If) in graph "attack-if-subgraph"))',
   'loop-in-if-subgraph':
-    'tensor "deep" (attribute "value" of node "constant_1" (Constant) in graph "body" (subgraph of attribute "body" of node "loop_0" (Loop) in graph "then" (subgraph of attribute "then_branch" of node "if_1" (If) in graph "attack-loop-in-if-subgraph")))',
+    'tensor "deep" (attribute "value" of node "constant_1" (Constant) in graph "body" ' +
+    '(subgraph of attribute "body" of node "loop_0" (Loop) in graph "then" ' +
+    '(subgraph of attribute "then_branch" of node "if_1" (If) in graph "attack-loop-in-if-subgraph")))',
   function: 'tensor "value" (attribute "value" of node "constant_0" (Constant) in function "attack.Steal")',
 }
 
@@ -163,7 +168,10 @@ describe('assertNoExternalData', () => {
     expect(refusal(new Uint8Array(0))).toBe('model.onnx: not a valid ONNX model (it has no graph)')
     const good = fastModel()
     expect(refusal(good.subarray(0, good.length - 3))).toMatch(
-      /^model.onnx: not a valid ONNX model \(malformed protobuf: (field \d+ at byte \d+ declares \d+ bytes but its message has \d+ left|truncated varint at byte \d+)\)$/,
+      new RegExp(
+        /^model.onnx: not a valid ONNX model \(malformed protobuf: /.source +
+          /(field \d+ at byte \d+ declares \d+ bytes but its message has \d+ left|truncated varint at byte \d+)\)$/.source,
+      ),
     )
     expect(refusal(Uint8Array.of(0x08, 0xff, 0xff))).toBe(
       'model.onnx: not a valid ONNX model (malformed protobuf: truncated varint at byte 3)',
@@ -194,7 +202,8 @@ describe('assertNoExternalData', () => {
     // Each subgraph level is three messages (node, attribute, graph) below the model and main graph.
     expect(() => assertNoExternalData(encodeModel(nested(Math.floor((MAX_NESTING - 2) / 3))))).not.toThrow()
     expect(refusal(encodeModel(nested(Math.floor((MAX_NESTING - 2) / 3) + 1)))).toBe(
-      `model.onnx: the model nests messages more than ${MAX_NESTING} deep (subgraphs within subgraphs); spider-bench accepts at most ${MAX_NESTING}`,
+      `model.onnx: the model nests messages more than ${MAX_NESTING} deep (subgraphs within subgraphs); ` +
+        `spider-bench accepts at most ${MAX_NESTING}`,
     )
     // A hand-made chain 30 000 messages deep, far past the stack a naive recursion could take: refused at the cap.
     let deep: Uint8Array = new Uint8Array(0)

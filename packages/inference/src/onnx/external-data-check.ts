@@ -40,7 +40,8 @@ class Walk {
     if (depth > MAX_NESTING) {
       throw new AlgorithmValidationError(
         'model',
-        `${this.file}: the model nests messages more than ${MAX_NESTING} deep (subgraphs within subgraphs); spider-bench accepts at most ${MAX_NESTING}`,
+        `${this.file}: the model nests messages more than ${MAX_NESTING} deep (subgraphs within subgraphs); ` +
+          `spider-bench accepts at most ${MAX_NESTING}`,
       )
     }
     return r.sub()
@@ -135,8 +136,10 @@ class Walk {
       const place = where.length > 300 ? `${where.slice(0, 300)}…` : where
       throw new AlgorithmValidationError(
         'model',
-        `${this.file}: tensor ${quote(name)} (${place}) is stored as external data (data_location EXTERNAL or external_data entries); ` +
-          'external data is not accepted: embed the weights in the .onnx file (e.g. onnx.save_model(model, path, save_as_external_data=False))',
+        `${this.file}: tensor ${quote(name)} (${place}) ` +
+          'is stored as external data (data_location EXTERNAL or external_data entries); ' +
+          'external data is not accepted: embed the weights in the .onnx file ' +
+          '(e.g. onnx.save_model(model, path, save_as_external_data=False))',
       )
     }
   }

@@ -249,7 +249,8 @@ export class ModelRunner {
         () =>
           fail(
             'timeout',
-            `no result within the time limit of ${limit} ms (${msg.type === 'predict' ? 'one series' : msg.type === 'load' ? 'loading the model' : 'validating the model'})`,
+            `no result within the time limit of ${limit} ms ` +
+              `(${msg.type === 'predict' ? 'one series' : msg.type === 'load' ? 'loading the model' : 'validating the model'})`,
           ),
         limit,
       )

@@ -88,7 +88,8 @@ export async function assertWorldReadable(files: readonly string[]): Promise<voi
 
 function worldReadableError(path: string): Error {
   return new Error(
-    `model processes run as the unprivileged user "${MODEL_PROCESS_USER}" because the server runs as root, but ${path} is not readable by other users: ` +
+    `model processes run as the unprivileged user "${MODEL_PROCESS_USER}" because the server runs as root, ` +
+      `but ${path} is not readable by other users: ` +
       'make the installation world-readable (chmod -R o+rX), or run the server as a non-root user',
   )
 }

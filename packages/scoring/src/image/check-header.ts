@@ -61,12 +61,14 @@ export function checkImageHeader(header: ImageHeader, file: string, limits: Imag
   const inflated = data.skip + dataBytes
   if (data.stored > compressedBound(inflated)) {
     throw fail(
-      `the file holds ${data.stored} bytes of compressed data, more than any compression of the ${dataBytes} bytes its header declares (${what})`,
+      `the file holds ${data.stored} bytes of compressed data, ` +
+        `more than any compression of the ${dataBytes} bytes its header declares (${what})`,
     )
   }
   if (inflated > MAX_INFLATE_RATIO * data.stored + 1024) {
     throw fail(
-      `the file holds ${data.stored} bytes of compressed data, too few to decompress to the ${dataBytes} bytes its header declares (${what})`,
+      `the file holds ${data.stored} bytes of compressed data, ` +
+        `too few to decompress to the ${dataBytes} bytes its header declares (${what})`,
     )
   }
 }

@@ -18,7 +18,8 @@ export const DEFAULT_COUNTER_BYTES = 16 << 20
  * without building any mask: overlaps are counted by one merge of the two volumes' runs
  * (or, when a volume kept no runs, one pass over the voxels) into a table of reference x
  * prediction labels. The table holds at most `counterBytes` (or one reference label's row,
- * 4 bytes per prediction label, if larger); more reference labels than fit take several passes. Result `i` belongs to `truth.stats.labels[i]`.
+ * 4 bytes per prediction label, if larger); more reference labels than fit take several passes.
+ * Result `i` belongs to `truth.stats.labels[i]`.
  */
 export function matchLabels(truth: IndexedLabels, pred: IndexedLabels, counterBytes = DEFAULT_COUNTER_BYTES): Match[] {
   const tLabels = truth.stats.labels

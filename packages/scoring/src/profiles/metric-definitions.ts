@@ -16,7 +16,9 @@ type Text = Omit<MetricDefinition, 'key' | 'order'>
 const DICE_OF_DETECTED = (cls: string): Text => ({
   label: `Dice, ${cls}`,
   unit: '',
-  description: `Mean Dice overlap (2|G∩P| / (|G|+|P|), 0 to 1) of the detected ${cls} (Dice ≥ 0.1), each reference structure compared with the predicted label that overlaps it most.`,
+  description:
+    `Mean Dice overlap (2|G∩P| / (|G|+|P|), 0 to 1) of the detected ${cls} (Dice ≥ 0.1), ` +
+    'each reference structure compared with the predicted label that overlaps it most.',
 })
 const DETECTION = (cls: string): Text => ({
   label: `Detection, ${cls}`,
@@ -31,7 +33,8 @@ const ASD = (cls: string, which: string): Text => ({
 const HD95 = (cls: string): Text => ({
   label: `HD95, ${cls}`,
   unit: 'mm',
-  description: `95th-percentile Hausdorff distance between reference and prediction surfaces, in millimetres, averaged over the detected ${cls}.`,
+  description:
+    '95th-percentile Hausdorff distance between reference and prediction surfaces, in millimetres, ' + `averaged over the detected ${cls}.`,
 })
 
 const TEXTS: Record<string, Text> = {
@@ -87,7 +90,8 @@ const TEXTS: Record<string, Text> = {
     label: 'ASD, overall',
     unit: 'mm',
     description:
-      'Mean average symmetric surface distance over every reference structure; none when any is unmatched (official SPIDER scorer, its spacing order).',
+      'Mean average symmetric surface distance over every reference structure; ' +
+      'none when any is unmatched (official SPIDER scorer, its spacing order).',
   },
 }
 
