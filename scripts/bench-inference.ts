@@ -147,10 +147,12 @@ const result = {
   quality,
 }
 console.log(
-  `provider ${result.provider}; ${result.series} series (${failed.length} failed), ${(voxels / 1e6).toFixed(1)} M voxels; model load ${result.modelLoadS.toFixed(1)} s; wall ${wallS.toFixed(1)} s`,
+  `provider ${result.provider}; ${result.series} series (${failed.length} failed), ${(voxels / 1e6).toFixed(1)} M voxels; ` +
+    `model load ${result.modelLoadS.toFixed(1)} s; wall ${wallS.toFixed(1)} s`,
 )
 console.log(
-  `throughput ${(result.voxelsPerSecond / 1e6).toFixed(2)} M voxels/s; per series mean ${result.perSeriesS.mean.toFixed(2)} s, median ${result.perSeriesS.median?.toFixed(2)} s, max ${result.perSeriesS.max?.toFixed(2)} s`,
+  `throughput ${(result.voxelsPerSecond / 1e6).toFixed(2)} M voxels/s; per series mean ${result.perSeriesS.mean.toFixed(2)} s, ` +
+    `median ${result.perSeriesS.median?.toFixed(2)} s, max ${result.perSeriesS.max?.toFixed(2)} s`,
 )
 console.log(
   `time: ${Object.entries(stages)
@@ -158,7 +160,8 @@ console.log(
     .join(', ')}`,
 )
 console.log(
-  `outside onnxruntime: ${(100 * result.outsideOnnxShare).toFixed(1)} % of series time (${(100 * result.outsideOnnxShareExcludingRead).toFixed(1)} % without reading the image); target < 25 %`,
+  `outside onnxruntime: ${(100 * result.outsideOnnxShare).toFixed(1)} % of series time ` +
+    `(${(100 * result.outsideOnnxShareExcludingRead).toFixed(1)} % without reading the image); target < 25 %`,
 )
 console.log(
   `quality (spider profile, mean over series): ${Object.entries(quality)

@@ -124,11 +124,13 @@ for (const k of sizes) {
   })
   const s = result as ReturnType<typeof computeStability>
   console.log(
-    `${String(k).padStart(7)}  ${both(boot)}  ${both(tests)}  ${both(total)}  ${String(s.tiedForFirst.length).padEnd(14)}  ${s.kendallTau?.median.toFixed(3) ?? '-'}`,
+    `${String(k).padStart(7)}  ${both(boot)}  ${both(tests)}  ${both(total)}  ` +
+      `${String(s.tiedForFirst.length).padEnd(14)}  ${s.kendallTau?.median.toFixed(3) ?? '-'}`,
   )
   if (previous)
     growth.push(
-      `${previous.k} → ${k} entries: × ${(total.cpu / previous.ms).toFixed(1)} CPU time (exponent ${(Math.log(total.cpu / previous.ms) / Math.log(k / previous.k)).toFixed(2)})`,
+      `${previous.k} → ${k} entries: × ${(total.cpu / previous.ms).toFixed(1)} CPU time ` +
+        `(exponent ${(Math.log(total.cpu / previous.ms) / Math.log(k / previous.k)).toFixed(2)})`,
     )
   previous = { k, ms: total.cpu }
 }

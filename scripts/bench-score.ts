@@ -124,13 +124,15 @@ console.log(
   `floor (read + decompress + one pass, 1 thread):   wall ${ms(floor)} (cpu ${ms(floorCpu)}), per-series median ${ms(median(floorTimes))}`,
 )
 console.log(
-  `scoring (scoreSeriesFiles, 1 thread):              wall ${ms(scoring)} (cpu ${ms(scoreCpu)}), per-series median ${ms(median(scoreTimes))}`,
+  `scoring (scoreSeriesFiles, 1 thread):              wall ${ms(scoring)} (cpu ${ms(scoreCpu)}), ` +
+    `per-series median ${ms(median(scoreTimes))}`,
 )
 console.log(
   `ratio scoring / floor (1 thread):                  ${(scoring / floor).toFixed(2)} wall, ${(scoreCpu / floorCpu).toFixed(2)} cpu`,
 )
 console.log(
-  `scoring wall time, scoreDirectories on ${threads} threads: ${ms(wall)} (${parallel.document.series.length} series, exit code ${parallel.exitCode})`,
+  `scoring wall time, scoreDirectories on ${threads} threads: ${ms(wall)} ` +
+    `(${parallel.document.series.length} series, exit code ${parallel.exitCode})`,
 )
 // What `spider-bench score` costs on this machine against the single-thread floor.
 console.log(`ratio scoreDirectories (${threads} threads) / floor:     ${(wall / floor).toFixed(2)} wall`)

@@ -416,8 +416,11 @@ function trickle(tok: string): Promise<{ cutAfterSeconds: number; answer: string
     const boundary = 'trickle'
     socket.on('connect', () => {
       socket.write(
-        `POST ${SUBMIT} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tok}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${10 * MB}\r\n\r\n` +
-          `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\npredictions\r\n--${boundary}\r\nContent-Disposition: form-data; name="predictions"; filename="p.tar.gz"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        `POST ${SUBMIT} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tok}\r\n` +
+          `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${10 * MB}\r\n\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\npredictions\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="predictions"; filename="p.tar.gz"\r\n` +
+          'Content-Type: application/octet-stream\r\n\r\n',
       )
       timer = setInterval(() => socket.write('x'), 1000)
     })

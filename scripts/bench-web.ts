@@ -174,7 +174,8 @@ try {
   const board = (await (await fetch(`${h.url}/api/v1/challenges/bench/phases/final/leaderboard`)).json()) as { rows: unknown[] }
   if (board.rows.length !== ENTRIES) throw new Error(`the board has ${board.rows.length} rows, expected ${ENTRIES}`)
   console.log(
-    `data (${DB}): ${ENTRIES} entries x ${SERIES} series written in ${((t1 - t0) / 1000).toFixed(1)} s; snapshot with rank stability computed in ${((t2 - t1) / 1000).toFixed(1)} s`,
+    `data (${DB}): ${ENTRIES} entries x ${SERIES} series written in ${((t1 - t0) / 1000).toFixed(1)} s; ` +
+      `snapshot with rank stability computed in ${((t2 - t1) / 1000).toFixed(1)} s`,
   )
 
   const browser = await launchBrowser()
@@ -186,7 +187,10 @@ try {
     const boardArrived = () =>
       page.evaluate(() => {
         const perf = (globalThis as unknown as Perf).performance
-        return `${(perf.getEntriesByType('resource').find((e) => e.name.endsWith('/phases/final/leaderboard'))?.responseEnd ?? NaN).toFixed(0)}/${(perf.getEntriesByType('mark').find((e) => e.name === 'leaderboard-data') as unknown as { startTime: number } | undefined)?.startTime.toFixed(0)}`
+        const response = perf.getEntriesByType('resource').find((e) => e.name.endsWith('/phases/final/leaderboard'))
+        const mark = perf.getEntriesByType('mark').find((e) => e.name === 'leaderboard-data') as unknown as
+          { startTime: number } | undefined
+        return `${(response?.responseEnd ?? NaN).toFixed(0)}/${mark?.startTime.toFixed(0)}`
       })
     const rendered = async () => {
       // A function, not a string: the page's CSP forbids eval, which string predicates use.
@@ -210,8 +214,10 @@ try {
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
     console.log(
-      `leaderboard page, ${ENTRIES} entries, loopback: fully rendered ${cold.toFixed(0)} ms after navigation start on the first load (board data in at ${coldBoard} ms), ` +
-        `median ${median(warm).toFixed(0)} ms (board data in at ${arrivals.join(', ')} ms), max ${Math.max(...warm).toFixed(0)} ms over ${RUNS} reloads (target < 1000 ms)`,
+      `leaderboard page, ${ENTRIES} entries, loopback: fully rendered ${cold.toFixed(0)} ms ` +
+        `after navigation start on the first load (board data in at ${coldBoard} ms), ` +
+        `median ${median(warm).toFixed(0)} ms (board data in at ${arrivals.join(', ')} ms), ` +
+        `max ${Math.max(...warm).toFixed(0)} ms over ${RUNS} reloads (target < 1000 ms)`,
     )
   } finally {
     await browser.close()

@@ -38,7 +38,8 @@ describe('dependency rule (eslint.config.js)', () => {
   it('refuses an app importing another app, statically or with import()', async () => {
     const messages = await lintAt(
       'apps/api/src',
-      "import { startWorkers } from '@spider-bench/worker'\nexport const start = startWorkers\nexport const later = () => import('@spider-bench/worker')\n",
+      "import { startWorkers } from '@spider-bench/worker'\nexport const start = startWorkers\n" +
+        "export const later = () => import('@spider-bench/worker')\n",
     )
     expect(messages).toEqual([
       { ruleId: 'no-restricted-imports', message: expect.stringContaining('apps/worker is an app') },

@@ -172,7 +172,10 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     const bad = await runCli(['login', '--url', h.url, '--token', 'sb_not-a-real-token'])
     expect(bad.code).toBe(1)
     expect(bad.err).toMatch(
-      /^spider-bench login: the server at http:\/\/127\.0\.0\.1:\d+ refused the API token from --token \(invalid API token\): it is mistyped, expired or revoked/,
+      new RegExp(
+        /^spider-bench login: the server at http:\/\/127\.0\.0\.1:\d+ /.source +
+          /refused the API token from --token \(invalid API token\): it is mistyped, expired or revoked/.source,
+      ),
     )
     await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' })
 
@@ -205,7 +208,8 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     // The phase publishes its series names and sizes: the folder was checked against them.
     expect(run.out).toMatch(
       new RegExp(
-        `^checked locally: ${expected.series.length} label images, one per test series with its size \\(${expected.series.length} series\\)$`,
+        `^checked locally: ${expected.series.length} label images, ` +
+          `one per test series with its size \\(${expected.series.length} series\\)$`,
         'm',
       ),
     )
@@ -380,7 +384,10 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
       const other = await runCli(['login', '--url', htmlUrl, '--token', users.alice.token])
       expect(other).toMatchObject({
         code: 1,
-        err: `spider-bench login: ${htmlUrl} does not look like a spider-bench server: GET /api/v1/me answered HTTP 404 with text/html, not the JSON a spider-bench server sends. Check the URL: it is the server's address, e.g. https://bench.example.org, without /api/v1.`,
+        err:
+          `spider-bench login: ${htmlUrl} does not look like a spider-bench server: ` +
+          'GET /api/v1/me answered HTTP 404 with text/html, not the JSON a spider-bench server sends. ' +
+          "Check the URL: it is the server's address, e.g. https://bench.example.org, without /api/v1.",
       })
     } finally {
       await new Promise((r) => html.close(r))
@@ -388,13 +395,17 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     const prefixed = await runCli(['login', '--url', `${h.url}/api/v1`, '--token', users.alice.token])
     expect(prefixed.code).toBe(1)
     expect(prefixed.err).toBe(
-      `spider-bench login: ${h.url}/api/v1 is a spider-bench server without the route GET /api/v1/me (no route GET /api/v1/api/v1/me): the URL may carry an extra path (give the server's address without /api/v1), or the server is older than this command.`,
+      `spider-bench login: ${h.url}/api/v1 is a spider-bench server without the route GET /api/v1/me ` +
+        '(no route GET /api/v1/api/v1/me): ' +
+        "the URL may carry an extra path (give the server's address without /api/v1), or the server is older than this command.",
     )
     // A port nobody listens on (this one was just closed).
     const closed = await cli('alice', ['submissions'], htmlUrl)
     expect(closed).toMatchObject({
       code: 1,
-      err: `spider-bench submissions: cannot list the challenges: cannot reach ${htmlUrl} (connection refused (ECONNREFUSED)). Check the URL and your network, and that the server is running.`,
+      err:
+        `spider-bench submissions: cannot list the challenges: cannot reach ${htmlUrl} (connection refused (ECONNREFUSED)). ` +
+        'Check the URL and your network, and that the server is running.',
     })
   })
 
@@ -405,7 +416,9 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     const run = await cli('erin', ['submit', '--challenge', 'spine', '--phase', 'final', join(synthDir, 'predictions', 'good')])
     expect(run.code).toBe(1)
     expect(run.err).toBe(
-      `spider-bench submit: the server at ${h.url} refused the API token from SPIDER_BENCH_TOKEN (invalid API token): it is mistyped, expired or revoked. Ask the organisers for a new token, then run "spider-bench login --url ${h.url} --token NEW_TOKEN".`,
+      `spider-bench submit: the server at ${h.url} refused the API token from SPIDER_BENCH_TOKEN (invalid API token): ` +
+        'it is mistyped, expired or revoked. ' +
+        `Ask the organisers for a new token, then run "spider-bench login --url ${h.url} --token NEW_TOKEN".`,
     )
   })
 
@@ -417,7 +430,8 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     expect(far.code).toBe(1)
     expect(far.err).toMatch(
       new RegExp(
-        `^spider-bench submit: phase "closed" of challenge "spine" is closed: it closed at .*${hourAgo.toISOString()}\\); it accepts no more submissions$`,
+        `^spider-bench submit: phase "closed" of challenge "spine" is closed: ` +
+          `it closed at .*${hourAgo.toISOString()}\\); it accepts no more submissions$`,
       ),
     )
     // Within the clock slack, and with --skip-checks, the server's answer decides.
@@ -452,7 +466,10 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     const second = await cli('carol', ['submit', '--challenge', 'spine', '--phase', 'limited', join(synthDir, 'predictions', 'good')])
     expect(second.code).toBe(1)
     expect(second.err).toMatch(
-      /^spider-bench submit: submission limit reached in phase "limited" of challenge "spine": 1 of 1 per 24 h used; the next submission is allowed at /,
+      new RegExp(
+        /^spider-bench submit: submission limit reached in phase "limited" of challenge "spine": /.source +
+          /1 of 1 per 24 h used; the next submission is allowed at /.source,
+      ),
     )
     expect(second.err).toContain(`${next})`)
     const refused = await cli('carol', [
@@ -467,7 +484,9 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     expect(refused.code).toBe(1)
     expect(refused.err).toMatch(
       new RegExp(
-        `^spider-bench submit: cannot submit to spine/limited: submission limit reached \\(1 per 24 h\\); the next submission is allowed at ${next}\nthe next submission is allowed at .*${next}\\); "spider-bench quota" shows your limit$`,
+        `^spider-bench submit: cannot submit to spine/limited: submission limit reached \\(1 per 24 h\\); ` +
+          `the next submission is allowed at ${next}\n` +
+          `the next submission is allowed at .*${next}\\); "spider-bench quota" shows your limit$`,
       ),
     )
     expect((await cli('carol', ['quota', 'spine', 'limited'])).out).toContain(`next submission allowed at `)
@@ -504,7 +523,8 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
       `  - 9_t1.mha: unexpected file (the test set has no series "9_t1")`,
       `  - missing prediction for series "${names[2]}"`,
       `  - ${names[0]}.mha: fractional label 1.5 at voxel (5, 0, 0): labels must be integers >= 0`,
-      `  - ${names[1]}.mha: size ${small.size[0]}x${small.size[1]}x${small.size[2] - 1} differs from the size of test series "${names[1]}" (${small.size.join('x')})`,
+      `  - ${names[1]}.mha: size ${small.size[0]}x${small.size[1]}x${small.size[2] - 1} ` +
+        `differs from the size of test series "${names[1]}" (${small.size.join('x')})`,
     ]
     const localLines = local.err.split('\n')
     expect(localLines[1]).toBe(`spider-bench submit: the predictions have ${localProblems.length} problems (nothing was uploaded):`)
@@ -518,7 +538,8 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     expect(lines.slice(2).sort()).toEqual(
       [
         `  - ${names[0]}.mha: fractional label 1.5 at voxel (5, 0, 0): labels must be integers >= 0`,
-        `  - ${names[1]}.mha: size ${small.size[0]}x${small.size[1]}x${small.size[2] - 1} differs from the size of test series "${names[1]}" (${small.size.join('x')})`,
+        `  - ${names[1]}.mha: size ${small.size[0]}x${small.size[1]}x${small.size[2] - 1} ` +
+          `differs from the size of test series "${names[1]}" (${small.size.join('x')})`,
         `  - 9_t1.mha: unexpected file (the test set has no series "9_t1")`,
         `  - missing prediction for series "${names[2]}"`,
         `  - sub/${names[3]}.nii.gz: series "${names[3]}" already has a prediction (${names[3]}.mha)`,
@@ -592,7 +613,11 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
       expect(run.code, run.err).toBe(0)
       expect(cuts).toBe(0)
       expect(run.err).toMatch(
-        /^the connection was lost during the upload \((connection reset \(ECONNRESET\)|connection closed by the server \(EPIPE\))\); retrying once$/m,
+        new RegExp(
+          /^the connection was lost during the upload /.source +
+            /\((connection reset \(ECONNRESET\)|connection closed by the server \(EPIPE\))\); retrying once$/.source,
+          'm',
+        ),
       )
       expect(run.out).toMatch(/^submitted predictions \(second attempt\): \S+$/m)
       expect(await h.db.prisma.submission.count({ where: { participantId: users.bob.id, phase: { slug: 'limited' } } })).toBe(1)
@@ -608,7 +633,9 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
       expect(run.code).toBe(1)
       expect(run.err).toMatch(
         new RegExp(
-          `^spider-bench submit: the connection to ${proxyUrl} was lost during the upload twice \\((connection reset \\(ECONNRESET\\)|connection closed by the server \\(EPIPE\\))\\)\\. Check your network and the server, then run the same command again`,
+          `^spider-bench submit: the connection to ${proxyUrl} was lost during the upload twice ` +
+            '\\((connection reset \\(ECONNRESET\\)|connection closed by the server \\(EPIPE\\))\\)\\. ' +
+            'Check your network and the server, then run the same command again',
           'm',
         ),
       )
@@ -622,7 +649,9 @@ describe('spider-bench participant commands (postgres, real worker)', () => {
     await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' })
     expect(await runCli(['submissions'])).toMatchObject({
       code: 1,
-      err: 'spider-bench submissions: not logged in (no server URL and API token): run "spider-bench login --url URL --token TOKEN", or set SPIDER_BENCH_URL and SPIDER_BENCH_TOKEN',
+      err:
+        'spider-bench submissions: not logged in (no server URL and API token): ' +
+        'run "spider-bench login --url URL --token TOKEN", or set SPIDER_BENCH_URL and SPIDER_BENCH_TOKEN',
     })
   })
 })

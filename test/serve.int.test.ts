@@ -48,7 +48,7 @@ describe('npm start (serve, embedded database, no flags)', () => {
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })))
   })
 
-  it('serves everything one machine needs: users over REST, a predictions submission and the example algorithm reach the leaderboard', async () => {
+  it('serves everything one machine needs: users over REST, predictions and the example algorithm reach the leaderboard', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'spider-serve-'))
     dirs.push(dataDir)
     const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', SPIDER_QUEUE_PREFIX: `test-${randomUUID()}`, DATABASE_URL: '' }

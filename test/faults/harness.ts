@@ -347,7 +347,9 @@ export class FaultBench {
     const bytes = await readFile(file)
     const boundary = `----faults${randomUUID().replace(/-/g, '')}`
     const parts = Object.entries(fields).map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
-    const fileHead = `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${file.split('/').pop()}"\r\nContent-Type: application/octet-stream\r\n\r\n`
+    const fileHead =
+      `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${file.split('/').pop()}"\r\n` +
+      'Content-Type: application/octet-stream\r\n\r\n'
     const tail = `\r\n--${boundary}--\r\n`
     const first = Buffer.concat([Buffer.from(parts.join('') + fileHead), bytes.subarray(0, head)])
     const rest = Buffer.concat([bytes.subarray(head), Buffer.from(tail)])

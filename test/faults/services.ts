@@ -115,7 +115,9 @@ async function startPostgres(dir: string): Promise<PrivatePostgres> {
   const ctl = (args: string[]) => pgRun(bin, 'pg_ctl', ['-D', data, ...args])
   const start = async () => {
     // Durability off: the suite restarts the server, it never needs a crash-safe disk.
-    const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`
+    const options =
+      `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 ` +
+      '-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200'
     await ctl(['-l', join(root, 'postgres.log'), '-w', '-t', '60', '-o', options, 'start'])
   }
   for (let attempt = 0; ; attempt++) {
@@ -126,7 +128,8 @@ async function startPostgres(dir: string): Promise<PrivatePostgres> {
     } catch (err) {
       if (attempt >= 3)
         throw new Error(
-          `the private Postgres did not start: ${(err as Error).message}\n${await readFile(join(root, 'postgres.log'), 'utf8').catch(() => '')}`,
+          `the private Postgres did not start: ${(err as Error).message}\n` +
+            (await readFile(join(root, 'postgres.log'), 'utf8').catch(() => '')),
         )
     }
   }

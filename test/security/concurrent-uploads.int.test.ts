@@ -28,7 +28,8 @@ function heldUpload(url: string, method: string, token: string, fields: Record<s
     Object.entries(fields)
       .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
       .join('') +
-      `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.field}.zip"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.field}.zip"\r\n` +
+      'Content-Type: application/octet-stream\r\n\r\n',
   )
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
   const req = request(url, {
@@ -130,7 +131,7 @@ describe('concurrent uploads and zip bombs (finding 7)', () => {
     await h?.close()
   })
 
-  it('refuses a second upload by the same participant with 409 while the first is received, in any API process, and bounds the bomb', async () => {
+  it('refuses a second upload by a participant with 409 while the first is received, in any API process, and bounds the bomb', async () => {
     expect(bomb.length).toBeLessThan(200_000)
     const first = heldUpload(`${h.url}${submissions}`, 'POST', alice, { kind: 'predictions' }, { field: 'predictions', data: bomb })
     await until('the first upload holds its slot', () => h.app.uploadSlots.held().length === 1)
@@ -146,7 +147,8 @@ describe('concurrent uploads and zip bombs (finding 7)', () => {
       const body = (await second.json()) as ErrorBody
       expect(body.error.code).toBe('upload_in_progress')
       expect(body.error.message).toBe(
-        'you already have an upload to phase "final" in progress (being received or validated); wait for its answer before submitting again',
+        'you already have an upload to phase "final" in progress (being received or validated); ' +
+          'wait for its answer before submitting again',
       )
     }
     // Another participant is not held up.
@@ -172,7 +174,8 @@ describe('concurrent uploads and zip bombs (finding 7)', () => {
     const error = (JSON.parse(answer.body) as ErrorBody).error
     expect(error.code).toBe('payload_too_large')
     expect(error.message).toBe(
-      '1_t1.mha: expands to more than 69376 bytes, the most that predictions for the 1 test series can need (voxels × 8 bytes + 64 KiB per series)',
+      '1_t1.mha: expands to more than 69376 bytes, ' +
+        'the most that predictions for the 1 test series can need (voxels × 8 bytes + 64 KiB per series)',
     )
     expect(peak).toBeLessThan(1024 * 1024)
     expect(await readdir(join(h.dataDir, 'tmp'))).toEqual([])

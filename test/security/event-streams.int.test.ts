@@ -154,7 +154,9 @@ describe('submission event streams share one poller and are capped (finding 7)',
     expect(Number(extra.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(extra.error).toEqual({
       code: 'too_many_requests',
-      message: `you have ${STREAMS} event streams open, the most allowed (MAX_EVENT_STREAMS_PER_USER=${STREAMS}); close one before opening another`,
+      message:
+        `you have ${STREAMS} event streams open, the most allowed (MAX_EVENT_STREAMS_PER_USER=${STREAMS}); ` +
+        'close one before opening another',
     })
 
     for (let i = 0; i < 5; i++) {

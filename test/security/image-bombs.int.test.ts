@@ -127,7 +127,7 @@ describe('image bombs and label bombs are refused at upload, off the event loop'
     expect(h.app.imageValidator.threadCount).toBeGreaterThan(0)
   })
 
-  it('a compressed float32 .mha that inflates to 1 GiB: refused on its header, or, declaring the series size, stopped at that size', async () => {
+  it('a compressed float32 .mha inflating to 1 GiB: refused on its header, or stopped at the series size it declares', async () => {
     const declared1Gib = await predictions([{ name: `${SERIES}.mha`, data: mha([512, 512, 1024], gibStream) }])
     expect(declared1Gib.status).toBe(422)
     expect(declared1Gib.body.error.details?.problems).toEqual([
@@ -166,7 +166,8 @@ describe('image bombs and label bombs are refused at upload, off the event loop'
     const r = await predictions([{ name: `${SERIES}.mha`, data: await imageBytes(labelBombMask(SERIES_SIZE, 65_535)) }])
     expect(r.status).toBe(422)
     expect(r.body.error.details?.problems).toEqual([
-      `${SERIES}.mha: 65535 distinct labels, at most ${h.config.maxPredictionLabels} are accepted (SPIDER masks have fewer than 100 structures)`,
+      `${SERIES}.mha: 65535 distinct labels, at most ${h.config.maxPredictionLabels} are accepted ` +
+        '(SPIDER masks have fewer than 100 structures)',
     ])
     expect(await h.db.prisma.submission.count()).toBe(0)
   })

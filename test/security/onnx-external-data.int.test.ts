@@ -108,7 +108,10 @@ describe('ONNX external data: a participant cannot read server files through a m
       expect(body.error.code).toBe('invalid_input')
       expect(body.error.details).toEqual({ part: 'model' })
       expect(body.error.message).toMatch(
-        /^model: tensor "[a-z_]+" \(.+\) is stored as external data \(data_location EXTERNAL or external_data entries\); external data is not accepted: embed the weights in the \.onnx file/,
+        new RegExp(
+          /^model: tensor "[a-z_]+" \(.+\) is stored as external data \(data_location EXTERNAL or external_data entries\); /.source +
+            /external data is not accepted: embed the weights in the \.onnx file/.source,
+        ),
       )
       expectNoLeak(text, mask)
     },
@@ -120,7 +123,10 @@ describe('ONNX external data: a participant cannot read server files through a m
     const text = await res.text()
     expect(res.status).toBe(422)
     expect((JSON.parse(text) as ErrorBody).error.message).toBe(
-      'model: tensor "stolen" (initializer of graph "attack-initializer") is stored as external data (data_location EXTERNAL or external_data entries); external data is not accepted: embed the weights in the .onnx file (e.g. onnx.save_model(model, path, save_as_external_data=False))',
+      'model: tensor "stolen" (initializer of graph "attack-initializer") ' +
+        'is stored as external data (data_location EXTERNAL or external_data entries); ' +
+        'external data is not accepted: embed the weights in the .onnx file ' +
+        '(e.g. onnx.save_model(model, path, save_as_external_data=False))',
     )
     expectNoLeak(text, Buffer.from(SECRET))
     expect(text).not.toContain('hunter2')
@@ -212,7 +218,8 @@ describe('model validations are capped per API process (429 with Retry-After)', 
     expect(((await refused.json()) as ErrorBody).error).toEqual({
       code: 'too_many_requests',
       message:
-        'the server is validating 1 model already (at most 1 at once, MAX_CONCURRENT_MODEL_VALIDATIONS); send the submission again in a few seconds',
+        'the server is validating 1 model already (at most 1 at once, MAX_CONCURRENT_MODEL_VALIDATIONS); ' +
+        'send the submission again in a few seconds',
     })
 
     // End A's model process: its upload fails as a model problem (422) and the place is free again.

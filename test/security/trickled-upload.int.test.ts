@@ -62,8 +62,11 @@ function trickle(port: number, head: string, chunk: string, everyMs: number, giv
 function uploadHead(token: string): string {
   const boundary = 'trickle'
   return (
-    `POST ${SUBMIT} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n` +
-    `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\npredictions\r\n--${boundary}\r\nContent-Disposition: form-data; name="predictions"; filename="p.zip"\r\nContent-Type: application/octet-stream\r\n\r\n`
+    `POST ${SUBMIT} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
+    `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\npredictions\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="predictions"; filename="p.zip"\r\n` +
+    'Content-Type: application/octet-stream\r\n\r\n'
   )
 }
 
@@ -112,7 +115,10 @@ describe('trickled uploads and bodies are cut off (finding 7)', () => {
     const { error } = errorOf(result.body)
     expect(error.code).toBe('request_timeout')
     expect(error.message).toMatch(
-      /^the upload is too slow and was cancelled: \d+ bytes arrived in 1 s, at least 64 are needed \(UPLOAD_MIN_BYTES_PER_SECOND=64 over UPLOAD_PROGRESS_WINDOW_SECONDS=1\)$/,
+      new RegExp(
+        /^the upload is too slow and was cancelled: \d+ bytes arrived in 1 s, at least 64 are needed /.source +
+          /\(UPLOAD_MIN_BYTES_PER_SECOND=64 over UPLOAD_PROGRESS_WINDOW_SECONDS=1\)$/.source,
+      ),
     )
     expect(await tmpEntries()).toEqual([])
     expect(h.app.uploadSlots.held()).toEqual([])
@@ -135,7 +141,9 @@ describe('trickled uploads and bodies are cut off (finding 7)', () => {
   })
 
   it('answers 408 to a JSON body that does not arrive within REQUEST_TIMEOUT_SECONDS', async () => {
-    const head = `POST /api/v1/challenges HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${organiser}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"slug":"x","title":"`
+    const head =
+      `POST /api/v1/challenges HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${organiser}\r\n` +
+      'Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"slug":"x","title":"'
     const result = await trickle(port, head, 'y', 100)
     expect(result.closedByServer).toBe(true)
     expect(result.statusLine).toBe('HTTP/1.1 408 Request Timeout')

@@ -82,7 +82,7 @@ describe('leaderboard aggregates and history (postgres)', () => {
     await h?.close()
   })
 
-  it('gives mean, sd and count per metric, overall and per sequence, equal to the stored aggregates (per-series results for the owner)', async () => {
+  it('gives mean, sd and count per metric, overall and per sequence, equal to the stored aggregates (owner visibility)', async () => {
     const evaluation = await h.db.prisma.evaluation.findFirstOrThrow({ where: { submissionId: ids.owner, status: 'succeeded' } })
     const stored = evaluation.aggregates as Record<string, { mean: number; std: number | null; count: number }>
     const bySequence = evaluation.bySequence as Record<string, Record<string, { mean: number; std: number | null; count: number }>>
@@ -105,7 +105,7 @@ describe('leaderboard aggregates and history (postgres)', () => {
     expect((await api.json(undefined, 'GET', `${base('owner')}/aggregates?sequence=t3`)).status).toBe(400)
   })
 
-  it('withholds the spread, and values over fewer than MIN_AGGREGATE_SERIES series, where per-series results are for the organisers', async () => {
+  it('withholds the spread and values over fewer than MIN_AGGREGATE_SERIES series when per-series results are for organisers', async () => {
     const evaluation = await h.db.prisma.evaluation.findFirstOrThrow({ where: { submissionId: ids.organisers, status: 'succeeded' } })
     const stored = evaluation.aggregates as Record<string, { mean: number; count: number }>
     const bySequence = evaluation.bySequence as Record<string, Record<string, { mean: number; count: number }>>

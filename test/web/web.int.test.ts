@@ -31,7 +31,8 @@ const DESCRIPTION = [
   '<script>window.__pwned = 1</script>',
   '<img src="x" onerror="window.__pwned = 2">',
   '',
-  '[a link](javascript:window.__pwned=3), <a href="https://example.org" onclick="window.__pwned=4">another</a> and [the data](https://example.org/data).',
+  '[a link](javascript:window.__pwned=3), <a href="https://example.org" onclick="window.__pwned=4">another</a> ' +
+    'and [the data](https://example.org/data).',
 ].join('\n')
 
 describe('web pages in Chromium', () => {
@@ -84,7 +85,12 @@ describe('web pages in Chromium', () => {
       rank: Number(tr.cells[0].textContent),
       participant: tr.cells[1].textContent,
       submissionId: tr.dataset.submission,
-      metrics: Object.fromEntries([...tr.querySelectorAll('td[data-metric]')].map((td) => [td.dataset.metric, td.dataset.value === '' ? null : Number(td.dataset.value)])),
+      metrics: Object.fromEntries(
+        [...tr.querySelectorAll('td[data-metric]')].map((td) => [
+          td.dataset.metric,
+          td.dataset.value === '' ? null : Number(td.dataset.value),
+        ]),
+      ),
     }))`)) as BoardRow[]
   }
   /** axe-core and the layout checks of the page as shown, plus its screenshots. */
@@ -297,7 +303,9 @@ describe('web pages in Chromium', () => {
     // Dropped on the drop zone, as a file dragged from the desktop.
     const bytes = (await readFile(bad)).toString('base64')
     const transfer = await page.evaluateHandle(
-      `(() => { const t = new DataTransfer(); t.items.add(new File([Uint8Array.from(atob(${JSON.stringify(bytes)}), (c) => c.charCodeAt(0))], 'bad.zip', { type: 'application/zip' })); return t })()`,
+      '(() => { const t = new DataTransfer(); ' +
+        `t.items.add(new File([Uint8Array.from(atob(${JSON.stringify(bytes)}), (c) => c.charCodeAt(0))], ` +
+        `'bad.zip', { type: 'application/zip' })); return t })()`,
     )
     await page.getByTestId('drop-predictions').dispatchEvent('drop', { dataTransfer: transfer })
     await page.getByText('bad.zip', { exact: false }).waitFor()
