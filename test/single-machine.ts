@@ -3,13 +3,18 @@
  * real HTTP): start a long-running command, wait for a line, stop it with Ctrl-C.
  */
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { expect } from 'vitest'
+import { synthesize } from '@spider-bench/synth'
 import { packTarGz, testSetFiles } from '../packages/cli/src/testset-upload.ts'
 
 export const ROOT = join(import.meta.dirname, '..')
 
 export interface CliProcess {
+  /** The process id of the `spider-bench` process. */
+  readonly pid: number
   /** Everything printed so far (stdout, then stderr). */
   output(): string
   /** Resolves with the first match of `pattern` in stdout; rejects if the process exits first. */
@@ -34,6 +39,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
   let done = false
   void exited.then(() => (done = true))
   return {
+    pid: child.pid as number,
     output: () => `${out}\n${err}`,
     async waitFor(pattern, timeoutMs = 180_000) {
       const end = Date.now() + timeoutMs
@@ -120,5 +126,128 @@ export async function until<T>(
     if (value) return value
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, everyMs))
+  }
+}
+
+interface Issued {
+  user: { id: string; name: string; role: string }
+  token: string
+}
+interface Submission {
+  status: string
+  error?: string
+  queuePosition?: number | null
+  waitingReason?: string | null
+}
+
+/**
+ * `npm start` on one machine as the README's single-machine story runs it, in `env` (DATA_DIR
+ * an empty folder, the embedded database: DATABASE_URL empty): the first admin from the
+ * command line, then `serve` with no flags (every worker role in the process), users, a
+ * challenge and a test set over REST, a predictions submission and `algorithm` (the example
+ * ONNX model) taken to the leaderboard, and Ctrl-C. `started` sees the server once it listens.
+ */
+export async function singleMachineStory(
+  env: NodeJS.ProcessEnv,
+  algorithm: { modelPath: string; configPath: string },
+  started?: (server: CliProcess) => void,
+): Promise<void> {
+  const dataDir = env.DATA_DIR as string
+  // The README: the first admin before the first start, everything else through the API.
+  const admin = await runCliToEnd(['users', 'create', '--name', 'admin', '--role', 'admin'], env)
+  expect(admin.code, admin.err).toBe(0)
+  const adminToken = admin.out.trim().split('\n').at(-1) ?? ''
+  const synthDir = join(dataDir, 'spider-test')
+  await synthesize({ out: synthDir, studies: 1, seed: 11, size: 'small', predictions: { mine: 'dilate:1,relabel' } })
+
+  const server = startCli(['serve'], env)
+  try {
+    const url = (await server.waitFor(SERVING))[1]
+    started?.(server)
+    expect(server.output()).toContain('with the scoring and inference workers')
+    expect(existsSync(join(dataDir, 'server.json'))).toBe(true)
+    const api = `${url}/api/v1`
+
+    const users: Record<string, Issued> = {}
+    for (const [name, role] of [
+      ['org', 'organiser'],
+      ['alice', 'participant'],
+      ['bob', 'participant'],
+    ]) {
+      const res = await json<Issued>(`${api}/users`, adminToken, 'POST', { name, role })
+      expect(res.status).toBe(201)
+      users[name] = res.body
+    }
+    const org = users.org.token
+    expect((await json(`${api}/challenges`, org, 'POST', { slug: 'spider', title: 'SPIDER lumbar spine' })).status).toBe(201)
+    const phase = await json(`${api}/challenges/spider/phases`, org, 'POST', {
+      slug: 'test',
+      title: 'Test phase',
+      scoringProfile: 'spider',
+      submissionKinds: ['predictions', 'algorithm'],
+      ranking: {
+        method: 'mean-position',
+        metrics: [
+          { key: 'DiceVertebrae', order: 'desc' },
+          { key: 'ASDVertebrae', order: 'asc' },
+        ],
+      },
+      entries: 'best',
+      submissionLimit: { count: 5, periodHours: 24 },
+      perSeriesVisibility: 'owner',
+    })
+    expect(phase.status).toBe(201)
+    const testSet = await upload(
+      `${api}/challenges/spider/phases/test/test-set`,
+      org,
+      {},
+      { archive: await testSetArchive(synthDir, join(dataDir, 'testset.tar.gz')) },
+      'PUT',
+    )
+    expect(testSet.status).toBe(200)
+
+    const predictions = await upload(
+      `${api}/challenges/spider/phases/test/submissions`,
+      users.alice.token,
+      { kind: 'predictions' },
+      { predictions: await predictionsArchive(join(synthDir, 'predictions', 'mine'), join(dataDir, 'predictions.tar.gz')) },
+    )
+    expect(predictions.status).toBe(202)
+    const model = await upload(
+      `${api}/challenges/spider/phases/test/submissions`,
+      users.bob.token,
+      { kind: 'algorithm' },
+      { model: algorithm.modelPath, config: algorithm.configPath },
+    )
+    expect(model.status, JSON.stringify(model.body)).toBe(202)
+
+    const done: Record<string, Submission> = {}
+    for (const [who, res] of [
+      ['alice', predictions],
+      ['bob', model],
+    ] as const) {
+      const id = (res.body as { id: string }).id
+      done[who] = await until(`${who}'s submission to finish`, async () => {
+        const s = await json<Submission>(`${api}/submissions/${id}`, users[who].token)
+        // Every worker role is in this process: nothing may wait for a missing worker.
+        expect(s.body.waitingReason ?? null).toBeNull()
+        return ['succeeded', 'failed', 'cancelled'].includes(s.body.status) ? s.body : null
+      })
+    }
+    expect(done.alice).toMatchObject({ status: 'succeeded' })
+    expect(done.bob).toMatchObject({ status: 'succeeded' })
+    const board = await json<{ rows: Array<{ participant: string; metrics: Record<string, number | null> }> }>(
+      `${api}/challenges/spider/phases/test/leaderboard`,
+      null,
+    )
+    expect(board.body.rows.map((r) => r.participant).sort()).toEqual(['alice', 'bob'])
+    for (const row of board.body.rows) expect(row.metrics.DiceVertebrae).toBeGreaterThan(0)
+    const status = await json<{ workers: { scoring: { count: number }; inference: { count: number } } }>(`${api}/status`, null)
+    expect(status.body.workers).toMatchObject({ scoring: { count: 1 }, inference: { count: 1 } })
+
+    expect(await server.stop()).toBe(0)
+    expect(existsSync(join(dataDir, 'server.json'))).toBe(false)
+  } finally {
+    await server.stop()
   }
 }

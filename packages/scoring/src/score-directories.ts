@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { stat } from 'node:fs/promises'
-import { runLanes, ThreadExitError, ThreadPool, ThreadTaskError } from '@spider-bench/threads'
+import { runLanes, siblingModule, ThreadExitError, ThreadPool, ThreadTaskError } from '@spider-bench/threads'
 import { buildResultDocument } from './document.ts'
 import { ImageError } from './image/types.ts'
 import { pairFiles, type SeriesPair } from './pair-files.ts'
@@ -73,7 +73,7 @@ async function scoreInThisThread(tasks: Task[], progress: (r: SeriesResult) => v
   return out
 }
 
-const WORKER_BODY = new URL('./score-worker.ts', import.meta.url).href
+const WORKER_BODY = siblingModule('./score-worker.ts', import.meta.url)
 
 /**
  * The calling thread scores too, from the same queue, while `threads - 1` workers start:

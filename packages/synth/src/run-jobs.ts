@@ -1,4 +1,4 @@
-import { runLanes, ThreadExitError, ThreadPool, ThreadTaskError } from '@spider-bench/threads'
+import { runLanes, siblingModule, ThreadExitError, ThreadPool, ThreadTaskError } from '@spider-bench/threads'
 import { runSeriesJob, type SeriesJob, type SeriesOutcome } from './series-job.ts'
 
 /**
@@ -14,7 +14,7 @@ export function runJobsInThread(jobs: readonly SeriesJob[], done: (o: SeriesOutc
   return runLanes(jobs, [lane, lane], done)
 }
 
-const WORKER_BODY = new URL('./synth-worker.ts', import.meta.url).href
+const WORKER_BODY = siblingModule('./synth-worker.ts', import.meta.url)
 
 /** On `threads` worker threads, one job per thread at a time; results in job order. */
 export async function runJobsOnWorkers(

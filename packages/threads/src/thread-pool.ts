@@ -2,7 +2,10 @@ import { Worker, type ResourceLimits } from 'node:worker_threads'
 import type { ReplyMessage, SerializedError, TaskMessage } from './protocol.ts'
 
 export interface ThreadPoolOptions {
-  /** The thread body: a module URL (TypeScript is fine) that calls serveTasks. */
+  /**
+   * The thread body: a module URL that calls serveTasks; a TypeScript one (the sources) runs
+   * through tsx, a JavaScript one (the build, siblingModule) runs as it is.
+   */
   readonly module: string
   /** Threads at most; they start on demand (or all at once with warm()). */
   readonly size: number
@@ -57,7 +60,17 @@ interface Slot<Task, Result> {
   readonly ready: Promise<void>
 }
 
-const ENTRY = new URL('./thread-entry.mjs', import.meta.url)
+/** Loads a TypeScript thread body through tsx (threads do not inherit the parent's loader). */
+const TS_ENTRY = new URL('./thread-entry.mjs', import.meta.url)
+
+/**
+ * The URL of a module beside `base` (the caller's import.meta.url), named as in the sources
+ * (`./score-thread.ts`): that file when the caller runs from its TypeScript source, its
+ * compiled `.js` when the caller runs from the build (scripts/build.mjs).
+ */
+export function siblingModule(name: string, base: string): string {
+  return new URL(base.endsWith('.ts') ? name : name.replace(/\.ts$/, '.js'), base).href
+}
 
 /**
  * A pool of worker threads running one task each at a time; tasks wait in order for a free
@@ -136,8 +149,9 @@ export class ThreadPool<Task, Result> {
   private spawn(): Slot<Task, Result> {
     let markReady = () => {}
     const ready = new Promise<void>((resolve) => (markReady = resolve))
-    const worker = new Worker(ENTRY, {
-      workerData: { module: this.options.module },
+    const { module } = this.options
+    const worker = new Worker(module.endsWith('.ts') ? TS_ENTRY : new URL(module), {
+      workerData: { module },
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
     })
     if (this.options.unref) worker.unref()

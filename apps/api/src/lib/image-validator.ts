@@ -1,4 +1,4 @@
-import { ThreadExitError, ThreadPool } from '@spider-bench/threads'
+import { siblingModule, ThreadExitError, ThreadPool } from '@spider-bench/threads'
 import type { ImageTask, ImageTaskResult } from './image-checks.ts'
 
 export interface ImageValidatorOptions {
@@ -12,7 +12,7 @@ export interface ImageValidatorOptions {
   readonly threadModule?: string
 }
 
-const BODY = new URL('./image-thread.ts', import.meta.url).href
+const BODY = siblingModule('./image-thread.ts', import.meta.url)
 
 /** The uploader's name of the file a task is about (for the problem of a thread that ran out of memory). */
 const taskPath = (task: ImageTask): string => (task.kind === 'prediction' ? task.path : task.mask.path)

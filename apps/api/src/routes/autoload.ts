@@ -1,9 +1,11 @@
 import { readdir } from 'node:fs/promises'
-import { join, relative, sep } from 'node:path'
+import { extname, join, relative, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 
 const ROUTES_DIR = fileURLToPath(new URL('.', import.meta.url))
+/** Route modules are .ts files in the sources, .js files in the build (scripts/build.mjs). */
+const EXT = extname(fileURLToPath(import.meta.url))
 
 async function routeFiles(dir: string): Promise<string[]> {
   const out: string[] = []
@@ -12,8 +14,8 @@ async function routeFiles(dir: string): Promise<string[]> {
     if (e.isDirectory()) out.push(...(await routeFiles(full)))
     else if (
       e.isFile() &&
-      e.name.endsWith('.ts') &&
-      !e.name.endsWith('.test.ts') &&
+      e.name.endsWith(EXT) &&
+      !e.name.endsWith(`.test${EXT}`) &&
       !e.name.endsWith('.d.ts') &&
       full !== fileURLToPath(import.meta.url)
     ) {

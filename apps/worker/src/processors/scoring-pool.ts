@@ -1,5 +1,5 @@
 import type { SeriesResult } from '@spider-bench/scoring'
-import { ThreadExitError, ThreadPool, ThreadTaskError } from '@spider-bench/threads'
+import { siblingModule, ThreadExitError, ThreadPool, ThreadTaskError } from '@spider-bench/threads'
 import type { ScoreInput } from './score-task.ts'
 
 /** An error raised inside a scoring thread, with its original name (e.g. `ImageError`). */
@@ -26,7 +26,7 @@ export interface ScoringPoolOptions {
   readonly memoryMb?: number
 }
 
-const BODY = new URL('./score-thread.ts', import.meta.url).href
+const BODY = siblingModule('./score-thread.ts', import.meta.url)
 
 /**
  * A fixed pool of scoring threads (a ThreadPool of @spider-bench/threads). Threads start
@@ -63,7 +63,7 @@ export class ScoringPool {
 
   /**
    * Starts every thread and waits until each has loaded the scoring code, so that the first
-   * evaluation does not pay for thread start-up (seconds: tsx transpiles the scorer). Throws
+   * evaluation does not pay for thread start-up (seconds when tsx transpiles the scorer). Throws
    * when a thread cannot even load the scorer within its memory limit (a setting to fix).
    */
   async warm(): Promise<void> {

@@ -44,9 +44,14 @@ export interface PredictResult {
   readonly provider: ExecutionProvider
 }
 
-const CHILD_ENTRY = fileURLToPath(new URL('./child-main.ts', import.meta.url))
-const TSX_LOADER_PATH = createRequire(import.meta.url).resolve('tsx')
-const TSX_LOADER = pathToFileURL(TSX_LOADER_PATH).href
+/**
+ * The model process's entry: child-main.ts through tsx's loader when this module runs from its
+ * source, the compiled child-main.js with no loader when it runs from the build (scripts/build.mjs).
+ */
+const FROM_SOURCE = import.meta.url.endsWith('.ts')
+const CHILD_ENTRY = fileURLToPath(new URL(FROM_SOURCE ? './child-main.ts' : './child-main.js', import.meta.url))
+const TSX_LOADER_PATH = FROM_SOURCE ? createRequire(import.meta.url).resolve('tsx') : null
+const LOADER_ARGS = TSX_LOADER_PATH ? ['--import', pathToFileURL(TSX_LOADER_PATH).href] : []
 const STDERR_KEEP = 8192
 
 /** `<base>` + the file's extension (".nii.gz" counts as one). */
@@ -100,14 +105,14 @@ export class ModelRunner {
     await this.kill()
     const sandbox = await Sandbox.create()
     try {
-      if (sandbox.identity) await assertWorldReadable([CHILD_ENTRY, TSX_LOADER_PATH])
+      if (sandbox.identity) await assertWorldReadable(TSX_LOADER_PATH ? [CHILD_ENTRY, TSX_LOADER_PATH] : [CHILD_ENTRY])
       this.modelInSandbox = await sandbox.stage(this.opts.modelPath, 'model.onnx')
     } catch (err) {
       await sandbox.remove()
       throw err
     }
     const child = fork(CHILD_ENTRY, [], {
-      execArgv: ['--import', TSX_LOADER, `--max-old-space-size=${Math.max(64, Math.floor(this.opts.memoryLimitMb))}`],
+      execArgv: [...LOADER_ARGS, `--max-old-space-size=${Math.max(64, Math.floor(this.opts.memoryLimitMb))}`],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       cwd: sandbox.dir,
       env: sandbox.env(this.opts.env),
