@@ -179,7 +179,8 @@ if (values.only !== 'thread') {
       rows.push(
         `${mode.padEnd(7)} ${fmt(median(runs.map((r) => r.readyMs))).padStart(8)} ms` +
           `  (runs ${runs.map((r) => fmt(r.readyMs)).join(', ')})` +
-          `   RSS ${fmt(median(runs.map((r) => r.rssReadyMb)))} MB at /healthz, ${fmt(median(runs.map((r) => r.rssSettledMb)))} MB 3 s later`,
+          `   RSS ${fmt(median(runs.map((r) => r.rssReadyMb)))} MB at /healthz,` +
+          ` ${fmt(median(runs.map((r) => r.rssSettledMb)))} MB 3 s later`,
       )
     } finally {
       await rm(dataDir, { recursive: true, force: true })

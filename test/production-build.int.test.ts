@@ -67,7 +67,7 @@ describe('production build', () => {
     }
   })
 
-  it('serve runs the compiled code in every thread and model process: a predictions submission and an ONNX algorithm reach the leaderboard', async () => {
+  it('serve runs compiled code in all its threads and model processes; a predictions and an ONNX algorithm submission complete', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'spider-serve-build-'))
     const auditDir = await mkdtemp(join(tmpdir(), 'spider-audit-'))
     dirs.push(dataDir, auditDir)
