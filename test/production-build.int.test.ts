@@ -67,7 +67,7 @@ describe('production build', () => {
     }
   })
 
-  it('serve runs compiled code in all its threads and model processes; a predictions and an ONNX algorithm submission complete', async () => {
+  it('serve runs compiled code in all its threads and model processes; predictions and ONNX algorithm submissions complete', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'spider-serve-build-'))
     const auditDir = await mkdtemp(join(tmpdir(), 'spider-audit-'))
     dirs.push(dataDir, auditDir)
