@@ -11,15 +11,16 @@
  * --rate N (default 500), --seconds N (default 10).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, openAsBlob } from 'node:fs'
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { openAsBlob } from 'node:fs'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { Agent, request } from 'node:http'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { randomUUID } from 'node:crypto'
-import { synthesize } from '@spider-bench/synth'
-import { packTarGz } from '../packages/cli/src/testset-upload.ts'
 import { freePort } from '../packages/cli/src/free-port.ts'
+import { benchSet } from './lib/bench-set.ts'
+import { SPIDER_BIN, sleep } from './lib/processes.ts'
+import { benchPredictionsArchive, createBenchPhase, createUserToken, runSpider, waitReady } from './lib/spider-api.ts'
 
 const { values } = parseArgs({
   options: { data: { type: 'string' }, rate: { type: 'string', default: '500' }, seconds: { type: 'string', default: '10' } },
@@ -29,24 +30,8 @@ const RATE = Number(values.rate)
 const SECONDS = Number(values.seconds)
 if (!(RATE > 0 && RATE <= 5000) || !(SECONDS > 0 && SECONDS <= 120))
   throw new Error(`--rate must be 1..5000 and --seconds 1..120, got ${values.rate} and ${values.seconds}`)
-const BIN = resolve('bin/spider-bench.js')
-
-// The bench:score data set is the same (seed 1, 39 studies, realistic): reuse it when present.
-const data = resolve(values.data ?? 'bench-out/score-seed1')
-if (!existsSync(join(data, 'bench-complete.json')) && !existsSync(join(data, 'predictions', 'bench'))) {
-  await rm(data, { recursive: true, force: true })
-  const t0 = performance.now()
-  const result = await synthesize({
-    out: data,
-    studies: 39,
-    seed: 1,
-    size: 'realistic',
-    predictions: { bench: 'noise:0.3,fp:1,relabel' },
-    onProgress: ({ done, total }) => process.stderr.write(`\rgenerating ${done}/${total} series`),
-  })
-  process.stderr.write(`\rgenerated ${result.series.length} series in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
-  await writeFile(join(data, 'bench-complete.json'), JSON.stringify({ studies: 39, seed: 1, series: result.series.length }))
-}
+// The bench:score data set is the same (seed 1, 39 studies, realistic): reused when present.
+const data = await benchSet(values.data)
 const seriesCount = (await readdir(join(data, 'masks'))).length
 
 const work = resolve(`bench-out/server-run-${Date.now()}`)
@@ -62,72 +47,21 @@ const env = {
 }
 const log = (msg: string) => process.stderr.write(`${msg}\n`)
 
-function run(args: string[]): Promise<{ code: number; stdout: string; ms: number }> {
-  const t0 = performance.now()
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] })
-    let stdout = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.on('error', reject)
-    child.on('exit', (code) => resolveRun({ code: code ?? -1, stdout, ms: performance.now() - t0 }))
-  })
-}
-
-async function token(name: string, role: string): Promise<string> {
-  const r = await run(['users', 'create', '--name', name, '--role', role])
-  if (r.code !== 0) throw new Error(`users create ${name} failed (exit ${r.code})`)
-  return r.stdout.trim().split('\n').at(-1) as string
-}
-
-async function api(method: string, path: string, tok: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
-  return res.json()
-}
+const run = (args: string[]) => runSpider(args, env)
+const token = (name: string, role: string) => createUserToken(name, role, env)
 
 let server: ChildProcess | null = null
 try {
   const organiser = await token('organiser', 'organiser')
   const participant = await token('participant', 'participant')
-  server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
-  for (let i = 0; ; i++) {
-    if (i > 600) throw new Error('serve did not become ready within 60 s')
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ok) break
-    await sleep(100)
-  }
-  await api('POST', '/api/v1/challenges', organiser, { slug: 'bench', title: 'Bench' })
-  await api('POST', '/api/v1/challenges/bench/phases', organiser, {
-    slug: 'final',
-    title: 'Final',
-    scoringProfile: 'spider',
-    submissionKinds: ['predictions'],
-    ranking: {
-      method: 'mean-position',
-      metrics: [
-        { key: 'DiceVertebrae', order: 'desc' },
-        { key: 'DiceDiscs', order: 'desc' },
-        { key: 'ASDVertebrae', order: 'asc' },
-      ],
-    },
-    entries: 'best',
-    perSeriesVisibility: 'owner',
-  })
-  const imported = await run(['testset', 'import', '--challenge', 'bench', '--phase', 'final', data, '--url', url, '--token', organiser])
-  if (imported.code !== 0) throw new Error(`testset import failed (exit ${imported.code})`)
-  log(`test set imported: ${seriesCount} series in ${(imported.ms / 1000).toFixed(1)} s`)
+  server = spawn(process.execPath, [SPIDER_BIN, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  await waitReady(url)
+  const { importMs } = await createBenchPhase(url, organiser, data, { challenge: 'bench', phase: 'final' }, env)
+  log(`test set imported: ${seriesCount} series in ${(importMs / 1000).toFixed(1)} s`)
 
   // The participant's archive is ready before the clock starts, as it would be on their side.
   const predDir = join(data, 'predictions', 'bench')
-  const archive = join(work, 'predictions.tar.gz')
-  await packTarGz(predDir, (await readdir(predDir)).sort(), archive)
+  const archive = await benchPredictionsArchive(data, join(work, 'predictions.tar.gz'))
   const board = `/api/v1/challenges/bench/phases/final/leaderboard`
   // `score` runs right before and right after the upload: on a shared machine the load
   // changes, and the ratio uses the mean of the two.
@@ -264,8 +198,4 @@ try {
     server.kill('SIGTERM')
     await new Promise((r) => server?.once('exit', r))
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
 }
