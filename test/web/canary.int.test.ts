@@ -12,6 +12,7 @@ import { pino } from 'pino'
 import { inferredPredictionKey } from '@spider-bench/contracts'
 import { fastModel } from '@spider-bench/inference/testing'
 import { readImage } from '@spider-bench/scoring'
+import { withLocalFile } from '@spider-bench/storage'
 import { synthesize } from '@spider-bench/synth'
 import { outlinePreviewPng } from '@spider-bench/synth/preview'
 import { startWorkers, type RunningWorkers } from '@spider-bench/worker'
@@ -129,7 +130,7 @@ describe('canary pictures of public sanity cases', () => {
       // Exactly the picture of the public case: its image and mask, and the canary's prediction.
       const row = evaluation.testSet.series.find((x) => x.name === s.name)
       if (!row) throw new Error(`no sanity series ${s.name}`)
-      const local = (key: string) => h.storage.localPath(key).then((p) => readImage(p))
+      const local = (key: string) => withLocalFile(h.storage, key, (path) => readImage(path))
       const expected = outlinePreviewPng(
         await local(row.imageKey),
         await local(row.maskKey),

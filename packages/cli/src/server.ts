@@ -1,16 +1,15 @@
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '@spider-bench/config'
 import type { Database } from '@spider-bench/db'
-import type { FileStorage } from '@spider-bench/storage'
+import type { Storage } from '@spider-bench/storage'
 import { openServerEnv } from './server-env.ts'
 
 export interface RunningServer {
   readonly app: FastifyInstance
   readonly config: Config
   readonly db: Database
-  readonly storage: FileStorage
+  readonly storage: Storage
   /** http://host:port the API listens on. */
   readonly url: string
   /** Stops the worker (running series finish), the API, then the database. Idempotent. */
@@ -35,10 +34,10 @@ export interface StartServerOptions {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, db } = await openServerEnv(options.overrides)
   const logger = options.logger
-  const { FileStorage } = await import('@spider-bench/storage')
+  const { createStorage } = await import('@spider-bench/storage')
   const { buildApp } = await import('@spider-bench/api')
   for (const name of db.migrations?.applied ?? []) logger.info(`applied migration ${name}`)
-  const storage = new FileStorage(join(config.dataDir, 'storage'))
+  const storage = await createStorage(config)
   const app = await buildApp({ config, prisma: db.prisma, storage, logger })
   let workers: { close(): Promise<void> } | null = null
   let closing: Promise<void> | null = null

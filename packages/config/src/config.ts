@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { resolve } from 'node:path'
 import { DEFAULT_INFERENCE_LIMITS, InferenceLimitsError, loadInferenceLimits, type InferenceLimits } from './inference-limits.ts'
+import { parseStorageUrl, StorageUrlError, type StorageLocation } from './storage-url.ts'
 
 /** Server configuration, read once from the environment at start-up and validated. */
 export interface Config {
@@ -9,6 +10,10 @@ export interface Config {
   readonly redisUrl: string
   /** Absolute path of DATA_DIR (uploads, test sets, the embedded database). */
   readonly dataDir: string
+  /** Where stored files live (STORAGE_URL): DATA_DIR/storage by default, another directory, or an S3-compatible bucket. */
+  readonly storage: StorageLocation
+  /** Bound of the local cache of objects read from S3 under DATA_DIR/cache, MB (STORAGE_CACHE_MB). */
+  readonly storageCacheMb: number
   readonly port: number
   readonly host: string
   /** Largest accepted upload (one multipart file), enforced while streaming. */
@@ -161,6 +166,14 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
   return raw
 }
 
+function storageLocation(env: NodeJS.ProcessEnv): StorageLocation {
+  try {
+    return parseStorageUrl(env.STORAGE_URL, env)
+  } catch (err) {
+    throw err instanceof StorageUrlError ? new ConfigError(err.message) : err
+  }
+}
+
 function inferenceLimits(env: NodeJS.ProcessEnv): InferenceLimits {
   try {
     return loadInferenceLimits(env)
@@ -185,6 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: attempt(() => url(env, 'DATABASE_URL', ['postgresql:', 'postgres:']), null),
     redisUrl: attempt(() => url(env, 'REDIS_URL', ['redis:', 'rediss:']), null) ?? 'redis://127.0.0.1:6379',
     dataDir: resolve(env.DATA_DIR || './data'),
+    storage: attempt(() => storageLocation(env), { kind: 'file', root: null }),
+    storageCacheMb: attempt(() => integer(env, 'STORAGE_CACHE_MB', 10_240, 1), 10_240),
     port: attempt(() => integer(env, 'PORT', 3000, 0, 65535), 3000),
     host: env.HOST || '127.0.0.1',
     maxUploadBytes: attempt(() => integer(env, 'MAX_UPLOAD_BYTES', 4 * GIB, 1), 4 * GIB),

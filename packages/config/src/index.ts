@@ -1,4 +1,5 @@
 export { loadConfig, ConfigError, type Config } from './config.ts'
+export { parseStorageUrl, StorageUrlError, type StorageLocation } from './storage-url.ts'
 export {
   loadInferenceLimits,
   InferenceLimitsError,

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { StorageError, validateKey, type Storage, type StoredObject } from './storage.ts'
+import { StorageError, validateKey, type LocalFile, type Storage, type StoredObject } from './storage.ts'
 
 /**
  * Filesystem backend: objects are files under `root`. Writes go to a temporary file in the
@@ -73,8 +73,9 @@ export class FileStorage implements Storage {
     try {
       await this.ensure(key)
       return true
-    } catch {
-      return false
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'not_found') return false
+      throw err
     }
   }
 
@@ -98,7 +99,8 @@ export class FileStorage implements Storage {
     return out.sort()
   }
 
-  async localPath(key: string): Promise<string> {
-    return this.ensure(key)
+  /** The stored file itself (nothing to release). */
+  async localFile(key: string): Promise<LocalFile> {
+    return { path: await this.ensure(key), release: async () => {} }
   }
 }

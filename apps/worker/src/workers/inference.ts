@@ -19,6 +19,7 @@ import type { Redis } from 'ioredis'
 import { inferredPredictionKey, stopEvaluationChannel, type InferenceJobData } from '@spider-bench/contracts'
 import { InferenceError, ModelRunner, parseAlgorithmConfig, type ExecutionProvider, type SeriesTimings } from '@spider-bench/inference'
 import { InputFault, isTerminal } from '@spider-bench/evaluation'
+import type { LocalFile } from '@spider-bench/storage'
 import type { WorkerContext } from '../context.ts'
 import { loadInferenceConfig, providersFor, type InferenceWorkerConfig } from './inference-config.ts'
 import { workerOptions } from './worker-options.ts'
@@ -32,30 +33,43 @@ export interface InferenceJobResult {
 
 /** Keeps the model of the submission being run loaded between its series; one model at a time. */
 export class RunnerCache {
-  private current: { submissionId: string; runner: ModelRunner } | null = null
+  private current: { submissionId: string; runner: ModelRunner; model: LocalFile } | null = null
   /** The evaluation whose series the model process is running now, if any. */
   running: string | null = null
 
   constructor(private readonly config: InferenceWorkerConfig) {}
 
-  get(submissionId: string, modelPath: string, algorithm: ReturnType<typeof parseAlgorithmConfig>): ModelRunner {
+  /**
+   * The submission's runner. A new one holds a local copy of the model (`openModel`: from the
+   * worker's cache with S3 storage) until it is closed, since a crashed model process restarts from it.
+   */
+  async get(
+    submissionId: string,
+    openModel: () => Promise<LocalFile>,
+    algorithm: ReturnType<typeof parseAlgorithmConfig>,
+  ): Promise<ModelRunner> {
     if (this.current?.submissionId === submissionId) return this.current.runner
-    void this.current?.runner.close()
+    const previous = this.current
+    this.current = null
+    if (previous) void previous.runner.close().finally(() => previous.model.release())
+    const model = await openModel()
     const runner = new ModelRunner({
-      modelPath,
+      modelPath: model.path,
       config: algorithm,
       providers: providersFor(algorithm.executionProviders, this.config.providers),
       timeLimitMs: this.config.timeLimitMs,
       memoryLimitMb: this.config.memoryLimitMb,
       ...(this.config.threads > 0 ? { threads: this.config.threads } : {}),
     })
-    this.current = { submissionId, runner }
+    this.current = { submissionId, runner, model }
     return runner
   }
 
   async close(): Promise<void> {
-    await this.current?.runner.close()
+    const current = this.current
     this.current = null
+    await current?.runner.close()
+    await current?.model.release()
   }
 
   /** Kills the model process when it is running a series of this evaluation (cancel, watchdog). */
@@ -91,15 +105,17 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
   const visibility = evaluation.testSet.public ? 'public' : 'hidden'
 
   const predictionKey = inferredPredictionKey(submission.storagePrefix, evaluationId, series.name)
-  const [modelPath, imagePath] = await Promise.all([ctx.storage.localPath(modelKey), ctx.storage.localPath(series.imageKey)])
+  const runner = await runners.get(submission.id, () => ctx.storage.localFile(modelKey), algorithm)
+  const image = await ctx.storage.localFile(series.imageKey)
+  const imagePath = image.path
   const workDir = join(tmpdir(), `spider-inference-${randomUUID()}`)
-  await mkdir(workDir, { recursive: true })
   try {
+    await mkdir(workDir, { recursive: true })
     const outPath = join(workDir, `${series.name}.mha`)
     let result
     runners.running = evaluationId
     try {
-      result = await runners.get(submission.id, modelPath, algorithm).predict({ imagePath, outPath, sequence: series.sequence })
+      result = await runner.predict({ imagePath, outPath, sequence: series.sequence })
     } catch (err) {
       // Cancelled or stopped by the watchdog while the model ran (its process was killed).
       const now = await ctx.prisma.evaluation.findUnique({ where: { id: evaluationId }, select: { status: true } })
@@ -133,6 +149,7 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
     return { predictionKey, provider: result.provider, timings: result.timings }
   } finally {
     await rm(workDir, { recursive: true, force: true })
+    await image.release()
   }
 }
 

@@ -8,6 +8,7 @@ import { Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { isProfileName, type SeriesResult } from '@spider-bench/scoring'
 import type { ScoreSeriesJobData } from '@spider-bench/contracts'
+import type { LocalFile } from '@spider-bench/storage'
 import { InputFault, isTerminal } from '@spider-bench/evaluation'
 import type { WorkerContext } from '../context.ts'
 import { storedSeriesResult, storeSeriesResult } from '../evaluation-store.ts'
@@ -49,8 +50,17 @@ export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSerie
     predKey = await predictionKey(job, evaluation.submission.kind, evaluation.submission.files, series.name)
   } else {
     predKey = await predictionKey(job, evaluation.submission.kind, evaluation.submission.files, series.name)
-    const truthPath = await ctx.storage.localPath(series.maskKey)
-    const predPath = predKey === null ? null : await ctx.storage.localPath(predKey)
+    // Local copies (S3: from this machine's cache), held until the series is scored.
+    const truth = await ctx.storage.localFile(series.maskKey)
+    let pred: LocalFile | null
+    try {
+      pred = predKey === null ? null : await ctx.storage.localFile(predKey)
+    } catch (err) {
+      await truth.release()
+      throw err
+    }
+    const truthPath = truth.path
+    const predPath = pred?.path ?? null
     const started = performance.now()
     const scored = await ctx.pool
       .score({
@@ -76,6 +86,7 @@ export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSerie
         }
         throw err
       })
+      .finally(() => Promise.all([truth.release(), pred?.release()]))
     await storeSeriesResult(ctx.prisma, evaluationId, scored, performance.now() - started)
     result = scored
   }

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { readImage } from '@spider-bench/scoring'
+import { withLocalFile } from '@spider-bench/storage'
 import { outlinePreviewPng } from '@spider-bench/synth/preview'
 import { ApiError, notFound, tooManyRequests } from '../../errors.ts'
 
@@ -35,7 +36,7 @@ export default fp(
         try {
           const limits = { maxVoxels: app.config.maxImageVoxels }
           const [image, reference, prediction] = await Promise.all(
-            [c.imageKey, c.maskKey, c.predictionKey].map(async (key) => readImage(await app.storage.localPath(key), limits)),
+            [c.imageKey, c.maskKey, c.predictionKey].map((key) => withLocalFile(app.storage, key, (path) => readImage(path, limits))),
           )
           let png: Buffer
           try {
