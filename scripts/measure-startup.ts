@@ -22,7 +22,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { readFile, mkdtemp, rm } from 'node:fs/promises'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -162,7 +162,10 @@ if (!state.fresh) {
 }
 
 const cpu = cpus()
-console.log(`machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}; ${RUNS} runs per mode, medians`)
+const load = () => loadavg()[0].toFixed(1)
+console.log(
+  `machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}; ${RUNS} runs per mode, medians; load ${load()}`,
+)
 const fmt = (x: number, digits = 0) => x.toFixed(digits)
 
 if (values.only !== 'thread') {
@@ -209,3 +212,4 @@ if (values.only !== 'serve') {
   console.log(`scoring thread (apps/worker score-thread), ${THREADS} per process: load time, heap after GC, RSS growth`)
   for (const row of rows) console.log(`  ${row}`)
 }
+console.log(`load average at the end: ${load()}`)

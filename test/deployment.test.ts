@@ -62,6 +62,26 @@ describe('docker-compose.yml', () => {
     expect(text).toMatch(/ENTRYPOINT \["node", "bin\/spider-bench\.js"\]/)
   })
 
+  it.each(built)('service %s: its image builds the compiled code and runs it on a supported Node.js', (_name, service) => {
+    const text = readFileSync(join(root, service.build!.context, service.build!.dockerfile), 'utf8')
+    const stages = text.split(/^FROM /m).slice(1)
+    const [runtime, ...earlier] = stages.reverse()
+    // A build stage runs the build (scripts/build.mjs) and checks that the compiled CLI starts.
+    expect(earlier.some((s) => /npm run build/.test(s) && /SPIDER_BENCH_RUNTIME=build node bin\/spider-bench\.js/.test(s))).toBe(true)
+    // The runtime stage copies it and never falls back to tsx.
+    expect(runtime).toMatch(/^ENV SPIDER_BENCH_RUNTIME=build$/m)
+    expect(runtime).toMatch(/^COPY --from=build \/app \/app$/m)
+    // The Node.js major of the images (ARG NODE_VERSION's default) is one package.json's engines allow.
+    const major = Number(/^ARG NODE_VERSION=(\d+)$/m.exec(text)?.[1])
+    expect(text).toMatch(/^FROM node:\$\{NODE_VERSION\}-bookworm-slim/m)
+    const { engines } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }
+    const allowed = engines.node.split('||').some((range) => {
+      const m = /^\s*(\^|>=)(\d+)/.exec(range)
+      return m !== null && (m[1] === '^' ? major === Number(m[2]) : major >= Number(m[2]))
+    })
+    expect(allowed, `Node.js ${major} in ${service.build!.dockerfile}, engines ${engines.node}`).toBe(true)
+  })
+
   it.each(built)('service %s: its command is a spider-bench command', (_name, service) => {
     const command = service.command ?? []
     const names = commandNames()
