@@ -11,6 +11,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     fileParallelism: false,
     globalSetup: ['test/faults/global-setup.ts'],
-    env: { FAULT_FIGURES_DIR: process.env.FAULT_FIGURES_DIR || 'bench-out/faults' },
+    // The processes started run the TypeScript sources, as in `npm test` (vitest.config.ts).
+    env: { FAULT_FIGURES_DIR: process.env.FAULT_FIGURES_DIR || 'bench-out/faults', SPIDER_BENCH_RUNTIME: 'source' },
   },
 })
