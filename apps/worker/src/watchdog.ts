@@ -73,12 +73,18 @@ export async function watchdog(ctx: WorkerContext, now = Date.now()): Promise<Wa
       ...(algorithm ? series.map((s) => jobView(ctx.queues.inference, inferenceJobId(evaluation.id, s.id))) : []),
     ])
     const jobs = views.filter((v): v is JobView => v !== null)
-    if (jobs.some((j) => QUEUED.includes(j.state))) continue
+    if (jobs.some((j) => QUEUED.includes(j.state))) {
+      ctx.log.debug({ evaluationId: evaluation.id, states: jobs.map((j) => j.state) }, 'watchdog: past its allowance but queued')
+      continue
+    }
     // The reconciler re-enqueues an evaluation Redis lost entirely; that is not a stall.
     if (jobs.length === 0) continue
     for (const j of jobs) if (j.state === 'active' && j.processedOn !== undefined) lastProgress = Math.max(lastProgress, j.processedOn)
     const idleMs = now - lastProgress
-    if (idleMs <= allowance) continue
+    if (idleMs <= allowance) {
+      ctx.log.debug({ evaluationId: evaluation.id, idleMs, allowanceMs: allowance, jobs }, 'watchdog: a job started recently')
+      continue
+    }
 
     const reason = `no progress for ${minutes(idleMs)} (this phase allows ${minutes(allowance)} for ${series.length} series)`
     const outcome = await markStalled(ctx.prisma, evaluation.id, reason)
