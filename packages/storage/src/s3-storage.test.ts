@@ -37,8 +37,11 @@ afterEach(async () => {
   await rm(cacheDir, { recursive: true, force: true })
 })
 
+const optionsOf = new WeakMap<S3Storage, S3StorageOptions>()
+const storageOptions = (storage: S3Storage) => optionsOf.get(storage)!
+
 function open(options: Partial<S3StorageOptions> = {}): S3Storage {
-  const storage = new S3Storage({
+  const all: S3StorageOptions = {
     bucket: s3.bucket,
     prefix: `s3/${randomUUID()}`,
     endpoint: s3.endpoint,
@@ -49,7 +52,9 @@ function open(options: Partial<S3StorageOptions> = {}): S3Storage {
     cacheMaxBytes: 64 * MIB,
     partSize: 5 * MIB,
     ...options,
-  })
+  }
+  const storage = new S3Storage(all)
+  optionsOf.set(storage, all)
   opened.push(storage)
   return storage
 }
@@ -159,6 +164,59 @@ describe('S3Storage', () => {
     expect(await readdir(join(cacheDir, 'objects'))).toEqual([sha(data)])
     expect(await readdir(join(cacheDir, 'locks'))).toEqual([])
     await a.deletePrefix('models')
+  })
+
+  it('downloads an object once when another process asks for it at the same time', async () => {
+    const storage = open({ prefix: `two-processes/${randomUUID()}` })
+    const data = Buffer.alloc(24 * MIB, 5)
+    await storage.put('images/big.mha', data)
+    const counts = countCommands(storage.client)
+    // The other process: its own S3Storage on the same cache directory; it reports its GETs and the file's size.
+    const code = `
+      import { stat } from 'node:fs/promises'
+      import { S3Storage } from ${JSON.stringify(new URL('./s3-storage.ts', import.meta.url).pathname)}
+      import { countCommands } from ${JSON.stringify(new URL('./testing/s3-commands.ts', import.meta.url).pathname)}
+      const storage = new S3Storage(JSON.parse(process.env.OPTIONS))
+      const counts = countCommands(storage.client)
+      process.stdout.write('ready\\n')
+      process.stdin.once('data', async () => {
+        const file = await storage.localFile('images/big.mha')
+        const size = (await stat(file.path)).size
+        await file.release()
+        process.stdout.write(JSON.stringify({ gets: counts.get('GetObjectCommand') ?? 0, size }) + '\\n')
+        storage.close()
+        process.stdin.destroy()
+      })`
+    const options = { ...storageOptions(storage), cacheDir, cacheMaxBytes: 64 * MIB }
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      env: { ...process.env, OPTIONS: JSON.stringify(options) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    const lines: string[] = []
+    let buffered = ''
+    const line = () =>
+      new Promise<string>((resolve, reject) => {
+        const next = () => {
+          if (lines.length > 0) return resolve(lines.shift()!)
+          child.stdout.once('data', (d: Buffer) => {
+            buffered += d.toString()
+            const parts = buffered.split('\n')
+            buffered = parts.pop()!
+            lines.push(...parts)
+            next()
+          })
+        }
+        child.once('exit', (c) => reject(new Error(`the other process exited (${c})`)))
+        next()
+      })
+    expect(await line()).toBe('ready')
+    child.stdin.write('go\n')
+    const mine = await Promise.all(Array.from({ length: 3 }, () => storage.localFile('images/big.mha')))
+    const theirs = JSON.parse(await line()) as { gets: number; size: number }
+    expect(theirs.size).toBe(data.length)
+    for (const f of mine) expect((await stat(f.path)).size).toBe(data.length)
+    await Promise.all(mine.map((f) => f.release()))
+    expect((counts.get('GetObjectCommand') ?? 0) + theirs.gets).toBe(1)
   })
 
   it('frees the cache entries held by a process that died', async () => {

@@ -326,8 +326,11 @@ describe.each(backends)('Storage contract: $name', (backend) => {
         expect(await opened.cacheBytes!()).toBeLessThanOrEqual(3 * MIB)
       }
     }
-    // The file in use stayed, intact, through every eviction.
+    // The file in use stayed, intact, through every eviction, and so did its cache entry.
     expect((await readFile(held.path)).equals(objects[0])).toBe(true)
+    const downloaded = opened.downloads()
+    await withLocalFile(storage, 'c/0.bin', async (path) => expect((await readFile(path)).equals(objects[0])).toBe(true))
+    expect(opened.downloads()).toBe(downloaded)
     await held.release()
     await expect(readdir(join(held.path, '..'))).rejects.toThrow()
     // Least recently used first: the last two objects used are still cached, so reading them
