@@ -56,7 +56,7 @@ const IO_PACKAGES = {
   regex:
     '^(@spider-bench/(db|storage|contracts|config|evaluation|inference|synth|cli)|' +
     'bullmq|ioredis|pg|@prisma/.*|@electric-sql/.*|pglite-prisma-adapter|fastify|fastify-plugin|@fastify/.*|' +
-    'pino|pino-pretty|onnxruntime-node|tar-stream|yauzl|prom-client|@bull-board/.*)(/|$)',
+    'pino|pino-pretty|onnxruntime-node|tar-stream|yauzl|prom-client|@bull-board/.*|@aws-sdk/.*|s3rver)(/|$)',
   message: 'a pure core imports no package with I/O (database, queue, HTTP, storage, processes)',
 }
 const noCli = {
