@@ -2,22 +2,27 @@
  * `npm run bench:load`: the last hour before a deadline. A split deployment (bench-stack.ts:
  * `serve --api-only` and W `worker` processes on Postgres and Redis, a schema and queue prefix
  * of their own) with the realistic synthetic test set (bench-set.ts, 97 series); P participants
- * each submit the bench predictions (realistic errors) --rounds times, one after another as
- * fast as the rules allow (the next upload as soon as the previous submission is final: one
- * active submission per participant; the phase's limit is --rounds per 24 h), while a second
- * process reads the leaderboard and the submissions' status at a fixed rate (--rate, half
- * each). Repeated for each worker count of --workers, each on a fresh stack.
+ * each submit the bench predictions (realistic errors) one after another as fast as the rules
+ * allow: one active submission per participant, so the next upload leaves as soon as the
+ * previous submission is read as final; the phase's limit (1000 per 24 h, or --rounds) never
+ * binds. Uploads start during a window of --minutes; every accepted submission is then followed
+ * to the leaderboard. Meanwhile a second process reads at a fixed rate (--rate) the status of
+ * each submission not yet final once per --status-every ms (a participant's client polling it)
+ * and the public leaderboard with every other request. Repeated for each worker count of
+ * --workers, each on a fresh stack.
  *
- * Prints per worker count: submissions per minute, upload-to-leaderboard time (upload start to
- * the first leaderboard read that lists it: median, p95, max), leaderboard and status GET
- * latency during the load (p50, p99), peak RSS (VmHWM) of the API and of the workers, and the
+ * Prints per worker count: submissions per minute (succeeded, over the time from the first
+ * upload to the last leaderboard listing), upload-to-leaderboard time (upload start to the first
+ * leaderboard read that lists it: median, p95, max), leaderboard and status GET latency during
+ * the load (p50, p99), peak RSS (VmHWM) of the API and of the workers during the load, and the
  * errors (non-2xx answers by status, failed submissions; must be 0); then a table, and a JSON
  * summary to bench-out/load-<time>.json (logs of every process in bench-out/load-<time>/).
  *
- * Options: --participants N (20), --rounds N (submissions per participant, 2), --workers LIST
- * (1,2,4), --rate N (200), --series N (97: the first N series of the set), --concurrency N
+ * Options: --participants N (20), --minutes M (upload window per worker count, 2), --rounds N
+ * (at most N submissions per participant; none), --workers LIST (1,2,4), --rate N (200),
+ * --status-every MS (1000), --series N (97: the first N series of the set), --concurrency N
  * (each worker's scoring threads; default the number of cores), --data DIR, --quick (4
- * participants, 2 rounds, 12 series, workers 1,2, rate 100; explicit options win).
+ * participants, 0.5 minutes, 12 series, workers 1,2, rate 100; explicit options win).
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg } from 'node:os'
@@ -31,9 +36,11 @@ import { benchPredictionsArchive } from './lib/spider-api.ts'
 const { values } = parseArgs({
   options: {
     participants: { type: 'string' },
+    minutes: { type: 'string' },
     rounds: { type: 'string' },
     workers: { type: 'string' },
     rate: { type: 'string' },
+    'status-every': { type: 'string', default: '1000' },
     series: { type: 'string' },
     concurrency: { type: 'string' },
     data: { type: 'string' },
@@ -48,8 +55,11 @@ const int = (name: string, value: string | undefined, fallback: number, max: num
   return n
 }
 const PARTICIPANTS = int('participants', values.participants, quick ? 4 : 20, 500)
-const ROUNDS = int('rounds', values.rounds, 2, 1000)
+const ROUNDS = values.rounds === undefined ? null : int('rounds', values.rounds, 1, 1000)
+const MINUTES = Number(values.minutes ?? (quick ? 0.5 : 2))
+if (!(MINUTES > 0 && MINUTES <= 600)) throw new Error(`--minutes: expected a number above 0 and at most 600, got "${values.minutes}"`)
 const RATE = int('rate', values.rate, quick ? 100 : 200, 5000)
+const STATUS_EVERY_MS = int('status-every', values['status-every'], 1000, 600_000)
 const SERIES = int('series', values.series, quick ? 12 : 97, 10_000)
 const CONCURRENCY = values.concurrency === undefined ? undefined : int('concurrency', values.concurrency, 1, 64)
 const WORKERS = (values.workers ?? (quick ? '1,2' : '1,2,4')).split(',').map((w) => int('workers', w, 1, 32))
@@ -74,7 +84,7 @@ async function runWith(workers: number) {
   const load1mBefore = loadavg()[0]
   log(
     `\n== ${workers} worker process${workers === 1 ? '' : 'es'}: ` +
-      `${PARTICIPANTS} participants × ${ROUNDS} submissions of ${seriesCount} series`,
+      `${PARTICIPANTS} participants submitting ${seriesCount} series for ${MINUTES} min${ROUNDS ? ` (at most ${ROUNDS} each)` : ''}`,
   )
   const stack = await BenchStack.start({
     dir: join(out, `workers-${workers}`),
@@ -83,8 +93,8 @@ async function runWith(workers: number) {
     concurrency: CONCURRENCY,
     participants: PARTICIPANTS,
     entries: 'all',
-    // Exactly what each participant submits in the run: the rules allow it, and no more.
-    submissionLimit: { count: ROUNDS, periodHours: 24 },
+    // The rules allow every submission of the run (--rounds: exactly that many, no more).
+    submissionLimit: { count: ROUNDS ?? 1000, periodHours: 24 },
   })
   let reader: BoardReader | null = null
   try {
@@ -92,7 +102,7 @@ async function runWith(workers: number) {
       `stack up: API ${stack.url} (pid ${stack.api?.pid}), workers ${stack.workers.map((w) => w.pid).join(', ')}; ` +
         `test set imported in ${seconds(stack.importMs)} s`,
     )
-    const board = await startBoardReader(stack.url, `${stack.phasePath}/leaderboard`, RATE)
+    const board = await startBoardReader(stack.url, `${stack.phasePath}/leaderboard`, RATE, STATUS_EVERY_MS)
     reader = board
     // Peaks of the load itself, not of the test set's import before it.
     const peaksReset = (await Promise.all(stack.processes().map((p) => resetPeak(p.pid)))).every(Boolean)
@@ -101,9 +111,10 @@ async function runWith(workers: number) {
     const failures: string[] = []
     board.start()
     const t0 = performance.timeOrigin + performance.now()
+    const windowEnd = t0 + MINUTES * 60_000
     await Promise.all(
       stack.participants.map(async (token, p) => {
-        for (let round = 1; round <= ROUNDS; round++) {
+        for (let round = 1; round <= (ROUNDS ?? Infinity) && performance.timeOrigin + performance.now() < windowEnd; round++) {
           const s: Submission = { participant: p + 1, round, listedAt: null, ...(await submitAndWait(stack, board, token, archive)) }
           submissions.push(s)
           const what = `participant ${p + 1} round ${round}`
@@ -145,6 +156,10 @@ async function runWith(workers: number) {
       workerConcurrency: CONCURRENCY ?? `default (${availableParallelism()})`,
       submissions: submissions.length,
       succeeded: succeeded.length,
+      perParticipant: {
+        min: Math.min(...stack.participants.map((_, p) => submissions.filter((s) => s.participant === p + 1).length)),
+        max: Math.max(...stack.participants.map((_, p) => submissions.filter((s) => s.participant === p + 1).length)),
+      },
       minutes: +((tEnd - t0) / 60_000).toFixed(2),
       submissionsPerMinute: +(succeeded.length / ((tEnd - t0) / 60_000)).toFixed(2),
       uploadAcceptedSeconds: {
@@ -160,6 +175,7 @@ async function runWith(workers: number) {
       reads: stats,
       apiPeakRssMb: +sampler.peakMb((n) => n === 'api').toFixed(1),
       workerPeakRssMb: +sampler.peakMb((n) => n.startsWith('worker')).toFixed(1),
+      workersPeakRssSumMb: +stack.workers.reduce((sum, w) => sum + sampler.peakMb((n) => n === w.name), 0).toFixed(1),
       // false: the peaks include the test set's import (clear_refs refused)
       peaksOfLoadOnly: peaksReset,
       errors: httpErrors + failures.length,
@@ -221,7 +237,8 @@ const rows = [
 ]
 const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)))
 console.log(
-  `\nbench:load: ${PARTICIPANTS} participants × ${ROUNDS} submissions, ${seriesCount} series, reads at ${RATE}/s; ` +
+  `\nbench:load: ${PARTICIPANTS} participants, uploads for ${MINUTES} min${ROUNDS ? ` (at most ${ROUNDS} each)` : ''}, ` +
+    `${seriesCount} series, reads at ${RATE}/s (status every ${STATUS_EVERY_MS} ms); ` +
     `${availableParallelism()} cores, Node ${process.versions.node}, load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
@@ -229,9 +246,11 @@ console.log(
 for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('  '))
 const summary = {
   participants: PARTICIPANTS,
+  minutes: MINUTES,
   rounds: ROUNDS,
   series: seriesCount,
   rate: RATE,
+  statusEveryMs: STATUS_EVERY_MS,
   cores: availableParallelism(),
   node: process.versions.node,
   loadAverage: loadavg().map((l) => +l.toFixed(2)),

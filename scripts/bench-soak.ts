@@ -4,7 +4,8 @@
  * and Redis, a schema and queue prefix of their own) takes --submissions consecutive
  * submissions (200) of the realistic bench predictions on the 97-series set (--series N: the
  * first N), one participant submitting the next as soon as the previous one is final, while the
- * board reader (a child process) reads the leaderboard and the status at --rate requests/s (20).
+ * board reader (a child process) reads at --rate requests/s (20) the submission's status once
+ * per second and the leaderboard otherwise.
  * The RSS of the API and of each worker is sampled every --interval seconds (10).
  *
  * Reports per process: the RSS over the run, mean RSS per block of 100 submissions, and the

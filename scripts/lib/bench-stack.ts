@@ -206,9 +206,13 @@ export interface BoardReader {
   kill(): void
 }
 
-/** Forks scripts/lib/board-reader.ts reading `boardPath` of `url` at `rate` requests/s. */
-export async function startBoardReader(url: string, boardPath: string, rate: number): Promise<BoardReader> {
-  const child: ChildProcess = fork(resolve('bin/run-ts.js'), [resolve('scripts/lib/board-reader.ts'), url, boardPath, String(rate)], {
+/**
+ * Forks scripts/lib/board-reader.ts: `rate` requests/s to `url`, the status of each watched
+ * submission every `statusEveryMs` until it is final, the leaderboard `boardPath` otherwise.
+ */
+export async function startBoardReader(url: string, boardPath: string, rate: number, statusEveryMs = 1000): Promise<BoardReader> {
+  const script = resolve('scripts/lib/board-reader.ts')
+  const child: ChildProcess = fork(resolve('bin/run-ts.js'), [script, url, boardPath, String(rate), String(statusEveryMs)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   const listedAt = new Map<string, number>()

@@ -1,12 +1,15 @@
 /**
  * The public side of the load benchmarks, in its own process (forked by bench-stack.ts's
- * startBoardReader, so that its event loop is not the participants'): reads a phase's
- * leaderboard and the status of the submissions it is told about at a fixed rate, open loop
- * (each request leaves on schedule whether or not earlier ones have returned), alternating the
- * two. Reports over IPC when a submission first appears on the leaderboard and when its status
- * changes; on "stop", the latencies and every answer that was not 2xx.
+ * startBoardReader, so that its event loop is not the participants'): reads at a fixed rate,
+ * open loop (each request leaves on schedule whether or not earlier ones have returned), the
+ * status of each submission it is told about once every STATUS_EVERY_MS until it is final (as
+ * a participant's client polls it; the CLI's fallback polls every 2 s) and a phase's
+ * leaderboard with every other request. Reports over IPC when a submission first appears on
+ * the leaderboard and when its status changes; on "stop", the latencies and every answer that
+ * was not 2xx.
  *
- * Run as `node bin/run-ts.js scripts/lib/board-reader.ts URL BOARD_PATH RATE` with an IPC channel.
+ * Run as `node bin/run-ts.js scripts/lib/board-reader.ts URL BOARD_PATH RATE STATUS_EVERY_MS`
+ * with an IPC channel.
  */
 import { Agent, request } from 'node:http'
 import { isTerminal } from '@spider-bench/evaluation/status'
@@ -43,10 +46,11 @@ export type ReaderEvent =
 /** Milliseconds since the epoch with sub-millisecond precision (comparable across processes). */
 export const epochMs = () => performance.timeOrigin + performance.now()
 
-const [url, boardPath, rateArg] = process.argv.slice(2)
+const [url, boardPath, rateArg, everyArg] = process.argv.slice(2)
 const RATE = Number(rateArg)
-if (!url || !boardPath || !(RATE > 0) || !process.send) {
-  console.error('usage (with an IPC channel): node bin/run-ts.js scripts/lib/board-reader.ts URL BOARD_PATH RATE')
+const STATUS_EVERY_MS = Number(everyArg)
+if (!url || !boardPath || !(RATE > 0) || !(STATUS_EVERY_MS > 0) || !process.send) {
+  console.error('usage (with an IPC channel): node bin/run-ts.js scripts/lib/board-reader.ts URL BOARD_PATH RATE STATUS_EVERY_MS')
   process.exit(1)
 }
 const send = (event: ReaderEvent) => process.send?.(event)
@@ -54,11 +58,11 @@ const send = (event: ReaderEvent) => process.send?.(event)
 // One connection pool per kind, unbounded: a slow answer of one kind never holds up a read of
 // the other in this process (public readers do not share connections).
 const agents = { leaderboard: new Agent({ keepAlive: true }), status: new Agent({ keepAlive: true }) }
-const watched = new Map<string, { token: string; status: string }>()
+type Watched = { token: string; status: string; lastRead: number }
+const watched = new Map<string, Watched>()
 const listed = new Set<string>()
 const latencies = { leaderboard: [] as number[], status: [] as number[] }
 const errors: Record<string, number> = {}
-let robin = 0
 let running = false
 let loading: Promise<void> | null = null
 
@@ -94,7 +98,7 @@ async function readBoard(): Promise<void> {
   }
 }
 
-async function readStatus(id: string, entry: { token: string; status: string }): Promise<void> {
+async function readStatus(id: string, entry: Watched): Promise<void> {
   const r = await get('status', `/api/v1/submissions/${id}`, entry.token)
   if (r.status < 200 || r.status >= 300) return failed('status', r.status)
   latencies.status.push(r.ms)
@@ -104,10 +108,16 @@ async function readStatus(id: string, entry: { token: string; status: string }):
   send({ type: 'status', id, status: body.status, at: epochMs(), error: body.error ?? null })
 }
 
-/** The next watched submission that is not final (round robin), or null. */
-function nextWatched(): [string, { token: string; status: string }] | null {
-  const open = [...watched].filter(([, e]) => !isTerminal(e.status))
-  return open.length === 0 ? null : open[robin++ % open.length]
+/** The watched submission not final whose status read is most overdue, or null when none is due. */
+function dueWatched(now: number): [string, Watched] | null {
+  let due: [string, Watched] | null = null
+  for (const entry of watched) {
+    const e = entry[1]
+    if (isTerminal(e.status) || now - e.lastRead < STATUS_EVERY_MS) continue
+    if (!due || e.lastRead < due[1].lastRead) due = entry
+  }
+  if (due) due[1].lastRead = now
+  return due
 }
 
 function summary(values: number[]): LatencySummary {
@@ -127,7 +137,7 @@ async function load(): Promise<void> {
     if (wait > 1) await new Promise((r) => setTimeout(r, wait))
     else if (wait < -100) late++
     if (!running) break
-    const target = i % 2 === 1 ? nextWatched() : null
+    const target = dueWatched(performance.now())
     const kind = target ? 'status' : 'leaderboard'
     const p = (target ? readStatus(target[0], target[1]) : readBoard()).catch((err: NodeJS.ErrnoException) =>
       failed(kind, err.code ?? err.message),
@@ -153,7 +163,7 @@ async function load(): Promise<void> {
 }
 
 process.on('message', (message: ReaderCommand) => {
-  if (message.type === 'watch') watched.set(message.id, { token: message.token, status: '' })
+  if (message.type === 'watch') watched.set(message.id, { token: message.token, status: '', lastRead: 0 })
   else if (message.type === 'start' && !loading) {
     running = true
     loading = load()
