@@ -6,9 +6,10 @@
  * - serve: `node bin/spider-bench.js serve` (embedded database, the scoring and inference
  *   workers in the process, Redis from REDIS_URL or 127.0.0.1:6379) with SPIDER_BENCH_RUNTIME
  *   set to the mode; the time from spawning it until GET /healthz answers 200 (polled every
- *   10 ms), and its resident memory (VmRSS) then and 3 s later. Each mode starts once first,
- *   not counted (it creates the database; tsx fills its transform cache), then `--runs` times
- *   on that database.
+ *   10 ms), the CPU time it used until then (all its threads: a figure that load from other
+ *   processes barely moves, unlike the wall time), and its resident memory (VmRSS) then and
+ *   3 s later. Each mode starts once first, not counted (it creates the database; tsx fills
+ *   its transform cache), then `--runs` times on that database, the two modes taking turns.
  * - thread: the worker's scoring thread body (apps/worker processors/score-thread), loaded
  *   the way ThreadPool loads it (through tsx's thread entry, or the compiled module as it is),
  *   `--threads` threads one after another in a fresh process per run: the time until a
@@ -58,8 +59,18 @@ async function rssMb(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024
 }
 
+/** CPU time (user + system, all threads) a process has used so far, ms. */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
+
 interface ServeRun {
   readyMs: number
+  /** CPU time used until /healthz answered: unlike the wall time, barely moved by other load on the machine. */
+  cpuReadyMs: number
   rssReadyMb: number
   rssSettledMb: number
 }
@@ -96,9 +107,10 @@ async function startServe(mode: Mode, dataDir: string): Promise<ServeRun> {
       await sleep(10)
     }
     const readyMs = performance.now() - started
+    const cpuReadyMs = await cpuMs(child.pid as number)
     const rssReadyMb = await rssMb(child.pid as number)
     await sleep(3000)
-    return { readyMs, rssReadyMb, rssSettledMb: await rssMb(child.pid as number) }
+    return { readyMs, cpuReadyMs, rssReadyMb, rssSettledMb: await rssMb(child.pid as number) }
   } finally {
     child.kill('SIGINT')
     await exited
@@ -169,47 +181,54 @@ console.log(
 const fmt = (x: number, digits = 0) => x.toFixed(digits)
 
 if (values.only !== 'thread') {
-  const rows: string[] = []
-  for (const mode of MODES) {
-    const dataDir = await mkdtemp(join(tmpdir(), `spider-startup-${mode}-`))
-    try {
-      await startServe(mode, dataDir)
-      const runs: ServeRun[] = []
-      for (let i = 0; i < RUNS; i++) {
-        runs.push(await startServe(mode, dataDir))
-        if (values.verbose) log(`serve ${mode} run ${i + 1}: ${JSON.stringify(runs.at(-1))}`)
-      }
-      rows.push(
-        `${mode.padEnd(7)} ${fmt(median(runs.map((r) => r.readyMs))).padStart(8)} ms` +
-          `  (runs ${runs.map((r) => fmt(r.readyMs)).join(', ')})` +
-          `   RSS ${fmt(median(runs.map((r) => r.rssReadyMb)))} MB at /healthz,` +
-          ` ${fmt(median(runs.map((r) => r.rssSettledMb)))} MB 3 s later`,
-      )
-    } finally {
-      await rm(dataDir, { recursive: true, force: true })
+  // One database per mode; the modes take turns, so that load from elsewhere hits both alike.
+  const dataDirs = new Map<Mode, string>()
+  const runs = new Map<Mode, ServeRun[]>(MODES.map((m) => [m, []]))
+  try {
+    for (const mode of MODES) {
+      dataDirs.set(mode, await mkdtemp(join(tmpdir(), `spider-startup-${mode}-`)))
+      await startServe(mode, dataDirs.get(mode) as string)
     }
+    for (let i = 0; i < RUNS; i++) {
+      for (const mode of MODES) {
+        const run = await startServe(mode, dataDirs.get(mode) as string)
+        runs.get(mode)?.push(run)
+        if (values.verbose) log(`serve ${mode} run ${i + 1}: ${JSON.stringify(run)}`)
+      }
+    }
+  } finally {
+    await Promise.all([...dataDirs.values()].map((d) => rm(d, { recursive: true, force: true })))
   }
-  console.log('serve (embedded database, scoring and inference workers): start until /healthz answers')
-  for (const row of rows) console.log(`  ${row}`)
+  console.log('serve (embedded database, scoring and inference workers): start until /healthz answers, its CPU time, its RSS')
+  for (const mode of MODES) {
+    const r = runs.get(mode) as ServeRun[]
+    console.log(
+      `  ${mode.padEnd(7)} ${fmt(median(r.map((x) => x.readyMs))).padStart(6)} ms  (runs ${r.map((x) => fmt(x.readyMs)).join(', ')})` +
+        `   CPU ${fmt(median(r.map((x) => x.cpuReadyMs)))} ms  (runs ${r.map((x) => fmt(x.cpuReadyMs)).join(', ')})` +
+        `   RSS ${fmt(median(r.map((x) => x.rssReadyMb)))} MB at /healthz, ${fmt(median(r.map((x) => x.rssSettledMb)))} MB 3 s later`,
+    )
+  }
 }
 
 if (values.only !== 'serve') {
-  const rows: string[] = []
-  for (const mode of MODES) {
-    threadRun(mode)
-    const runs: ThreadRun[] = []
-    for (let i = 0; i < RUNS; i++) {
-      runs.push(threadRun(mode))
-      if (values.verbose) log(`thread ${mode} run ${i + 1}: ${JSON.stringify(runs.at(-1))}`)
+  const runs = new Map<Mode, ThreadRun[]>(MODES.map((m) => [m, []]))
+  for (const mode of MODES) threadRun(mode)
+  for (let i = 0; i < RUNS; i++) {
+    for (const mode of MODES) {
+      const run = threadRun(mode)
+      runs.get(mode)?.push(run)
+      if (values.verbose) log(`thread ${mode} run ${i + 1}: ${JSON.stringify(run)}`)
     }
-    const load = runs.map((r) => median(r.loadMs))
-    rows.push(
-      `${mode.padEnd(7)} load ${fmt(median(load)).padStart(5)} ms  (runs ${load.map((x) => fmt(x)).join(', ')})` +
-        `   heap ${fmt(median(runs.map((r) => median(r.heapMb))), 1)} MB` +
-        `   RSS +${fmt(median(runs.map((r) => r.rssPerThreadMb)), 1)} MB per thread`,
-    )
   }
   console.log(`scoring thread (apps/worker score-thread), ${THREADS} per process: load time, heap after GC, RSS growth`)
-  for (const row of rows) console.log(`  ${row}`)
+  for (const mode of MODES) {
+    const r = runs.get(mode) as ThreadRun[]
+    const loadMs = r.map((x) => median(x.loadMs))
+    console.log(
+      `  ${mode.padEnd(7)} load ${fmt(median(loadMs)).padStart(5)} ms  (runs ${loadMs.map((x) => fmt(x)).join(', ')})` +
+        `   heap ${fmt(median(r.map((x) => median(x.heapMb))), 1)} MB` +
+        `   RSS +${fmt(median(r.map((x) => x.rssPerThreadMb)), 1)} MB per thread`,
+    )
+  }
 }
 console.log(`load average at the end: ${load()}`)
