@@ -26,8 +26,12 @@ let main
 if (useBuild) {
   ;({ main } = await import('../packages/cli/dist/main.js'))
 } else {
-  const { register } = await import('tsx/esm/api')
-  register()
+  const tsx = await import('tsx/esm/api').catch(() => null)
+  if (!tsx) {
+    console.error('spider-bench: cannot run the sources: tsx is not installed; build first ("npm run build", with the dev dependencies)')
+    process.exit(2)
+  }
+  tsx.register()
   ;({ main } = await import('../packages/cli/src/main.ts'))
 }
 process.exitCode = await main(process.argv.slice(2))
