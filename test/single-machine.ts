@@ -23,10 +23,14 @@ export interface CliProcess {
   stop(): Promise<number | null>
 }
 
-/** Runs `node bin/spider-bench.js ARGS` (what `npx spider-bench` and `npm start` run). */
-export function startCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
+/**
+ * Runs `node bin/spider-bench.js ARGS` (what `npx spider-bench` and `npm start` run); `wrap`: a
+ * command that execs the rest (e.g. `ip netns exec NS`), so the process id stays node's.
+ */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, wrap: readonly string[] = []): CliProcess {
+  const command = [...wrap, process.execPath, 'bin/spider-bench.js', ...args]
   // Info lines are what the tests wait for ("spider-bench API on ..."), whatever LOG_LEVEL says.
-  const child = spawn(process.execPath, ['bin/spider-bench.js', ...args], {
+  const child = spawn(command[0], command.slice(1), {
     cwd: ROOT,
     env: { ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,15 +133,73 @@ export async function until<T>(
   }
 }
 
-interface Issued {
+export interface Issued {
   user: { id: string; name: string; role: string }
   token: string
 }
-interface Submission {
+export interface Submission {
   status: string
   error?: string
   queuePosition?: number | null
   waitingReason?: string | null
+}
+export type StoryUsers = Record<'org' | 'alice' | 'bob', Issued>
+
+/**
+ * The story's cast and phase through the REST API (`api`: .../api/v1) as the admin: an
+ * organiser and two participants, challenge "spider" with phase "test" taking predictions and
+ * algorithms, ranked on Dice and ASD of the vertebrae.
+ */
+export async function createStoryPhase(api: string, adminToken: string): Promise<StoryUsers> {
+  const users: Partial<StoryUsers> = {}
+  for (const [name, role] of [
+    ['org', 'organiser'],
+    ['alice', 'participant'],
+    ['bob', 'participant'],
+  ] as const) {
+    const res = await json<Issued>(`${api}/users`, adminToken, 'POST', { name, role })
+    expect(res.status).toBe(201)
+    users[name] = res.body
+  }
+  const org = (users as StoryUsers).org.token
+  expect((await json(`${api}/challenges`, org, 'POST', { slug: 'spider', title: 'SPIDER lumbar spine' })).status).toBe(201)
+  const phase = await json(`${api}/challenges/spider/phases`, org, 'POST', {
+    slug: 'test',
+    title: 'Test phase',
+    scoringProfile: 'spider',
+    submissionKinds: ['predictions', 'algorithm'],
+    ranking: {
+      method: 'mean-position',
+      metrics: [
+        { key: 'DiceVertebrae', order: 'desc' },
+        { key: 'ASDVertebrae', order: 'asc' },
+      ],
+    },
+    entries: 'best',
+    submissionLimit: { count: 5, periodHours: 24 },
+    perSeriesVisibility: 'owner',
+  })
+  expect(phase.status).toBe(201)
+  return users as StoryUsers
+}
+
+/** Reads submission `id` until it is final; `check` sees every answer on the way. */
+export async function finalSubmission(api: string, id: string, token: string, check?: (s: Submission) => void): Promise<Submission> {
+  return until(`submission ${id} to finish`, async () => {
+    const s = await json<Submission>(`${api}/submissions/${id}`, token)
+    check?.(s.body)
+    return ['succeeded', 'failed', 'cancelled'].includes(s.body.status) ? s.body : null
+  })
+}
+
+/** The story's leaderboard: alice's predictions and bob's algorithm, both with a Dice above 0. */
+export async function expectStoryLeaderboard(api: string): Promise<void> {
+  const board = await json<{ rows: Array<{ participant: string; metrics: Record<string, number | null> }> }>(
+    `${api}/challenges/spider/phases/test/leaderboard`,
+    null,
+  )
+  expect(board.body.rows.map((r) => r.participant).sort()).toEqual(['alice', 'bob'])
+  for (const row of board.body.rows) expect(row.metrics.DiceVertebrae).toBeGreaterThan(0)
 }
 
 /**
@@ -168,35 +230,8 @@ export async function singleMachineStory(
     expect(existsSync(join(dataDir, 'server.json'))).toBe(true)
     const api = `${url}/api/v1`
 
-    const users: Record<string, Issued> = {}
-    for (const [name, role] of [
-      ['org', 'organiser'],
-      ['alice', 'participant'],
-      ['bob', 'participant'],
-    ]) {
-      const res = await json<Issued>(`${api}/users`, adminToken, 'POST', { name, role })
-      expect(res.status).toBe(201)
-      users[name] = res.body
-    }
+    const users = await createStoryPhase(api, adminToken)
     const org = users.org.token
-    expect((await json(`${api}/challenges`, org, 'POST', { slug: 'spider', title: 'SPIDER lumbar spine' })).status).toBe(201)
-    const phase = await json(`${api}/challenges/spider/phases`, org, 'POST', {
-      slug: 'test',
-      title: 'Test phase',
-      scoringProfile: 'spider',
-      submissionKinds: ['predictions', 'algorithm'],
-      ranking: {
-        method: 'mean-position',
-        metrics: [
-          { key: 'DiceVertebrae', order: 'desc' },
-          { key: 'ASDVertebrae', order: 'asc' },
-        ],
-      },
-      entries: 'best',
-      submissionLimit: { count: 5, periodHours: 24 },
-      perSeriesVisibility: 'owner',
-    })
-    expect(phase.status).toBe(201)
     const testSet = await upload(
       `${api}/challenges/spider/phases/test/test-set`,
       org,
@@ -226,22 +261,14 @@ export async function singleMachineStory(
       ['alice', predictions],
       ['bob', model],
     ] as const) {
-      const id = (res.body as { id: string }).id
-      done[who] = await until(`${who}'s submission to finish`, async () => {
-        const s = await json<Submission>(`${api}/submissions/${id}`, users[who].token)
-        // Every worker role is in this process: nothing may wait for a missing worker.
-        expect(s.body.waitingReason ?? null).toBeNull()
-        return ['succeeded', 'failed', 'cancelled'].includes(s.body.status) ? s.body : null
-      })
+      // Every worker role is in this process: nothing may wait for a missing worker.
+      done[who] = await finalSubmission(api, (res.body as { id: string }).id, users[who].token, (s) =>
+        expect(s.waitingReason ?? null).toBeNull(),
+      )
     }
     expect(done.alice).toMatchObject({ status: 'succeeded' })
     expect(done.bob).toMatchObject({ status: 'succeeded' })
-    const board = await json<{ rows: Array<{ participant: string; metrics: Record<string, number | null> }> }>(
-      `${api}/challenges/spider/phases/test/leaderboard`,
-      null,
-    )
-    expect(board.body.rows.map((r) => r.participant).sort()).toEqual(['alice', 'bob'])
-    for (const row of board.body.rows) expect(row.metrics.DiceVertebrae).toBeGreaterThan(0)
+    await expectStoryLeaderboard(api)
     const status = await json<{ workers: { scoring: { count: number }; inference: { count: number } } }>(`${api}/status`, null)
     expect(status.body.workers).toMatchObject({ scoring: { count: 1 }, inference: { count: 1 } })
 
