@@ -13,6 +13,7 @@ import auth from './plugins/app/auth.ts'
 import queueState from './plugins/app/queue-state.ts'
 import eventStreams from './plugins/app/event-streams.ts'
 import uploadSlots from './plugins/app/upload-slots.ts'
+import directUploads from './plugins/app/direct-uploads.ts'
 import modelValidations from './plugins/app/model-validations.ts'
 import imageValidator from './plugins/app/image-validator.ts'
 import web from './plugins/app/web.ts'
@@ -68,6 +69,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auth)
   await app.register(adminQueues)
   await app.register(uploadSlots)
+  await app.register(directUploads)
   await app.register(modelValidations)
   await app.register(imageValidator)
   await app.register(queueState)

@@ -56,6 +56,7 @@ describe('applyMigrations (Postgres)', () => {
     expect(tables).toEqual([
       'ApiToken',
       'Challenge',
+      'DirectUpload',
       'Evaluation',
       'LeaderboardSnapshot',
       'Phase',

@@ -133,6 +133,31 @@ for (const backend of ['postgres', 'pglite'] as Backend[]) {
         send: async (r) =>
           api.multipart(tok(r), 'POST', `${ph}/open/submissions`, { kind: 'predictions', predictions: await predictions() }),
       },
+      // Direct uploads: this server's file store takes none (501 once the caller may upload at all).
+      ...(['test-set', 'sanity-set'] as const).map((set) => ({
+        method: 'POST',
+        route: `/api/v1/challenges/{challenge}/phases/{phase}/${set}/uploads`,
+        expect: { admin: 501, owner: 501, otherOrganiser: 403, participant: 403, otherParticipant: 403, anonymous: 401 },
+        send: (r: Role) => api.json(tok(r), 'POST', `${ph}/open/${set}/uploads`, { size: 100, sha256: 'a'.repeat(64) }),
+      })),
+      {
+        method: 'POST',
+        route: '/api/v1/challenges/{challenge}/phases/{phase}/submissions/uploads',
+        expect: { admin: 501, owner: 403, otherOrganiser: 403, participant: 501, otherParticipant: 501, anonymous: 401 },
+        send: (r) => api.json(tok(r), 'POST', `${ph}/open/submissions/uploads`, { kind: 'predictions', size: 100, sha256: 'a'.repeat(64) }),
+      },
+      {
+        method: 'POST',
+        route: '/api/v1/uploads/{id}/complete',
+        expect: { ...all(404), anonymous: 401 },
+        send: (r) => api.json(tok(r), 'POST', '/api/v1/uploads/00000000-0000-4000-8000-000000000000/complete'),
+      },
+      {
+        method: 'DELETE',
+        route: '/api/v1/uploads/{id}',
+        expect: { ...all(404), anonymous: 401 },
+        send: (r) => api.json(tok(r), 'DELETE', '/api/v1/uploads/00000000-0000-4000-8000-000000000000'),
+      },
       {
         method: 'GET',
         route: '/api/v1/challenges/{challenge}/phases/{phase}/submissions',

@@ -41,12 +41,14 @@ interface PreparedSubmission {
   readonly config: Prisma.InputJsonValue | null
 }
 
+const testSetSelect = {
+  id: true,
+  version: true,
+  series: { select: { id: true, name: true, size: true }, orderBy: { name: 'asc' as const } },
+} as const
+
 async function currentTestSet(db: PrismaClient, phaseId: string): Promise<CurrentTestSet | null> {
-  return db.testSetVersion.findFirst({
-    where: { phaseId, public: false },
-    orderBy: { version: 'desc' },
-    select: { id: true, version: true, series: { select: { id: true, name: true, size: true }, orderBy: { name: 'asc' } } },
-  })
+  return db.testSetVersion.findFirst({ where: { phaseId, public: false }, orderBy: { version: 'desc' }, select: testSetSelect })
 }
 
 /** The checks that need no upload: cheap, so they run before the body is read. */
@@ -207,6 +209,32 @@ export async function admitSubmission(db: PrismaClient, user: AuthUser, challeng
   return { phase, testSet, admittedAt }
 }
 
+/** 422 unless the phase takes submissions of `kind`. */
+export function assertKindAccepted(phase: PhaseWithChallenge, kind: 'predictions' | 'algorithm'): void {
+  if (!phase.submissionKinds.includes(kind))
+    throw unprocessable(
+      `phase "${phase.slug}" accepts ${phase.submissionKinds.map((k) => `"${k}"`).join(' and ')} submissions, not "${kind}"`,
+    )
+}
+
+/**
+ * The admission of a direct upload when it is completed: the phase, the test set and the time
+ * decided when the upload was handed out (admitSubmission then), and the admission checks again
+ * at that time (phase window, one active submission, limit), as a streamed upload's are.
+ */
+export async function readmitSubmission(
+  db: PrismaClient,
+  user: AuthUser,
+  phase: PhaseWithChallenge,
+  testSetId: string,
+  admittedAt: Date,
+): Promise<Admission> {
+  const testSet = await db.testSetVersion.findUnique({ where: { id: testSetId }, select: testSetSelect })
+  if (!testSet) throw conflict(`the test set of this upload's admission was removed; upload again`)
+  await admissionChecks(db, phase, user, admittedAt)
+  return { phase, testSet, admittedAt }
+}
+
 /** The upload slot of a participant's submissions to a phase (one upload in flight). */
 export function submissionUploadSlot(admission: Admission, user: AuthUser): { key: string; busy: string } {
   return {
@@ -237,10 +265,7 @@ export async function storeSubmission(
     const kind = upload.fields.kind
     if (kind !== 'predictions' && kind !== 'algorithm')
       throw badRequest(`field "kind" must be "predictions" or "algorithm", got ${kind === undefined ? 'nothing' : `"${kind}"`}`)
-    if (!phase.submissionKinds.includes(kind))
-      throw unprocessable(
-        `phase "${phase.slug}" accepts ${phase.submissionKinds.map((k) => `"${k}"`).join(' and ')} submissions, not "${kind}"`,
-      )
+    assertKindAccepted(phase, kind)
     const prepared =
       kind === 'predictions'
         ? await preparePredictions(deps, validators, upload, testSet, prefix)

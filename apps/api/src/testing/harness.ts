@@ -6,7 +6,7 @@ import pg from 'pg'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '@spider-bench/config'
 import { openDatabase, parsePostgresUrl, type Database } from '@spider-bench/db'
-import { FileStorage } from '@spider-bench/storage'
+import { FileStorage, type Storage } from '@spider-bench/storage'
 import { buildApp } from '../app.ts'
 import { createUser } from '@spider-bench/evaluation'
 import type { Role } from '../types.ts'
@@ -19,7 +19,7 @@ export interface Harness {
   readonly app: FastifyInstance
   readonly db: Database
   readonly config: Config
-  readonly storage: FileStorage
+  readonly storage: Storage
   /** http://127.0.0.1:<port> of the listening app. */
   readonly url: string
   readonly dataDir: string
@@ -32,12 +32,13 @@ export interface Harness {
  * PGlite database in a temp dir, a temp DATA_DIR, a private queue prefix on the real Redis,
  * and the app listening on an ephemeral port. `options.logger`: a pino logger for the app (tests
  * that read the server's log lines); without one the app does not log. `options.webDistDir`:
- * the built web pages to serve (default apps/web/dist).
+ * the built web pages to serve (default apps/web/dist). `options.storage`: the app's storage in
+ * this DATA_DIR (default a FileStorage in DATA_DIR/storage).
  */
 export async function startHarness(
   backend: Backend,
   overrides: Partial<Config> = {},
-  options: { readonly logger?: FastifyBaseLogger; readonly webDistDir?: string } = {},
+  options: { readonly logger?: FastifyBaseLogger; readonly webDistDir?: string; readonly storage?: (dataDir: string) => Storage } = {},
 ): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'spider-api-'))
   const schema = `test_${randomUUID().replace(/-/g, '')}`
@@ -48,7 +49,7 @@ export async function startHarness(
     { databaseUrl, dataDir, queuePrefix: `test-${randomUUID()}`, ...overrides },
   )
   const db = await openDatabase({ databaseUrl: databaseUrl ?? undefined, dataDir })
-  const storage = new FileStorage(join(dataDir, 'storage'))
+  const storage = options.storage?.(dataDir) ?? new FileStorage(join(dataDir, 'storage'))
   const app = await buildApp({
     config,
     prisma: db.prisma,

@@ -12,8 +12,11 @@ import {
   SubmissionSeriesSchema,
 } from '../../../schemas/submission.ts'
 import { serviceDeps, uploadValidators } from '../../../lib/service-deps.ts'
+import { DirectUploadSchema, StartPredictionsUploadBody } from '../../../schemas/direct-upload.ts'
+import { assertNoOpenDirectUpload, directUploadsUnavailable, startDirectUpload } from '../../../services/direct-uploads.ts'
 import {
   admitSubmission,
+  assertKindAccepted,
   cancelSubmission,
   getSubmission,
   getSubmissionSeries,
@@ -44,10 +47,60 @@ const submissions: FastifyPluginAsyncTypebox = async (app) => {
       // Admission checks before the body is read; then one upload per participant and phase in flight.
       const admission = await admitSubmission(app.db, user, request.params.challenge, request.params.phase)
       const deps = serviceDeps(app, request.log)
-      const accepted = await withUpload(app, request, submissionUploadSlot(admission, user), ['predictions', 'model', 'config'], (upload) =>
-        storeSubmission(deps, uploadValidators(app), admission, user, upload),
+      const slot = submissionUploadSlot(admission, user)
+      const accepted = await withUpload(
+        app,
+        request,
+        slot,
+        ['predictions', 'model', 'config'],
+        (upload) => storeSubmission(deps, uploadValidators(app), admission, user, upload),
+        () => assertNoOpenDirectUpload(app.db, slot, user),
       )
       return reply.status(202).send(accepted)
+    },
+  )
+
+  app.post(
+    '/challenges/:challenge/phases/:phase/submissions/uploads',
+    {
+      schema: {
+        tags: ['submissions'],
+        description:
+          'A direct upload of a predictions archive (when the server keeps its files in an object store): ' +
+          'admitted now as POST .../submissions admits one (phase open, no active submission, limit), ' +
+          'then PUT the archive to the presigned URL of the answer and POST to its "complete" path, ' +
+          'which validates it as POST .../submissions does and answers the same (202). ' +
+          '501 when the storage takes no direct uploads (send the archive to POST .../submissions instead).',
+        params: PhaseParams,
+        body: StartPredictionsUploadBody,
+        response: { 201: DirectUploadSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 422, 429, 501) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireRole(request, 'participant', 'admin')
+      const { challenge, phase } = request.params
+      const streamedRoute = `POST /api/v1/challenges/${challenge}/phases/${phase}/submissions`
+      if (!app.storage.presignUpload) throw directUploadsUnavailable(streamedRoute)
+      const admission = await admitSubmission(app.db, user, challenge, phase)
+      assertKindAccepted(admission.phase, 'predictions')
+      const slot = submissionUploadSlot(admission, user)
+      // Not while a streamed upload of the slot runs (the slot is taken for the moment of the start only).
+      const held = await app.uploadSlots.acquire(slot.key, slot.busy)
+      try {
+        const started = await startDirectUpload(serviceDeps(app, request.log), {
+          purpose: 'predictions',
+          phase: admission.phase,
+          user,
+          slot,
+          size: request.body.size,
+          sha256: request.body.sha256,
+          testSetId: admission.testSet.id,
+          streamedRoute,
+        })
+        return reply.status(201).send(started)
+      } finally {
+        await held.release()
+      }
     },
   )
 
