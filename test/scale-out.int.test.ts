@@ -167,12 +167,15 @@ describe('scale-out: API and two workers on separate machines sharing Postgres, 
     )
     expect(imported.code, imported.err).toBe(0)
     expect(imported.out).toMatch(/imported test set version 1 of spider\/test: \d+ series/)
+    // Not through the API process: straight to the bucket, then validated from there.
+    expect(imported.err).toContain("sent the archive directly to the server's object store")
 
     const submitted = await runCliToEnd(
       ['submit', '--challenge', 'spider', '--phase', 'test', '--no-wait', '--json', join(synthDir, 'predictions', 'mine')],
       { ...cli, SPIDER_BENCH_TOKEN: users.alice.token },
     )
     expect(submitted.code, submitted.err).toBe(0)
+    expect(submitted.err).toContain("sent the archive directly to the server's object store")
     const predictions = (JSON.parse(submitted.out) as { id: string }).id
     const model = await upload(
       `${apiUrl}/challenges/spider/phases/test/submissions`,
@@ -221,6 +224,8 @@ describe('scale-out: API and two workers on separate machines sharing Postgres, 
         )
       }
     }
+    // The direct uploads' archives were removed once validated.
+    expect(await bucket.list('uploads')).toEqual([])
     bucket.close()
     const keys = [...stored.values()]
     expect(keys.some((k) => /^testsets\/.+\/masks\/.+\.mha$/.test(k))).toBe(true)

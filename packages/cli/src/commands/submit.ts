@@ -21,7 +21,9 @@ prints the results. Before uploading it checks what can be checked locally: the 
 open and accepts this kind, your limit is not reached, every image is readable and holds
 integer labels, one file per series, and (when the phase publishes its series names and
 sizes) no series missing, no unknown name and every size right; an algorithm's config is
-validated and its model loaded and run on one patch with onnxruntime.
+validated and its model loaded and run on one patch with onnxruntime. Predictions go
+straight to the server's object store where it has one (a presigned upload that the server
+then validates), else through the server.
 
   --challenge C   the challenge (slug)
   --phase P       the phase (slug)
@@ -174,19 +176,36 @@ export const command: Command = {
         }
         const total = (await Promise.all(parts.map(async (p) => ('file' in p ? (await stat(p.file)).size : 0)))).reduce((a, b) => a + b, 0)
         let bar = byteProgress('uploading', total)
-        const { id, retried } = await client
-          .submit(
-            challenge,
-            phaseSlug,
-            parts,
-            (sent) => bar.update(sent),
-            (note) => {
-              bar.end()
-              console.error(note)
-              bar = byteProgress('uploading', total)
-            },
-          )
-          .finally(() => bar.end())
+        // Predictions go straight to the server's object store where it has one.
+        const archive = kind === 'predictions' ? parts.find((p) => 'file' in p && p.name === 'predictions') : undefined
+        const direct =
+          archive && 'file' in archive
+            ? await client
+                .submitDirect(challenge, phaseSlug, archive.file, (sent) => bar.update(sent))
+                .catch((err: unknown) => {
+                  bar.end()
+                  throw err
+                })
+            : null
+        if (direct) {
+          bar.end()
+          console.error("sent the archive directly to the server's object store")
+        }
+        const { id, retried } = direct
+          ? { ...direct, retried: false }
+          : await client
+              .submit(
+                challenge,
+                phaseSlug,
+                parts,
+                (sent) => bar.update(sent),
+                (note) => {
+                  bar.end()
+                  console.error(note)
+                  bar = byteProgress('uploading', total)
+                },
+              )
+              .finally(() => bar.end())
         say(`submitted ${kind}${retried ? ' (second attempt)' : ''}: ${id}`)
         if (values['no-wait']) {
           if (json) console.log(JSON.stringify(await client.submission(id), null, 2))

@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseCommandArgs, UsageError, type Command } from '../command.ts'
 import { byteProgress } from '../byte-progress.ts'
+import { DirectPutError, uploadDirect } from '../direct-upload.ts'
 import { packTarGz, testSetFiles, uploadMultipart } from '../testset-upload.ts'
 
 const HELP = `usage: spider-bench testset import --challenge C --phase P DIR [--url URL] [--token T]
 
 Uploads a SPIDER-layout folder (DIR/images/*.mha, DIR/masks/*.mha, optional
 DIR/overview.csv) as the hidden test set of a phase, creating its next version. The
-server validates every file and lists every problem.
+server validates every file and lists every problem. Where the server keeps its files in
+an object store (S3), the archive goes there directly (a presigned upload) and the server
+validates it from there; otherwise it is streamed to the server.
 
   --url URL     the server (default $SPIDER_URL or http://127.0.0.1:$PORT, PORT default 3000)
   --token T     an organiser's or admin's API token (default $SPIDER_TOKEN)`
@@ -59,12 +62,16 @@ export const command: Command = {
         : undefined
       await packTarGz(dir, files, archive, packing)
       if (packing) process.stderr.write('\n')
-      const url = `${base}/api/v1/challenges/${encodeURIComponent(values.challenge)}/phases/${encodeURIComponent(values.phase)}/test-set`
+      const path = `/api/v1/challenges/${encodeURIComponent(values.challenge)}/phases/${encodeURIComponent(values.phase)}/test-set`
       const bar = byteProgress('uploading', (await stat(archive)).size)
       let result
       try {
-        result = await uploadMultipart(url, token, 'archive', archive, 'testset.tar.gz', (sent) => bar.update(sent))
+        // Straight to the server's object store where it has one; else through the server.
+        result = await uploadDirect(base, token, `${path}/uploads`, {}, archive, (sent) => bar.update(sent))
+        if (result) console.error("sent the archive directly to the server's object store")
+        else result = await uploadMultipart(`${base}${path}`, token, 'archive', archive, 'testset.tar.gz', (sent) => bar.update(sent))
       } catch (err) {
+        if (err instanceof DirectPutError) throw new UsageError(`cannot upload the test set: ${err.message}`)
         throw new UsageError(`cannot reach ${base}: ${(err as Error).message}`)
       } finally {
         bar.end()

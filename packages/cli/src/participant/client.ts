@@ -1,4 +1,5 @@
 import { ApiCallError, NOT_SPIDER_BENCH, RestClient } from '../demo/rest-client.ts'
+import { DirectPutError, fileDigest, putPresigned, streamsInstead, type DirectUploadDocument } from '../direct-upload.ts'
 import { uploadParts, type UploadPart } from '../testset-upload.ts'
 import { ConnectionError, describeNetworkError, isNetworkError, ParticipantError } from './errors.ts'
 import type { LeaderboardDocument, MeDocument, PhaseDocument, QuotaDocument, SeriesDocument, SubmissionDocument } from './documents.ts'
@@ -185,6 +186,42 @@ export class ParticipantClient {
               contentType: result.headers['content-type'] ?? null,
             })
       throw this.explain(apiError, what, `POST ${path}`)
+    }
+  }
+
+  /**
+   * Uploads a predictions archive straight to the server's object store (a presigned PUT), then
+   * has the server validate it from there: the submission's id, or null when the server takes
+   * no direct uploads (its storage is a file store, or it is older): then stream it (submit).
+   */
+  async submitDirect(
+    challenge: string,
+    phase: string,
+    archive: string,
+    onProgress: (sent: number, total: number) => void,
+  ): Promise<{ id: string } | null> {
+    const path = `/api/v1/challenges/${enc(challenge)}/phases/${enc(phase)}/submissions/uploads`
+    const what = `submit to ${challenge}/${phase}`
+    const { size, sha256 } = await fileDigest(archive)
+    let upload: DirectUploadDocument
+    try {
+      upload = await this.rest.call<DirectUploadDocument>('POST', path, this.login.token, { kind: 'predictions', size, sha256 })
+    } catch (err) {
+      if (err instanceof ApiCallError && streamsInstead(err.status, { error: { message: err.answer.message } })) return null
+      throw this.explain(err, what, `POST ${path}`)
+    }
+    try {
+      await putPresigned(upload.upload, archive, onProgress)
+    } catch (err) {
+      // Given up: the server frees the upload (and the participant's upload slot) at once.
+      await this.rest.call('DELETE', `/api/v1/uploads/${enc(upload.id)}`, this.login.token).catch(() => undefined)
+      if (err instanceof DirectPutError) throw new ParticipantError(`cannot ${what}: ${err.message}`)
+      throw this.explain(err, `upload to the server's object store (${new URL(upload.upload.url).origin})`, `PUT ${upload.upload.url}`)
+    }
+    try {
+      return { id: (await this.rest.call<{ id: string }>('POST', upload.complete, this.login.token)).id }
+    } catch (err) {
+      throw this.explain(err, what, `POST ${upload.complete}`)
     }
   }
 
