@@ -32,11 +32,18 @@ describe('isDatabaseUnavailable', () => {
     const pgError = Object.assign(new Error('the database system is shutting down'), { name: 'error', code: '57P03' })
     expect(isDatabaseUnavailable(pgError)).toBe(true)
     expect(isDatabaseUnavailable(new Error('wrapped', { cause: prismaError('P1001', { kind: 'DatabaseNotReachable' }) }))).toBe(true)
+    // The pool had no free connection within maxWait (bench:load: status reads next to scoring).
+    const noConnection = prismaError('P2028', {})
+    noConnection.message = 'Transaction API error: Unable to start a transaction in the given time.'
+    expect(isDatabaseUnavailable(noConnection)).toBe(true)
   })
 
   it('leaves every other error alone', () => {
     expect(isDatabaseUnavailable(prismaError('P2002', { kind: 'UniqueConstraintViolation' }))).toBe(false)
     expect(isDatabaseUnavailable(prismaError('P2010', { kind: 'postgres', originalCode: '22P02' }))).toBe(false)
+    const expired = prismaError('P2028', {})
+    expired.message = 'Transaction API error: Transaction already closed: the timeout for this transaction was 5000 ms'
+    expect(isDatabaseUnavailable(expired)).toBe(false)
     // A client that dropped its upload is not the database.
     expect(isDatabaseUnavailable(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(false)
     expect(isDatabaseUnavailable(new Error('boom'))).toBe(false)

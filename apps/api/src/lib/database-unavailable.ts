@@ -56,6 +56,10 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if ((name === 'error' || name === 'DatabaseError') && SQLSTATE.test(code)) return true
   const message = typeof e.message === 'string' ? e.message : ''
   if (fromPrisma && MESSAGES.test(message)) return true
+  // No pooled connection came free within the transaction's maxWait (P2028; the transaction never
+  // started): the database is overloaded, not the request wrong. Other P2028s (a transaction that
+  // ran past its timeout) may have done part of their work and stay 500s.
+  if (fromPrisma && code === 'P2028' && /Unable to start a transaction in the given time/.test(message)) return true
   // node-postgres' own text when the server closes a connection in use.
   if (/^Connection terminated( unexpectedly| due to connection timeout)?$/.test(message)) return true
   return isDatabaseUnavailable(e.cause, depth + 1)
