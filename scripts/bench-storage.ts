@@ -6,7 +6,6 @@
  *
  *   node bin/run-ts.js scripts/bench-storage.ts [--mib 100] [--runs 3]
  */
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
@@ -16,6 +15,7 @@ import { parseArgs } from 'node:util'
 import { FileStorage, type Storage } from '@spider-bench/storage'
 import { S3Storage } from '@spider-bench/storage/s3'
 import { S3RVER_CREDENTIALS } from '@spider-bench/storage/testing'
+import { startS3rverProcess } from './lib/s3rver-process.ts'
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '100' }, runs: { type: 'string', default: '3' } } })
 const MIB = 1024 * 1024
@@ -26,23 +26,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 const work = await mkdtemp(join(tmpdir(), 'bench-storage-'))
 const source = join(work, 'source.bin')
 await writeFile(source, randomBytes(size))
-
-/** s3rver in a child process, so that the server does not share this process's event loop. */
-async function startS3rver(dir: string): Promise<{ endpoint: string; stop(): void }> {
-  const code = `
-    const S3rver = require('s3rver');
-    new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: ${JSON.stringify(dir)},
-      configureBuckets: [{ name: 'bench' }] }).run().then((a) => console.log(a.port));`
-  const child = spawn(process.execPath, ['-e', code], {
-    cwd: join(import.meta.dirname, '../packages/storage'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())))
-    child.once('exit', (c) => reject(new Error(`s3rver exited (${c})`)))
-  })
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill() }
-}
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now()
@@ -78,7 +61,7 @@ async function bench(name: string, storage: Storage, evict: () => Promise<void>)
 try {
   console.log(`object: ${size / MIB} MiB, node ${process.version}`)
   await bench('file', new FileStorage(join(work, 'files')), async () => undefined)
-  const s3rver = await startS3rver(join(work, 's3rver'))
+  const s3rver = await startS3rverProcess(join(work, 's3rver'))
   const cacheDir = join(work, 'cache')
   const s3 = new S3Storage({
     bucket: 'bench',

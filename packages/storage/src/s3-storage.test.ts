@@ -166,6 +166,23 @@ describe('S3Storage', () => {
     await a.deletePrefix('models')
   })
 
+  it('hands out a cached copy without asking the store when the caller knows the checksum, and refuses other content', async () => {
+    const storage = open()
+    const data = Buffer.alloc(2 * MIB, 3)
+    const { sha256 } = await storage.put('masks/1_t1.mha', data)
+    const counts = countCommands(storage.client)
+    const first = await storage.localFile('masks/1_t1.mha', { sha256 })
+    expect(Object.fromEntries(counts)).toEqual({ GetObjectCommand: 1 })
+    const second = await storage.localFile('masks/1_t1.mha', { sha256 })
+    expect(Object.fromEntries(counts)).toEqual({ GetObjectCommand: 1 })
+    expect((await stat(second.path)).size).toBe(data.length)
+    await Promise.all([first.release(), second.release()])
+    const err = await storage.localFile('masks/1_t1.mha', { sha256: sha('another file') }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StorageError)
+    expect((err as StorageError).code).toBe('corrupt')
+    expect(await readdir(join(cacheDir, 'objects'))).toEqual([sha256])
+  })
+
   it('downloads an object once when another process asks for it at the same time', async () => {
     const storage = open({ prefix: `two-processes/${randomUUID()}` })
     const data = Buffer.alloc(24 * MIB, 5)

@@ -298,12 +298,23 @@ export class S3Storage implements Storage {
   }
 
   /**
-   * A verified local copy from the cache (LocalCache): the object's recorded SHA-256 (one HEAD)
-   * names the cache entry; a missing entry is downloaded once, verified, then handed out.
+   * A verified local copy from the cache (LocalCache), whose entries are named by the content's
+   * SHA-256. With `expected` (the checksum recorded when the file was stored, e.g. a test
+   * series' in the database) a cached copy is handed out without asking the store, and a missing
+   * one is downloaded (one GET) and must have that checksum. Otherwise the object's recorded
+   * SHA-256 (one HEAD) names the entry; a missing entry is downloaded once, verified, then handed out.
    */
-  async localFile(key: string): Promise<LocalFile> {
+  async localFile(key: string, expected?: { readonly sha256: string }): Promise<LocalFile> {
     const objectKey = this.objectKey(key)
     const name = key.slice(key.lastIndexOf('/') + 1)
+    if (expected) {
+      try {
+        return await this.cache.lease(expected.sha256, name, (path) => this.download(key, objectKey, expected.sha256, path))
+      } catch (err) {
+        if (!(err instanceof ReplacedError)) throw err
+        throw new StorageError('corrupt', `stored object "${key}" is not the one expected (SHA-256 ${expected.sha256})`)
+      }
+    }
     for (let attempt = 1; ; attempt++) {
       const head = await this.send(key, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey })))
       const recorded = this.recordedSha(key, head.Metadata)
@@ -322,6 +333,11 @@ export class S3Storage implements Storage {
       body.destroy()
       throw new ReplacedError(`stored object "${key}" was replaced while it was being read`)
     }
+    return this.write(key, body, recorded, path)
+  }
+
+  /** Writes `body` to `path` while hashing it; content other than `recorded` is corrupt. */
+  private async write(key: string, body: Readable, recorded: string, path: string): Promise<string> {
     const hash = createHash('sha256')
     await pipeline(
       body,

@@ -31,8 +31,10 @@ export interface Storage {
    * loaders), named like the key's last segment (readers go by the extension). The path stays
    * valid until `release()`; read it, never write to it. Backends without local files hand out
    * a verified copy from a local cache (S3Storage); prefer `withLocalFile`, which releases.
+   * `expected`: the content's SHA-256 when the caller knows it (recorded when it was stored):
+   * S3Storage then hands out a cached copy without asking the store, and refuses other content.
    */
-  localFile(key: string): Promise<LocalFile>
+  localFile(key: string, expected?: { readonly sha256: string }): Promise<LocalFile>
   /**
    * Direct upload by the client, where the backend supports it (S3Storage; FileStorage has none):
    * a presigned PUT of exactly `size` bytes whose content must have the given SHA-256, valid for

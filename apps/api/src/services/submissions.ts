@@ -18,7 +18,7 @@ import { badRequest, conflict, forbidden, notFound, unprocessable } from '../err
 import { extractArchive, predictionArchiveLimits } from '../lib/archive.ts'
 import { retryWhileDatabaseUnavailable } from '../lib/database-unavailable.ts'
 import type { ReceivedUpload } from '../lib/receive-upload.ts'
-import { settleAll } from '../lib/settle-all.ts'
+import { settleAll, settleEach } from '../lib/settle-all.ts'
 import type { SubmissionView } from '../schemas/submission.ts'
 import type { AuthUser } from '../types.ts'
 import { canManage, findPhase, type PhaseWithChallenge } from './challenges.ts'
@@ -26,7 +26,7 @@ import { restrictAggregates, seesFullAggregates } from './aggregate-visibility.t
 import type { ServiceDeps, UploadValidators } from './deps.ts'
 import { assertCanSee, findSubmission } from './evaluations.ts'
 import { assertNoActiveSubmission, assertPhaseOpen, assertWithinLimit } from './submission-rules.ts'
-import { archiveFailure } from './test-sets.ts'
+import { archiveFailure, STORE_CONCURRENCY } from './test-sets.ts'
 
 const extOf = (path: string) => IMAGE_EXTENSIONS.find((e) => path.toLowerCase().endsWith(e)) ?? ''
 
@@ -272,7 +272,8 @@ export async function storeSubmission(
         : await prepareAlgorithm(deps, validators, upload, prefix)
 
     stored = true
-    for (const f of prepared.files) await deps.storage.put(f.key, createReadStream(f.file))
+    // Several at once: each one is a round trip to an object store.
+    await settleEach(prepared.files, STORE_CONCURRENCY, (f) => deps.storage.put(f.key, createReadStream(f.file)))
     const evaluationId = randomUUID()
     // Algorithms first run on the public sanity cases, when the phase has them (the canary);
     // the worker moves on to the hidden test set once that run succeeds.

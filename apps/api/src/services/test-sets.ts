@@ -8,7 +8,7 @@ import { ApiError, badRequest, unprocessable } from '../errors.ts'
 import { ArchiveError, extractArchive, type ExtractedFile } from '../lib/archive.ts'
 import { parseCsv } from '../lib/csv.ts'
 import type { ReceivedUpload } from '../lib/receive-upload.ts'
-import { settleAll } from '../lib/settle-all.ts'
+import { settleAll, settleEach } from '../lib/settle-all.ts'
 import type { AuthUser } from '../types.ts'
 import { assertCanManage, findPhase, type PhaseWithChallenge } from './challenges.ts'
 import type { ServiceDeps, UploadValidators } from './deps.ts'
@@ -24,6 +24,9 @@ interface PlannedSeries {
   image: ExtractedFile
   mask: ExtractedFile
 }
+
+/** Files stored at once by one upload (a round trip each to an object store). */
+export const STORE_CONCURRENCY = 8
 
 const extOf = (path: string) => IMAGE_EXTENSIONS.find((e) => path.toLowerCase().endsWith(e)) ?? ''
 
@@ -183,12 +186,12 @@ export async function storeTestSet(
       throw unprocessable(`the test set has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, { problems })
 
     stored = true
-    const rows: Prisma.TestSeriesCreateWithoutTestSetInput[] = []
-    for (const s of checked) {
+    // Several series at once: each file is a round trip to an object store.
+    const rows = await settleEach(checked, STORE_CONCURRENCY, async (s): Promise<Prisma.TestSeriesCreateWithoutTestSetInput> => {
       const image = await deps.storage.put(`${prefix}/images/${s.name}${extOf(s.image.path)}`, createReadStream(s.image.file))
       const mask = await deps.storage.put(`${prefix}/masks/${s.name}${extOf(s.mask.path)}`, createReadStream(s.mask.file))
       const g = s.geometry
-      rows.push({
+      return {
         name: s.name,
         sequence: sequenceOf(s.name),
         imageKey: image.key,
@@ -201,8 +204,8 @@ export async function storeTestSet(
         direction: [...g.direction],
         labels: s.labels,
         meta: meta.get(s.name) ?? Prisma.DbNull,
-      })
-    }
+      }
+    })
     const version = await createVersion(deps.db, phase.id, testSetId, user.id, rows, isPublic)
     return { version, count: rows.length, series: rows.map((r) => ({ name: r.name, sequence: r.sequence })) }
   } catch (err) {

@@ -91,7 +91,10 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
         submission: { select: { id: true, kind: true, storagePrefix: true, files: true, config: true } },
       },
     }),
-    ctx.prisma.testSeries.findUnique({ where: { id: seriesId }, select: { name: true, imageKey: true, sequence: true } }),
+    ctx.prisma.testSeries.findUnique({
+      where: { id: seriesId },
+      select: { name: true, imageKey: true, imageSha256: true, sequence: true },
+    }),
   ])
   if (!evaluation) return { skipped: 'evaluation deleted' }
   if (!series) throw new Error(`test series ${seriesId} of evaluation ${evaluationId} does not exist`)
@@ -106,7 +109,7 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
 
   const predictionKey = inferredPredictionKey(submission.storagePrefix, evaluationId, series.name)
   const runner = await runners.get(submission.id, () => ctx.storage.localFile(modelKey), algorithm)
-  const image = await ctx.storage.localFile(series.imageKey)
+  const image = await ctx.storage.localFile(series.imageKey, { sha256: series.imageSha256 })
   const imagePath = image.path
   const workDir = join(tmpdir(), `spider-inference-${randomUUID()}`)
   try {

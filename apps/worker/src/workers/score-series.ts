@@ -34,7 +34,7 @@ export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSerie
       where: { id: evaluationId },
       select: { status: true, profile: true, submission: { select: { kind: true, files: true } } },
     }),
-    ctx.prisma.testSeries.findUnique({ where: { id: seriesId }, select: { name: true, maskKey: true } }),
+    ctx.prisma.testSeries.findUnique({ where: { id: seriesId }, select: { name: true, maskKey: true, maskSha256: true } }),
   ])
   if (!evaluation) return { series: seriesId, status: 'skipped: evaluation deleted' }
   if (!series) throw new Error(`test series ${seriesId} of evaluation ${evaluationId} does not exist`)
@@ -50,15 +50,18 @@ export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSerie
     predKey = await predictionKey(job, evaluation.submission.kind, evaluation.submission.files, series.name)
   } else {
     predKey = await predictionKey(job, evaluation.submission.kind, evaluation.submission.files, series.name)
-    // Local copies (S3: from this machine's cache), held until the series is scored.
-    const truth = await ctx.storage.localFile(series.maskKey)
-    let pred: LocalFile | null
-    try {
-      pred = predKey === null ? null : await ctx.storage.localFile(predKey)
-    } catch (err) {
-      await truth.release()
-      throw err
+    // Local copies (S3: from this machine's cache; the mask by its recorded checksum), fetched
+    // together and held until the series is scored.
+    const [truthCopy, predCopy] = await Promise.allSettled([
+      ctx.storage.localFile(series.maskKey, { sha256: series.maskSha256 }),
+      predKey === null ? Promise.resolve(null) : ctx.storage.localFile(predKey),
+    ])
+    if (truthCopy.status === 'rejected' || predCopy.status === 'rejected') {
+      await Promise.all([truthCopy, predCopy].map((c) => (c.status === 'fulfilled' ? c.value?.release() : undefined)))
+      throw truthCopy.status === 'rejected' ? truthCopy.reason : (predCopy as PromiseRejectedResult).reason
     }
+    const truth = truthCopy.value
+    const pred: LocalFile | null = predCopy.value
     const truthPath = truth.path
     const predPath = pred?.path ?? null
     const started = performance.now()

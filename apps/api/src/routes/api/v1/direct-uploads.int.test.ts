@@ -271,6 +271,8 @@ describe('direct uploads with the file store', () => {
     const api = apiClient(h.url, h.dataDir)
     const organiser = (await h.user('org', 'organiser')).token
     const alice = (await h.user('alice', 'participant')).token
+    expect((await api.json(organiser, 'POST', '/api/v1/challenges', { slug: 'spine', title: 'Spine' })).status).toBe(201)
+    expect((await api.json(organiser, 'POST', `${base}`, { ...PHASE_BODY, slug: 'final' })).status).toBe(201)
     const body = { size: 10, sha256: 'a'.repeat(64) }
     for (const [token, path, streamed, extra] of [
       [organiser, `${base}/final/test-set/uploads`, `PUT /api/v1/challenges/spine/phases/final/test-set`, {}],
