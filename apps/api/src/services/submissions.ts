@@ -273,7 +273,9 @@ export async function storeSubmission(
 
     stored = true
     // Several at once: each one is a round trip to an object store.
-    await settleEach(prepared.files, STORE_CONCURRENCY, (f) => deps.storage.put(f.key, createReadStream(f.file)))
+    const objects = await settleEach(prepared.files, STORE_CONCURRENCY, (f) => deps.storage.put(f.key, createReadStream(f.file)))
+    const shaOf = new Map(objects.map((o) => [o.key, o.sha256]))
+    const fileSha256 = Object.fromEntries(Object.entries(prepared.filesJson).map(([name, key]) => [name, shaOf.get(key) ?? null]))
     const evaluationId = randomUUID()
     // Algorithms first run on the public sanity cases, when the phase has them (the canary);
     // the worker moves on to the hidden test set once that run succeeds.
@@ -300,6 +302,7 @@ export async function storeSubmission(
               status: STATUS.queued,
               storagePrefix: prefix,
               files: prepared.filesJson,
+              fileSha256,
               ...(prepared.config !== null ? { config: prepared.config } : {}),
               evaluations: { create: { id: evaluationId, ...evaluationRow({ testSet: firstSet, profile: phase.scoringProfile }) } },
             },

@@ -88,7 +88,7 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
       select: {
         status: true,
         testSet: { select: { public: true } },
-        submission: { select: { id: true, kind: true, storagePrefix: true, files: true, config: true } },
+        submission: { select: { id: true, kind: true, storagePrefix: true, files: true, fileSha256: true, config: true } },
       },
     }),
     ctx.prisma.testSeries.findUnique({
@@ -108,7 +108,12 @@ export async function execInferenceJob(ctx: WorkerContext, runners: RunnerCache,
   const visibility = evaluation.testSet.public ? 'public' : 'hidden'
 
   const predictionKey = inferredPredictionKey(submission.storagePrefix, evaluationId, series.name)
-  const runner = await runners.get(submission.id, () => ctx.storage.localFile(modelKey), algorithm)
+  const modelSha = (submission.fileSha256 as { model?: unknown } | null)?.model
+  const runner = await runners.get(
+    submission.id,
+    () => ctx.storage.localFile(modelKey, typeof modelSha === 'string' ? { sha256: modelSha } : undefined),
+    algorithm,
+  )
   const image = await ctx.storage.localFile(series.imageKey, { sha256: series.imageSha256 })
   const imagePath = image.path
   const workDir = join(tmpdir(), `spider-inference-${randomUUID()}`)

@@ -27,12 +27,18 @@ async function predictionKey(job: Job<ScoreSeriesJobData>, kind: string, files: 
   return typeof key === 'string' ? key : null
 }
 
+/** The checksum recorded at upload of a predictions submission's file for `name`, when there is one. */
+function uploadedSha(submission: { kind: string; fileSha256: unknown }, name: string): { sha256: string } | undefined {
+  const sha256 = submission.kind === 'predictions' ? (submission.fileSha256 as Record<string, unknown> | null)?.[name] : undefined
+  return typeof sha256 === 'string' ? { sha256 } : undefined
+}
+
 export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSeriesJobData>): Promise<{ series: string; status: string }> {
   const { evaluationId, seriesId } = job.data
   const [evaluation, series] = await Promise.all([
     ctx.prisma.evaluation.findUnique({
       where: { id: evaluationId },
-      select: { status: true, profile: true, submission: { select: { kind: true, files: true } } },
+      select: { status: true, profile: true, submission: { select: { kind: true, files: true, fileSha256: true } } },
     }),
     ctx.prisma.testSeries.findUnique({ where: { id: seriesId }, select: { name: true, maskKey: true, maskSha256: true } }),
   ])
@@ -54,7 +60,7 @@ export async function execScoreSeriesJob(ctx: WorkerContext, job: Job<ScoreSerie
     // together and held until the series is scored.
     const [truthCopy, predCopy] = await Promise.allSettled([
       ctx.storage.localFile(series.maskKey, { sha256: series.maskSha256 }),
-      predKey === null ? Promise.resolve(null) : ctx.storage.localFile(predKey),
+      predKey === null ? Promise.resolve(null) : ctx.storage.localFile(predKey, uploadedSha(evaluation.submission, series.name)),
     ])
     if (truthCopy.status === 'rejected' || predCopy.status === 'rejected') {
       await Promise.all([truthCopy, predCopy].map((c) => (c.status === 'fulfilled' ? c.value?.release() : undefined)))
