@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -169,6 +169,18 @@ describe('scale-out: API and two workers on separate machines sharing Postgres, 
     expect(imported.out).toMatch(/imported test set version 1 of spider\/test: \d+ series/)
     // Not through the API process: straight to the bucket, then validated from there.
     expect(imported.err).toContain("sent the archive directly to the server's object store")
+
+    // A refused upload reads as a streamed one's refusal: every problem listed, nothing kept.
+    const bad = join(client, 'bad')
+    await mkdir(bad)
+    await writeFile(join(bad, '1_t1.mha'), 'not an image')
+    const refused = await runCliToEnd(['submit', '--challenge', 'spider', '--phase', 'test', '--skip-checks', '--no-wait', bad], {
+      ...cli,
+      SPIDER_BENCH_TOKEN: users.alice.token,
+    })
+    expect(refused.code).toBe(1)
+    expect(refused.err).toMatch(/^spider-bench submit: the server refused the upload: the predictions have 3 problems\n/)
+    expect(refused.err).toContain('  - 1_t1.mha: cannot read image')
 
     const submitted = await runCliToEnd(
       ['submit', '--challenge', 'spider', '--phase', 'test', '--no-wait', '--json', join(synthDir, 'predictions', 'mine')],
