@@ -9,12 +9,12 @@
  */
 import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cachedExampleAlgorithm } from '@spider-bench/inference/testing'
+import { cachedExampleAlgorithm, modelProcessesOf } from '@spider-bench/inference/testing'
 import { buildState } from '../bin/build-state.js'
 import { ROOT, runCliToEnd, singleMachineStory, type CliProcess } from './single-machine.ts'
 
@@ -111,12 +111,5 @@ describe('production build', () => {
 
 /** Records the command line of each child of `parent` that runs the model process's entry. */
 async function modelProcesses(parent: number, seen: Map<number, string>): Promise<void> {
-  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
-    const pid = Number(entry)
-    if (!Number.isInteger(pid) || seen.has(pid)) continue
-    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')
-    if (Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]) !== parent) continue
-    const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ')
-    if (cmdline.includes('child-main')) seen.set(pid, cmdline)
-  }
+  for (const { pid, cmdline } of await modelProcessesOf(parent)) if (!seen.has(pid)) seen.set(pid, cmdline)
 }

@@ -5,14 +5,14 @@
  * removes every job of the evaluation from Redis and kills the running model process. Real
  * API, workers, Redis, Postgres and onnxruntime model processes.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
 import { Redis } from 'ioredis'
 import { Queue } from 'bullmq'
 import { QUEUE_NAMES, queueName } from '@spider-bench/contracts'
-import { slowModel } from '@spider-bench/inference/testing'
+import { isAlive, modelProcessesOf, slowModel } from '@spider-bench/inference/testing'
 import { startWorkers, type RunningWorkers } from '@spider-bench/worker'
 import { startHarness, type Harness } from '../apps/api/src/testing/harness.ts'
 import { apiClient, PHASE_BODY } from '../apps/api/src/testing/client.ts'
@@ -30,30 +30,8 @@ const CONFIG = {
 const WATCHDOG = { watchdogGraceMs: 0, watchdogSeriesMs: 500, inferenceTimeLimitMs: 1000 }
 
 /** Model processes (packages/inference/src/runner/child-main.ts) that this process started. */
-async function modelProcesses(): Promise<number[]> {
-  const pids: number[] = []
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (ppid !== process.pid) continue
-      if ((await readFile(`/proc/${entry}/cmdline`, 'utf8')).includes('child-main')) pids.push(Number(entry))
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+const modelProcesses = async () => (await modelProcessesOf(process.pid)).map((p) => p.pid)
+const alive = isAlive
 
 async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 120_000): Promise<T> {
   const end = Date.now() + timeoutMs

@@ -7,41 +7,18 @@
  * uncharged by the fault, and the invariants hold.
  */
 import { existsSync } from 'node:fs'
-import { readdir, readFile, readlink } from 'node:fs/promises'
+import { readlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
-import { cachedExampleAlgorithm } from '@spider-bench/inference/testing'
+import { cachedExampleAlgorithm, isAlive, modelProcessesOf } from '@spider-bench/inference/testing'
 import { QUEUE_NAMES, queueName } from '@spider-bench/contracts'
 import { FaultBench, recordFigures, until, type Accepted } from './harness.ts'
 import { checkInvariants } from './invariants.ts'
 
 const LOCK_MS = 3000
 
-/** Processes whose parent is `ppid` and whose command line names the model process entry. */
-async function modelProcessesOf(ppid: number): Promise<number[]> {
-  const pids: number[] = []
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8')
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== ppid) continue
-      if ((await readFile(`/proc/${entry}/cmdline`, 'utf8')).includes('child-main')) pids.push(Number(entry))
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return pids
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+const modelPids = async (ppid: number) => (await modelProcessesOf(ppid)).map((p) => p.pid)
 
 describe('fault: an inference worker killed with SIGKILL during inference', () => {
   let bench: FaultBench
@@ -81,7 +58,7 @@ describe('fault: an inference worker killed with SIGKILL during inference', () =
       async () => {
         const done = await bench.db.prisma.seriesResult.count({ where: { evaluationId: evaluation.id } })
         if (done < 1) return null
-        const pids = await modelProcessesOf(first.pid)
+        const pids = await modelPids(first.pid)
         const active = await bench.activeJobs(QUEUE_NAMES.inference)
         return pids.length === 1 && active.length === 1 ? { pid: pids[0], job: active[0] } : null
       },
@@ -96,7 +73,7 @@ describe('fault: an inference worker killed with SIGKILL during inference', () =
     await first.exit
     const modelGoneAt = await until(
       `model process ${model.pid} to exit after its worker was killed`,
-      async () => (alive(model.pid) ? null : Date.now()),
+      async () => (isAlive(model.pid) ? null : Date.now()),
       30_000,
       10,
     )

@@ -4,6 +4,7 @@ export {
   type LocalFile,
   type PresignUploadOptions,
   type PresignedUpload,
+  MAX_PRESIGNED_UPLOAD_BYTES,
   StorageError,
   validateKey,
   withLocalFile,

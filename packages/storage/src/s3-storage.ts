@@ -17,6 +17,7 @@ import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { LocalCache } from './local-cache.ts'
 import {
+  MAX_PRESIGNED_UPLOAD_BYTES,
   StorageError,
   validateKey,
   type LocalFile,
@@ -52,8 +53,6 @@ export interface S3StorageOptions {
 
 const MIB = 1024 * 1024
 const SHA256 = /^[0-9a-f]{64}$/
-/** Largest object one PUT (and so one presigned upload) can create. */
-export const MAX_PRESIGNED_UPLOAD_BYTES = 5 * 1024 ** 3
 const MAX_PRESIGN_SECONDS = 3600
 
 const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')

@@ -50,6 +50,9 @@ export interface LocalFile {
   release(): Promise<void>
 }
 
+/** Largest object one PUT (and so one presigned upload) can create: S3's limit. */
+export const MAX_PRESIGNED_UPLOAD_BYTES = 5 * 1024 ** 3
+
 export interface PresignUploadOptions {
   /** Exact length of the content in bytes (signed: the store refuses any other length). */
   readonly size: number

@@ -23,7 +23,7 @@ import { join } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { DirectUpload, PrismaClient } from '@spider-bench/db'
-import { StorageError, type Storage } from '@spider-bench/storage'
+import { MAX_PRESIGNED_UPLOAD_BYTES, StorageError, type Storage } from '@spider-bench/storage'
 import { ApiError, notFound, payloadTooLarge, unprocessable } from '../errors.ts'
 import type { ReceivedUpload } from '../lib/receive-upload.ts'
 import { newUploadFolderName } from '../lib/upload-tmp.ts'
@@ -36,7 +36,6 @@ export type DirectUploadPurpose = 'test-set' | 'sanity-set' | 'predictions'
 /** How long a presigned URL is valid (at most; less when UPLOAD_TIMEOUT_SECONDS is shorter). */
 export const PRESIGNED_URL_SECONDS = 900
 /** Largest object one presigned PUT can create (S3's single-PUT limit). */
-export const MAX_DIRECT_UPLOAD_BYTES = 5 * 1024 ** 3
 /** States in which an upload holds its slot. */
 const OPEN = ['pending', 'completing']
 
@@ -69,7 +68,9 @@ export function directUploadsUnavailable(streamedRoute: string): ApiError {
   )
 }
 
-const storageKeyOf = (id: string) => `uploads/${id}/archive`
+/** Everything of one direct upload lives under this prefix, which only the server presigns. */
+const uploadPrefix = (id: string) => `uploads/${id}`
+const storageKeyOf = (id: string) => `${uploadPrefix(id)}/archive`
 
 /**
  * POST .../uploads, once the caller, the phase and (for predictions) the admission are checked
@@ -93,9 +94,9 @@ export async function startDirectUpload(
   if (!storage.presignUpload) throw directUploadsUnavailable(input.streamedRoute)
   if (input.size > config.maxUploadBytes)
     throw payloadTooLarge(`file "${FIELD[input.purpose]}" exceeds MAX_UPLOAD_BYTES (${config.maxUploadBytes} bytes)`)
-  if (input.size > MAX_DIRECT_UPLOAD_BYTES)
+  if (input.size > MAX_PRESIGNED_UPLOAD_BYTES)
     throw payloadTooLarge(
-      `a direct upload holds at most ${MAX_DIRECT_UPLOAD_BYTES} bytes (one PUT to the object store); ` +
+      `a direct upload holds at most ${MAX_PRESIGNED_UPLOAD_BYTES} bytes (one PUT to the object store); ` +
         `send this archive in the body of ${input.streamedRoute}`,
     )
   const id = randomUUID()
@@ -104,10 +105,7 @@ export async function startDirectUpload(
   const urlSeconds = Math.min(PRESIGNED_URL_SECONDS, config.uploadTimeoutSeconds)
   await db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`direct-upload:${input.slot.key}`}))`
-    const open = await tx.directUpload.findFirst({
-      where: { slot: input.slot.key, status: { in: OPEN }, expiresAt: { gt: now } },
-      select: { id: true, userId: true, expiresAt: true },
-    })
+    const open = await openUploadIn(tx, input.slot.key, now)
     if (open) throw openUploadConflict(input.slot.busy, open, input.user)
     await tx.directUpload.create({
       data: {
@@ -144,6 +142,14 @@ export async function startDirectUpload(
   }
 }
 
+/** The direct upload holding an upload slot now, if any (a database client or a transaction). */
+function openUploadIn(db: Pick<PrismaClient, 'directUpload'>, slot: string, now: Date) {
+  return db.directUpload.findFirst({
+    where: { slot, status: { in: OPEN }, expiresAt: { gt: now } },
+    select: { id: true, userId: true, expiresAt: true },
+  })
+}
+
 function openUploadConflict(busy: string, open: { id: string; userId: string; expiresAt: Date }, user: AuthUser): ApiError {
   const own = open.userId === user.id
   return new ApiError(
@@ -163,10 +169,7 @@ function openUploadConflict(busy: string, open: { id: string; userId: string; ex
  * (one upload in flight per participant and phase, or per phase for test sets).
  */
 export async function assertNoOpenDirectUpload(db: PrismaClient, slot: { key: string; busy: string }, user: AuthUser): Promise<void> {
-  const open = await db.directUpload.findFirst({
-    where: { slot: slot.key, status: { in: OPEN }, expiresAt: { gt: new Date() } },
-    select: { id: true, userId: true, expiresAt: true },
-  })
+  const open = await openUploadIn(db, slot.key, new Date())
   if (open) throw openUploadConflict(slot.busy, open, user)
 }
 
@@ -293,7 +296,7 @@ export async function settleDirectUpload(
       where: { id: row.id, status: 'completing' },
       data: status === 'pending' ? { status } : { status, finishedAt: new Date() },
     })
-    if (status !== 'pending') await deps.storage.deletePrefix(`uploads/${row.id}`)
+    if (status !== 'pending') await deps.storage.deletePrefix(uploadPrefix(row.id))
   } catch (e) {
     deps.log.warn({ err: e, uploadId: row.id }, 'could not settle a direct upload; the sweep will remove it once expired')
   }
@@ -307,7 +310,7 @@ export async function abandonDirectUpload(deps: Pick<ServiceDeps, 'db' | 'storag
     data: { status: 'abandoned', finishedAt: new Date() },
   })
   if (changed.count === 0) throw refusedAgain(await deps.db.directUpload.findUniqueOrThrow({ where: { id: row.id } }))
-  await deps.storage.deletePrefix(`uploads/${id}`)
+  await deps.storage.deletePrefix(uploadPrefix(id))
 }
 
 /** An upload whose completion has run this long past its expiry belongs to an API process that died. */
@@ -346,7 +349,7 @@ export async function sweepDirectUploads(
   let removed = 0
   for (const id of ids) {
     if (open.has(id)) continue
-    await deps.storage.deletePrefix(`uploads/${id}`)
+    await deps.storage.deletePrefix(uploadPrefix(id))
     removed++
   }
   return { expired, removed }

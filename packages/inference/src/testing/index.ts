@@ -2,6 +2,7 @@
 export { cachedExampleAlgorithm } from './example-cache.ts'
 export { fastModel, slowModel, nanModel, halfSizeModel, memoryHogModel } from './test-models.ts'
 export { referenceConv, randomLayer } from './reference-conv.ts'
+export { modelProcessesOf, isAlive, type ModelProcess } from './model-processes.ts'
 export {
   externalDataAttackModel,
   shapeDump,
